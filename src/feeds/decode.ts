@@ -1,0 +1,109 @@
+/**
+ * Bytes to text. Precedence (RFC 7303 §3 and the WHATWG encoding sniffing
+ * rules servers actually rely on): a byte order mark, then the charset
+ * parameter of the HTTP Content-Type, then the XML declaration's encoding,
+ * then UTF-8; bytes that are not valid UTF-8 without any declared charset are
+ * read as windows-1252 (what feedparser and browsers do). Node 20 ships full
+ * ICU, so TextDecoder knows every legacy label (Shift_JIS, EUC-KR, Big5 ...).
+ */
+export interface DecodedText {
+  text: string;
+  /** WHATWG name of the encoding actually used, e.g. `utf-8`, `shift_jis`. */
+  encoding: string;
+  /** True when the source bytes were UTF-8, so slices of `text` re-encode to the same bytes. */
+  utf8: boolean;
+}
+
+const UTF32LE_BOM = [0xff, 0xfe, 0x00, 0x00];
+const UTF32BE_BOM = [0x00, 0x00, 0xfe, 0xff];
+
+function startsWith(body: Uint8Array, bytes: number[]): boolean {
+  if (body.length < bytes.length) return false;
+  for (let i = 0; i < bytes.length; i++) if (body[i] !== bytes[i]) return false;
+  return true;
+}
+
+/** `charset` parameter of a Content-Type header value, lower-cased, if any. */
+export function charsetFromContentType(contentType: string | undefined): string | undefined {
+  if (!contentType) return undefined;
+  const m = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType);
+  return m ? m[1].toLowerCase() : undefined;
+}
+
+/** Encoding named in an `<?xml ... encoding="..."?>` declaration read as ASCII. */
+function charsetFromXmlDeclaration(head: string): string | undefined {
+  const m = /^\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']/.exec(head);
+  return m ? m[1].toLowerCase() : undefined;
+}
+
+function decodeUtf32(body: Uint8Array, littleEndian: boolean, skip: number): string {
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const parts: string[] = [];
+  let chunk: number[] = [];
+  for (let i = skip; i + 3 < body.length; i += 4) {
+    const cp = view.getUint32(i, littleEndian);
+    chunk.push(cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff) ? cp : 0xfffd);
+    if (chunk.length === 8192) {
+      parts.push(String.fromCodePoint(...chunk));
+      chunk = [];
+    }
+  }
+  parts.push(String.fromCodePoint(...chunk));
+  return parts.join('');
+}
+
+/** A TextDecoder for `label`, or undefined when the label is unknown (e.g. `bogus`, `x-fake`). */
+function decoderFor(label: string, fatal = false): TextDecoder | undefined {
+  try {
+    return new TextDecoder(label, { fatal });
+  } catch {
+    return undefined;
+  }
+}
+
+function isUtf16Guess(body: Uint8Array): 'utf-16le' | 'utf-16be' | undefined {
+  // `<?` or `<` followed by a zero byte, without BOM (XML 1.0 Appendix F).
+  if (body.length >= 4 && body[0] === 0x3c && body[1] === 0 && body[2] !== 0) return 'utf-16le';
+  if (body.length >= 4 && body[0] === 0 && body[1] === 0x3c && body[3] !== 0) return 'utf-16be';
+  return undefined;
+}
+
+function isUtf32Guess(body: Uint8Array): 'le' | 'be' | undefined {
+  if (body.length >= 4 && body[0] === 0x3c && body[1] === 0 && body[2] === 0 && body[3] === 0) return 'le';
+  if (body.length >= 4 && body[0] === 0 && body[1] === 0 && body[2] === 0 && body[3] === 0x3c) return 'be';
+  return undefined;
+}
+
+/** Decodes `body` to text following the precedence above; never throws. */
+export function decodeBody(body: Uint8Array, contentType: string | undefined): DecodedText {
+  if (startsWith(body, UTF32LE_BOM)) return { text: decodeUtf32(body, true, 4), encoding: 'utf-32le', utf8: false };
+  if (startsWith(body, UTF32BE_BOM)) return { text: decodeUtf32(body, false, 4), encoding: 'utf-32be', utf8: false };
+  if (startsWith(body, [0xef, 0xbb, 0xbf])) return { text: new TextDecoder('utf-8').decode(body), encoding: 'utf-8', utf8: true };
+  if (startsWith(body, [0xff, 0xfe])) return { text: new TextDecoder('utf-16le').decode(body), encoding: 'utf-16le', utf8: false };
+  if (startsWith(body, [0xfe, 0xff])) return { text: new TextDecoder('utf-16be').decode(body), encoding: 'utf-16be', utf8: false };
+  const utf32 = isUtf32Guess(body);
+  if (utf32) return { text: decodeUtf32(body, utf32 === 'le', 0), encoding: `utf-32${utf32}`, utf8: false };
+  const utf16 = isUtf16Guess(body);
+  if (utf16) return { text: new TextDecoder(utf16).decode(body), encoding: utf16, utf8: false };
+
+  const head = Buffer.from(body.buffer, body.byteOffset, Math.min(body.length, 1024)).toString('latin1');
+  const declared = [charsetFromContentType(contentType), charsetFromXmlDeclaration(head)];
+  for (const label of declared) {
+    if (!label) continue;
+    // UTF-16/32 named without BOM or zero-byte pattern cannot be right for an ASCII-looking head.
+    if (/^(utf-?16|utf-?32|ucs-?[24]|u16|u32)/.test(label)) continue;
+    const decoder = decoderFor(label);
+    if (!decoder) continue;
+    if (decoder.encoding === 'utf-8') break;
+    return { text: decoder.decode(body), encoding: decoder.encoding, utf8: false };
+  }
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(body), encoding: 'utf-8', utf8: true };
+  } catch {
+    if (declared.some((l) => l !== undefined && decoderFor(l)?.encoding === 'utf-8')) {
+      // Declared UTF-8 but with bad bytes: keep UTF-8 with replacement characters.
+      return { text: new TextDecoder('utf-8').decode(body), encoding: 'utf-8', utf8: true };
+    }
+    return { text: new TextDecoder('windows-1252').decode(body), encoding: 'windows-1252', utf8: false };
+  }
+}

@@ -1,0 +1,100 @@
+import { diffEntries } from './diff.js';
+import { renderJsonFeed } from './json-feed.js';
+import { analyse, type Analysis } from './parse.js';
+import type { FeedFormat, Rendered, Selection } from './types.js';
+
+const DEFAULT_MEDIA_TYPE: Record<FeedFormat, string> = {
+  rss: 'application/rss+xml',
+  rdf: 'application/rdf+xml',
+  atom: 'application/atom+xml',
+  'atom-entry': 'application/atom+xml',
+  'json-feed': 'application/feed+json',
+};
+
+/**
+ * Content type of a delivered feed: the topic's own media type when it names
+ * XML or JSON (WebSub §7 asks for the topic's type), else the format's usual
+ * one (feeds served as text/html or octet-stream); always `charset=utf-8`,
+ * because rendered bodies are always UTF-8.
+ */
+function outputContentType(contentType: string | undefined, format: FeedFormat): string {
+  const media = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  const fits = format === 'json-feed' ? /^application\/(?:feed\+)?json$/.test(media) : /^[a-z]+\/(?:[\w.+-]+\+)?xml$/.test(media);
+  return `${fits ? media : DEFAULT_MEDIA_TYPE[format]}; charset=utf-8`;
+}
+
+const XML_DECL_ENCODING = /^(\s*<\?xml[^>]*?\sencoding\s*=\s*)(["'])([^"']*)\2/;
+
+/** Makes the XML declaration (if it names an encoding) say UTF-8, which the output is. */
+function declareUtf8(text: string): string {
+  const m = XML_DECL_ENCODING.exec(text);
+  if (!m || /^utf-?8$/i.test(m[3])) return text;
+  return m[1] + m[2] + 'UTF-8' + m[2] + text.slice(m[0].length);
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+/**
+ * Splices the source: everything outside the entries stays as written (XML
+ * declaration, root element with all its namespace declarations, feed-level
+ * elements wherever they sit, comments); each selected entry is the exact
+ * source slice; each unselected entry is cut out together with the whitespace
+ * run before it.
+ */
+function spliceXml(analysis: Extract<Analysis, { kind: 'xml' }>, keys: ReadonlySet<string>): string {
+  const text = analysis.decoded.text;
+  const { entries } = analysis.outcome.doc;
+  const spans = analysis.structure.entries;
+  if (analysis.outcome.doc.format === 'atom-entry') return text;
+  const parts: string[] = [];
+  let cursor = 0;
+  for (let i = 0; i < spans.length; i++) {
+    if (keys.has(entries[i].key)) continue;
+    let cut = spans[i].start;
+    while (cut > cursor && isSpace(text.charCodeAt(cut - 1))) cut--;
+    parts.push(text.slice(cursor, cut));
+    cursor = spans[i].end;
+  }
+  parts.push(text.slice(cursor));
+  return parts.join('');
+}
+
+/** Renders from an earlier analysis; see `renderEntries`. */
+export function renderAnalysis(analysis: Analysis, body: Buffer, contentType: string | undefined, keys: ReadonlySet<string>): Rendered {
+  if (analysis.kind === 'other') return { body, contentType: contentType ?? 'application/octet-stream' };
+  const format = analysis.outcome.doc.format;
+  if (analysis.kind === 'json') {
+    const chosen = analysis.json.items.filter((_, i) => keys.has(analysis.outcome.doc.entries[i].key));
+    return { body: Buffer.from(renderJsonFeed(analysis.json.feed, chosen), 'utf8'), contentType: outputContentType(contentType, format) };
+  }
+  const text = declareUtf8(spliceXml(analysis, keys));
+  return { body: Buffer.from(text, 'utf8'), contentType: outputContentType(contentType, format) };
+}
+
+/**
+ * Builds the document to deliver carrying only the entries whose keys are
+ * given, in source order, each exactly as the publisher wrote it. The body is
+ * UTF-8 (a source in another charset is re-encoded and its XML declaration
+ * rewritten) and `contentType` says so. Plain and unparseable bodies come back
+ * whole with the given content type. An Atom entry document is its one entry,
+ * so it always comes back whole. Never throws.
+ */
+export function renderEntries(body: Buffer, contentType: string | undefined, keys: ReadonlySet<string>): Rendered {
+  return renderAnalysis(analyse(body, contentType), body, contentType, keys);
+}
+
+/**
+ * Parse, diff and render in one pass (what the fetch worker calls): the
+ * outcome, the diff against `seen` (key -> contentHash) for feeds, and the
+ * document carrying the new and updated entries when there are any.
+ */
+export function selectNewContent(body: Buffer, contentType: string | undefined, seen: ReadonlyMap<string, string>): Selection {
+  const analysis = analyse(body, contentType);
+  if (analysis.kind === 'other') return { outcome: analysis.outcome };
+  const diff = diffEntries(seen, analysis.outcome.doc);
+  if (diff.newKeys.length === 0 && diff.updatedKeys.length === 0) return { outcome: analysis.outcome, diff };
+  const keys = new Set([...diff.newKeys, ...diff.updatedKeys]);
+  return { outcome: analysis.outcome, diff, rendered: renderAnalysis(analysis, body, contentType, keys) };
+}

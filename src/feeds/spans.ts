@@ -1,0 +1,303 @@
+import type { FeedFormat } from './types.js';
+
+/**
+ * A small XML structure scanner. It walks the text once, tag by tag (aware of
+ * comments, CDATA, processing instructions, the DOCTYPE internal subset and
+ * quoted attribute values), resolves namespace prefixes, and records where the
+ * feed's entries start and end, so entries can be read and later spliced out
+ * byte-for-byte. It never recurses and never builds a tree, so depth and size
+ * only cost linear time; it recovers from mismatched and missing end tags the
+ * way HTML parsers do (an end tag closes the nearest open element of that name).
+ */
+
+export const NS = {
+  atom10: 'http://www.w3.org/2005/Atom',
+  atom03: 'http://purl.org/atom/ns#',
+  rdf: 'http://www.w3.org/1999/02/22-rdf-syntax-ns#',
+  rss10: 'http://purl.org/rss/1.0/',
+  rss090: 'http://my.netscape.com/rdf/simple/0.9/',
+  rss11: 'http://purl.org/net/rss1.1#',
+  dc: 'http://purl.org/dc/elements/1.1/',
+  dcterms: 'http://purl.org/dc/terms/',
+  content: 'http://purl.org/rss/1.0/modules/content/',
+  xml: 'http://www.w3.org/XML/1998/namespace',
+} as const;
+
+/** One element: its name, namespace and offsets into the decoded text. */
+export interface ElementSpan {
+  qname: string;
+  local: string;
+  ns: string;
+  /** Offset of `<`. */
+  start: number;
+  /** Offset just after the start tag's `>`. */
+  openEnd: number;
+  /** Offset of the end tag's `<` (equals `openEnd` for `<x/>`). */
+  closeStart: number;
+  /** Offset just after the element. */
+  end: number;
+  /** Raw attribute text of the start tag. */
+  attrs: string;
+}
+
+export interface EntrySpan extends ElementSpan {
+  /** Direct child elements, in order. */
+  children: ElementSpan[];
+}
+
+export interface XmlStructure {
+  /** Undefined when the root element is not a feed root (HTML, unknown XML). */
+  format: FeedFormat | undefined;
+  root: ElementSpan | undefined;
+  /** The element whose children are feed-level metadata (channel, feed). */
+  container: ElementSpan | undefined;
+  /** Direct children of the container other than entries (title, link ...). */
+  headChildren: ElementSpan[];
+  entries: EntrySpan[];
+  /** Namespace bindings in scope at the root element. */
+  rootNamespaces: ReadonlyMap<string, string>;
+  /** Why scanning stopped early, if it did (the document is then truncated or broken). */
+  problem?: string;
+}
+
+const enum Role { None, Entry, EntryChild, Container, HeadChild, Items }
+
+interface Frame {
+  qname: string;
+  local: string;
+  ns: string;
+  start: number;
+  openEnd: number;
+  attrs: string;
+  nsMap: ReadonlyMap<string, string>;
+  role: Role;
+}
+
+const EMPTY_NS: ReadonlyMap<string, string> = new Map([['xml', NS.xml]]);
+/** How far down the stack an unmatched end tag may look for its element. */
+const END_TAG_SEARCH = 32;
+const ATTR = /([^\s=/]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
+
+function isNameStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 58 || c > 127;
+}
+
+function isNameEnd(c: number): boolean {
+  return c === 32 || c === 10 || c === 13 || c === 9 || c === 62 || c === 47;
+}
+
+function withDeclarations(parent: ReadonlyMap<string, string>, attrs: string): ReadonlyMap<string, string> {
+  let map: Map<string, string> | undefined;
+  ATTR.lastIndex = 0;
+  for (let m = ATTR.exec(attrs); m; m = ATTR.exec(attrs)) {
+    const name = m[1];
+    if (name !== 'xmlns' && !name.startsWith('xmlns:')) continue;
+    map ??= new Map(parent);
+    map.set(name === 'xmlns' ? '' : name.slice(6), m[2] ?? m[3] ?? '');
+  }
+  return map ?? parent;
+}
+
+function resolve(qname: string, nsMap: ReadonlyMap<string, string>): { local: string; ns: string } {
+  const colon = qname.indexOf(':');
+  if (colon === -1) return { local: qname, ns: nsMap.get('') ?? '' };
+  const prefix = qname.slice(0, colon);
+  return { local: qname.slice(colon + 1), ns: nsMap.get(prefix) ?? `undeclared:${prefix}` };
+}
+
+/** The feed format a root element announces, if any. */
+function formatOfRoot(local: string, ns: string): FeedFormat | undefined {
+  if (local === 'rss') return 'rss';
+  if (local === 'RDF' && ns === NS.rdf) return 'rdf';
+  if (local === 'Channel' && ns === NS.rss11) return 'rdf';
+  // Atom 1.0 and 0.3, and (leniently, as feedparser does) a `feed` root in no or another namespace.
+  if (local === 'feed') return 'atom';
+  if (local === 'entry' && (ns === NS.atom10 || ns === NS.atom03)) return 'atom-entry';
+  return undefined;
+}
+
+const RSS1_NAMESPACES = new Set<string>([NS.rss10, NS.rss090, '']);
+
+/** Offset just after the `>` closing a tag that starts at `from`, skipping quoted values; -1 if none. */
+function tagEnd(text: string, from: number): number {
+  const gt = text.indexOf('>', from);
+  if (gt === -1) return -1;
+  const dq = text.indexOf('"', from);
+  const sq = text.indexOf("'", from);
+  if ((dq === -1 || dq > gt) && (sq === -1 || sq > gt)) return gt + 1;
+  let k = from;
+  const n = text.length;
+  while (k < n) {
+    const c = text.charCodeAt(k);
+    if (c === 62) return k + 1;
+    if (c === 34 || c === 39) {
+      const q = text.indexOf(c === 34 ? '"' : "'", k + 1);
+      if (q === -1) return -1;
+      k = q + 1;
+    } else k++;
+  }
+  return -1;
+}
+
+/** Offset just after a `<!DOCTYPE ...>` starting at `from` (internal subset included); -1 if unterminated. */
+function doctypeEnd(text: string, from: number): number {
+  const gt = text.indexOf('>', from);
+  const bracket = text.indexOf('[', from);
+  if (bracket === -1 || (gt !== -1 && gt < bracket)) return gt === -1 ? -1 : gt + 1;
+  const close = /\]\s*>/g;
+  close.lastIndex = bracket;
+  const m = close.exec(text);
+  return m ? m.index + m[0].length : -1;
+}
+
+/** Scans `text` and returns the feed structure found in it. Never throws. */
+export function scanXml(text: string): XmlStructure {
+  const out: XmlStructure = {
+    format: undefined, root: undefined, container: undefined, headChildren: [], entries: [], rootNamespaces: EMPTY_NS,
+  };
+  const stack: Frame[] = [];
+  const n = text.length;
+  let format: FeedFormat | undefined;
+  let feedNs = '';
+  let entry: EntrySpan | undefined;
+  let entryDepth = -1;
+  let i = 0;
+
+  const close = (frame: Frame, closeStart: number, end: number): void => {
+    if (stack.length === 0 && out.root) Object.assign(out.root, { closeStart, end });
+    if (frame.role === Role.None) return;
+    const span: ElementSpan = {
+      qname: frame.qname, local: frame.local, ns: frame.ns, start: frame.start,
+      openEnd: frame.openEnd, closeStart, end, attrs: frame.attrs,
+    };
+    if (frame.role === Role.Entry && entry) {
+      Object.assign(entry, { closeStart, end });
+      out.entries.push(entry);
+      entry = undefined;
+      entryDepth = -1;
+    } else if (frame.role === Role.EntryChild && entry) entry.children.push(span);
+    else if (frame.role === Role.HeadChild) out.headChildren.push(span);
+    else if (frame.role === Role.Container) out.container = span;
+  };
+
+  const roleOf = (local: string, ns: string, depth: number): Role => {
+    if (entry) return depth === entryDepth + 1 ? Role.EntryChild : Role.None;
+    const parent = stack[depth - 1];
+    if (format === 'atom') {
+      if (depth !== 1) return Role.None;
+      return local === 'entry' && ns === feedNs ? Role.Entry : Role.HeadChild;
+    }
+    if (format === 'rss') {
+      const inContainer = parent.role === Role.Container;
+      if ((depth === 1 || inContainer) && local === 'item' && ns === feedNs) return Role.Entry;
+      if (depth === 1 && local === 'channel' && ns === feedNs && !out.container) return Role.Container;
+      return inContainer ? Role.HeadChild : Role.None;
+    }
+    if (format === 'rdf' && out.root?.local === 'Channel') {
+      if (depth === 1) return local === 'items' && ns === NS.rss11 ? Role.Items : Role.HeadChild;
+      return parent.role === Role.Items && local === 'item' && ns === NS.rss11 ? Role.Entry : Role.None;
+    }
+    if (format === 'rdf') {
+      if (depth === 1 && local === 'channel' && RSS1_NAMESPACES.has(ns) && !out.container) {
+        feedNs = ns;
+        return Role.Container;
+      }
+      if (depth === 1 && local === 'item' && (ns === feedNs || (!out.container && RSS1_NAMESPACES.has(ns)))) return Role.Entry;
+      return parent.role === Role.Container ? Role.HeadChild : Role.None;
+    }
+    return Role.None;
+  };
+
+  while (i < n) {
+    const lt = text.indexOf('<', i);
+    if (lt === -1) break;
+    const c1 = text.charCodeAt(lt + 1);
+    if (c1 === 33) {
+      // <!-- -->, <![CDATA[ ]]>, <!DOCTYPE >
+      let end: number;
+      if (text.startsWith('!--', lt + 1)) end = text.indexOf('-->', lt + 4) + 3;
+      else if (text.startsWith('![CDATA[', lt + 1)) end = text.indexOf(']]>', lt + 9) + 3;
+      else end = doctypeEnd(text, lt + 2);
+      if (end < 3) {
+        out.problem = 'unterminated comment, CDATA section or DOCTYPE';
+        break;
+      }
+      i = end;
+    } else if (c1 === 63) {
+      const end = text.indexOf('?>', lt + 2);
+      if (end === -1) {
+        out.problem = 'unterminated processing instruction';
+        break;
+      }
+      i = end + 2;
+    } else if (c1 === 47) {
+      const gt = text.indexOf('>', lt + 2);
+      if (gt === -1) {
+        out.problem = 'unterminated end tag';
+        break;
+      }
+      const name = text.slice(lt + 2, gt).trim();
+      i = gt + 1;
+      let match = -1;
+      for (let d = stack.length - 1; d >= 0 && d >= stack.length - END_TAG_SEARCH; d--) {
+        if (stack[d].qname === name) {
+          match = d;
+          break;
+        }
+      }
+      if (match === -1) continue;
+      while (stack.length > match + 1) close(stack.pop() as Frame, lt, lt);
+      close(stack.pop() as Frame, lt, gt + 1);
+      if (stack.length === 0) break;
+    } else if (isNameStart(c1)) {
+      let j = lt + 2;
+      while (j < n && !isNameEnd(text.charCodeAt(j))) j++;
+      const qname = text.slice(lt + 1, j);
+      const end = tagEnd(text, j);
+      if (end === -1) {
+        out.problem = `unterminated start tag <${qname}`;
+        break;
+      }
+      i = end;
+      const selfClosing = text.charCodeAt(end - 2) === 47;
+      const attrs = text.slice(j, selfClosing ? end - 2 : end - 1);
+      const parentNs = stack.length ? stack[stack.length - 1].nsMap : EMPTY_NS;
+      const nsMap = attrs.includes('xmlns') ? withDeclarations(parentNs, attrs) : parentNs;
+      const { local, ns } = resolve(qname, nsMap);
+      const depth = stack.length;
+      let role: Role;
+      if (depth === 0) {
+        if (out.root) break;
+        out.root = { qname, local, ns, start: lt, openEnd: end, closeStart: n, end: n, attrs };
+        out.rootNamespaces = nsMap;
+        format = formatOfRoot(local, ns);
+        out.format = format;
+        if (!format) break;
+        feedNs = ns;
+        role = Role.None;
+        if (format === 'atom' || (format === 'rdf' && local === 'Channel')) out.container = out.root;
+        if (format === 'atom-entry') {
+          role = Role.Entry;
+          entry = { ...out.root, children: [] };
+          entryDepth = 0;
+        }
+      } else {
+        role = roleOf(local, ns, depth);
+        if (role === Role.Entry) {
+          entry = { qname, local, ns, start: lt, openEnd: end, closeStart: n, end: n, attrs, children: [] };
+          entryDepth = depth;
+        }
+      }
+      const frame: Frame = { qname, local, ns, start: lt, openEnd: end, attrs, nsMap, role };
+      if (selfClosing) {
+        close(frame, end, end);
+        if (depth === 0) break;
+      } else stack.push(frame);
+    } else {
+      i = lt + 1;
+    }
+  }
+  // Elements left open at the end (truncated or malformed documents) end at the end of the text.
+  while (stack.length) close(stack.pop() as Frame, n, n);
+  return out;
+}

@@ -1,0 +1,93 @@
+import { entryIdentity } from './entry-id.js';
+import { sha256Hex } from './hash.js';
+import { NS, type ElementSpan, type EntrySpan, type XmlStructure } from './spans.js';
+import { attributeValue, elementText } from './text.js';
+
+/** Fields read from one XML entry, before identities are made unique. */
+export interface XmlEntryFields {
+  identity: string;
+  contentHash: string;
+  link?: string;
+  title?: string;
+  published?: string;
+  updated?: string;
+}
+
+/** Feed-level fields read from the container's direct children. */
+export interface XmlHeadFields {
+  title?: string;
+  selfUrl?: string;
+  hubUrls?: string[];
+}
+
+function nonEmpty(s: string | undefined): string | undefined {
+  return s === undefined || s === '' ? undefined : s;
+}
+
+/** Atom-style `<link rel=... href=...>`: the href when `rel` is one of `rels` (absent rel counts as `alternate`). */
+function linkHref(child: ElementSpan, rels: readonly string[]): string | undefined {
+  const href = attributeValue(child.attrs, 'href');
+  if (href === undefined) return undefined;
+  const rel = attributeValue(child.attrs, 'rel') ?? 'alternate';
+  return rels.includes(rel) ? nonEmpty(href.trim()) : undefined;
+}
+
+/** `rdf:about` of an RSS 1.0 item, whatever prefix the document binds to the RDF namespace. */
+function rdfAbout(attrs: string): string | undefined {
+  const direct = attributeValue(attrs, 'rdf:about');
+  if (direct !== undefined) return nonEmpty(direct.trim());
+  const m = /(?:^|\s)[\w.-]+:about\s*=\s*(?:"([^"]*)"|'([^']*)')/.exec(attrs);
+  return m ? nonEmpty((m[1] ?? m[2] ?? '').trim()) : undefined;
+}
+
+/** Reads identity inputs and display fields from an entry's direct children. */
+export function readXmlEntry(text: string, span: EntrySpan): XmlEntryFields {
+  const own = span.ns;
+  const atomish = own === NS.atom10 || own === NS.atom03 || span.local === 'entry';
+  let id: string | undefined;
+  let link: string | undefined;
+  let title: string | undefined;
+  let published: string | undefined;
+  let updated: string | undefined;
+  let content: string | undefined;
+  for (const child of span.children) {
+    const local = child.local;
+    if (child.ns === own) {
+      if (local === 'guid' || local === 'id') id ??= nonEmpty(elementText(text, child));
+      else if (local === 'link') link ??= atomish ? linkHref(child, ['alternate']) : nonEmpty(elementText(text, child));
+      else if (local === 'title') title ??= nonEmpty(elementText(text, child));
+      else if (local === 'pubDate' || local === 'published' || local === 'issued') published ??= nonEmpty(elementText(text, child));
+      else if (local === 'updated' || local === 'modified') updated ??= nonEmpty(elementText(text, child));
+      else if (local === 'description' || local === 'content' || local === 'summary') content ??= nonEmpty(elementText(text, child));
+    } else if (child.ns === NS.dc && local === 'date') published ??= nonEmpty(elementText(text, child));
+    else if (child.ns === NS.dcterms && (local === 'issued' || local === 'created')) published ??= nonEmpty(elementText(text, child));
+    else if (child.ns === NS.dcterms && local === 'modified') updated ??= nonEmpty(elementText(text, child));
+    else if (child.ns === NS.content && local === 'encoded') content ??= nonEmpty(elementText(text, child));
+    else if (child.ns === NS.atom10 && local === 'link' && !atomish) link ??= linkHref(child, ['alternate']);
+  }
+  if (own === NS.rss10 || own === NS.rss090 || own === NS.rss11) id ??= rdfAbout(span.attrs);
+  const source = text.slice(span.start, span.end);
+  const identity = entryIdentity({ id, link, title, date: published ?? updated, content, source });
+  return { identity, contentHash: sha256Hex(source), link, title, published, updated };
+}
+
+/** Title, self link and hub links of the feed (WebSub §4: `rel="self"` and `rel="hub"`). */
+export function readXmlHead(text: string, structure: XmlStructure): XmlHeadFields {
+  const head: XmlHeadFields = {};
+  const feedNs = structure.container?.ns ?? structure.root?.ns ?? '';
+  const hubs: string[] = [];
+  for (const child of structure.headChildren) {
+    if (child.local === 'title' && child.ns === feedNs) head.title ??= nonEmpty(elementText(text, child));
+    else if (child.local === 'link' && (child.ns === NS.atom10 || child.ns === NS.atom03 || (child.ns === feedNs && structure.format === 'atom'))) {
+      head.selfUrl ??= linkHref(child, ['self']);
+      const hub = linkHref(child, ['hub']);
+      if (hub) hubs.push(hub);
+    }
+  }
+  if (structure.format === 'atom-entry' && structure.entries[0]) {
+    const t = structure.entries[0].children.find((c) => c.local === 'title' && c.ns === feedNs);
+    if (t) head.title = nonEmpty(elementText(text, t));
+  }
+  if (hubs.length) head.hubUrls = hubs;
+  return head;
+}
