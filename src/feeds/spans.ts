@@ -118,25 +118,29 @@ function formatOfRoot(local: string, ns: string): FeedFormat | undefined {
 
 const RSS1_NAMESPACES = new Set<string>([NS.rss10, NS.rss090, '']);
 
-/** Offset just after the `>` closing a tag that starts at `from`, skipping quoted values; -1 if none. */
+/**
+ * Offset just after the `>` closing a tag whose attributes start at `from`,
+ * skipping `>` inside quoted values; -1 if none. Only the tag's own text is
+ * examined (never searching ahead for a quote that may be megabytes away).
+ */
 function tagEnd(text: string, from: number): number {
-  const gt = text.indexOf('>', from);
-  if (gt === -1) return -1;
-  const dq = text.indexOf('"', from);
-  const sq = text.indexOf("'", from);
-  if ((dq === -1 || dq > gt) && (sq === -1 || sq > gt)) return gt + 1;
   let k = from;
-  const n = text.length;
-  while (k < n) {
-    const c = text.charCodeAt(k);
-    if (c === 62) return k + 1;
-    if (c === 34 || c === 39) {
-      const q = text.indexOf(c === 34 ? '"' : "'", k + 1);
-      if (q === -1) return -1;
-      k = q + 1;
-    } else k++;
+  for (;;) {
+    const gt = text.indexOf('>', k);
+    if (gt === -1) return -1;
+    let quote = -1;
+    for (let p = k; p < gt; p++) {
+      const c = text.charCodeAt(p);
+      if (c === 34 || c === 39) {
+        quote = p;
+        break;
+      }
+    }
+    if (quote === -1) return gt + 1;
+    const closing = text.indexOf(text[quote], quote + 1);
+    if (closing === -1) return -1;
+    k = closing + 1;
   }
-  return -1;
 }
 
 /** Offset just after a `<!DOCTYPE ...>` starting at `from` (internal subset included); -1 if unterminated. */

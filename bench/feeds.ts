@@ -1,0 +1,112 @@
+/**
+ * Feed engine throughput: parse + diff (identity and hashing included) over
+ * the well-formed feeds of the shared corpus, for Crier's engine and, in the
+ * same run, three popular parsers. Standalone: `npx tsx bench/feeds.ts`
+ * (`--quick` for a short run) prints a markdown table.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseFeed as rowanParseFeed } from '@rowanmanning/feed-parser';
+import { parseFeed as feedsmithParseFeed } from 'feedsmith';
+import RssParser from 'rss-parser';
+import { diffEntries, parseFeed } from '../src/feeds/index.js';
+
+export interface FeedsBenchRow {
+  parser: string;
+  mbPerSec: number;
+  entriesPerSec: number;
+  /** MB/s divided by the fastest competitor's MB/s (Crier's engine is not a competitor). */
+  ratio: number;
+}
+
+interface Input {
+  body: Buffer;
+  text: string;
+  contentType: string | undefined;
+  entries: number;
+}
+
+const CRIER = 'crier (parseFeed + diffEntries)';
+
+function loadInputs(): Input[] {
+  const dir = path.resolve(process.cwd(), '../shared/corpus/feeds');
+  const lines = fs.readFileSync(path.join(dir, 'MANIFEST.tsv'), 'utf8').split('\n').slice(1).filter(Boolean);
+  const inputs: Input[] = [];
+  for (const line of lines) {
+    const [file, , , , format, expectation, count, , notes = ''] = line.split('\t');
+    if (expectation !== 'wellformed' || format === 'other') continue;
+    const body = fs.readFileSync(path.join(dir, file));
+    const contentType = /test-http-header:Content-type:\s*([^;]+)/i.exec(notes)?.[1].trim();
+    inputs.push({ body, text: body.toString('utf8'), contentType, entries: Number(count) || 0 });
+  }
+  return inputs;
+}
+
+type Runner = (input: Input) => unknown;
+
+const EMPTY_SEEN: ReadonlyMap<string, string> = new Map();
+
+function runners(): Array<[string, Runner]> {
+  const rss = new RssParser();
+  return [
+    [CRIER, (input) => {
+      const outcome = parseFeed(input.body, input.contentType);
+      return outcome.kind === 'feed' ? diffEntries(EMPTY_SEEN, outcome.doc) : outcome;
+    }],
+    ['rss-parser (parseString)', (input) => rss.parseString(input.text).catch(() => undefined)],
+    ['@rowanmanning/feed-parser (parseFeed)', (input) => rowanParseFeed(input.text)],
+    ['feedsmith (parseFeed)', (input) => feedsmithParseFeed(input.text)],
+  ];
+}
+
+/** One pass over every input; parsers that reject a file still spent the time. */
+async function pass(run: Runner, inputs: Input[]): Promise<void> {
+  for (const input of inputs) {
+    try {
+      const result = run(input);
+      if (result instanceof Promise) await result;
+    } catch {
+      // Competitors reject some formats (e.g. JSON Feed); the time counts anyway.
+    }
+  }
+}
+
+/** Runs the benchmark and returns one row per parser. */
+export async function runFeedsBench(opts: { quick?: boolean; log?: (s: string) => void } = {}): Promise<{ rows: FeedsBenchRow[] }> {
+  const log = opts.log ?? (() => undefined);
+  const inputs = loadInputs();
+  const bytes = inputs.reduce((sum, i) => sum + i.body.length, 0);
+  const entries = inputs.reduce((sum, i) => sum + i.entries, 0);
+  const minSeconds = opts.quick ? 0.5 : 3;
+  const warmups = opts.quick ? 1 : 3;
+  log(`corpus: ${inputs.length} well-formed feeds, ${(bytes / 1e6).toFixed(2)} MB, ${entries} entries per pass`);
+  const measured: Array<{ parser: string; mbPerSec: number; entriesPerSec: number }> = [];
+  for (const [name, run] of runners()) {
+    for (let i = 0; i < warmups; i++) await pass(run, inputs);
+    let passes = 0;
+    const start = process.hrtime.bigint();
+    let elapsed = 0;
+    while (elapsed < minSeconds) {
+      await pass(run, inputs);
+      passes++;
+      elapsed = Number(process.hrtime.bigint() - start) / 1e9;
+    }
+    const row = { parser: name, mbPerSec: (bytes * passes) / 1e6 / elapsed, entriesPerSec: (entries * passes) / elapsed };
+    log(`${name}: ${row.mbPerSec.toFixed(1)} MB/s over ${passes} passes`);
+    measured.push(row);
+  }
+  const fastestCompetitor = Math.max(...measured.filter((r) => r.parser !== CRIER).map((r) => r.mbPerSec));
+  return { rows: measured.map((r) => ({ ...r, ratio: r.mbPerSec / fastestCompetitor })) };
+}
+
+function toMarkdown(rows: FeedsBenchRow[]): string {
+  const lines = ['| parser | MB/s | entries/s | ratio to fastest competitor |', '| --- | ---: | ---: | ---: |'];
+  for (const r of rows) lines.push(`| ${r.parser} | ${r.mbPerSec.toFixed(1)} | ${Math.round(r.entriesPerSec)} | ${r.ratio.toFixed(2)} |`);
+  return lines.join('\n');
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  const { rows } = await runFeedsBench({ quick: process.argv.includes('--quick'), log: (s) => process.stderr.write(`${s}\n`) });
+  process.stdout.write(`${toMarkdown(rows)}\n`);
+}
