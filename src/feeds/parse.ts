@@ -67,6 +67,7 @@ function analyseUnchecked(body: Buffer, contentType: string | undefined): Analys
     return { kind: 'other', outcome: { kind: 'plain' } };
   }
   if (!structure.format) return { kind: 'other', outcome: { kind: 'plain' } };
+  if (structure.fatal) return { kind: 'other', outcome: { kind: 'unparseable', format: structure.format, reason: structure.problem ?? 'unreadable' } };
   const fields = structure.entries.map((span) => readXmlEntry(decoded.text, span));
   const head = readXmlHead(decoded.text, structure);
   const doc: FeedDocument = { format: structure.format, entries: toEntries(fields) };

@@ -58,7 +58,17 @@ export interface XmlStructure {
   rootNamespaces: ReadonlyMap<string, string>;
   /** Why scanning stopped early, if it did (the document is then truncated or broken). */
   problem?: string;
+  /** True when scanning gave up on the document as a whole (see MAX_DEPTH). */
+  fatal?: boolean;
 }
+
+/**
+ * Deepest element nesting accepted (fast-xml-parser's default cap is 100;
+ * real feeds with xhtml content stay far below this). Beyond it the document
+ * is given up on: deep nesting is an attack shape, and namespace scopes grow
+ * with depth.
+ */
+export const MAX_DEPTH = 512;
 
 const enum Role { None, Entry, EntryChild, Container, HeadChild, Items }
 
@@ -293,6 +303,11 @@ export function scanXml(text: string): XmlStructure {
         }
       }
       const frame: Frame = { qname, local, ns, start: lt, openEnd: end, attrs, nsMap, role };
+      if (depth >= MAX_DEPTH) {
+        out.problem = `elements nested deeper than ${MAX_DEPTH} levels`;
+        out.fatal = true;
+        break;
+      }
       if (selfClosing) {
         close(frame, end, end);
         if (depth === 0) break;
