@@ -52,6 +52,29 @@ function decodeUtf32(body: Uint8Array, littleEndian: boolean, skip: number): str
   return parts.join('');
 }
 
+/**
+ * windows-1252 code points for bytes 0x80-0x9F (WHATWG index-windows-1252);
+ * the five bytes it leaves undefined map to the same C1 control, as WHATWG says.
+ */
+const CP1252_C1 = [
+  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
+  0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
+];
+
+/**
+ * windows-1252 (also what the labels iso-8859-1, latin1 and us-ascii mean on
+ * the web). Done by hand because some Node releases decode it through a
+ * latin1 fast path that leaves 0x80-0x9F as C1 controls (seen on Node 20.20).
+ */
+function decodeWindows1252(body: Uint8Array): string {
+  const latin1 = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1');
+  return latin1.replace(/[\x80-\x9f]/g, (c) => String.fromCharCode(CP1252_C1[c.charCodeAt(0) - 0x80]));
+}
+
+function decodeWith(decoder: TextDecoder, body: Uint8Array): string {
+  return decoder.encoding === 'windows-1252' ? decodeWindows1252(body) : decoder.decode(body);
+}
+
 /** A TextDecoder for `label`, or undefined when the label is unknown (e.g. `bogus`, `x-fake`). */
 function decoderFor(label: string, fatal = false): TextDecoder | undefined {
   try {
@@ -95,7 +118,7 @@ export function decodeBody(body: Uint8Array, contentType: string | undefined): D
     const decoder = decoderFor(label);
     if (!decoder) continue;
     if (decoder.encoding === 'utf-8') break;
-    return { text: decoder.decode(body), encoding: decoder.encoding, utf8: false };
+    return { text: decodeWith(decoder, body), encoding: decoder.encoding, utf8: false };
   }
   try {
     return { text: new TextDecoder('utf-8', { fatal: true }).decode(body), encoding: 'utf-8', utf8: true };
@@ -104,6 +127,6 @@ export function decodeBody(body: Uint8Array, contentType: string | undefined): D
       // Declared UTF-8 but with bad bytes: keep UTF-8 with replacement characters.
       return { text: new TextDecoder('utf-8').decode(body), encoding: 'utf-8', utf8: true };
     }
-    return { text: new TextDecoder('windows-1252').decode(body), encoding: 'windows-1252', utf8: false };
+    return { text: decodeWindows1252(body), encoding: 'windows-1252', utf8: false };
   }
 }
