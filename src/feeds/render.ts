@@ -2,6 +2,7 @@ import { diffEntries } from './diff.js';
 import { renderJsonFeed } from './json-feed.js';
 import { analyse, type Analysis } from './parse.js';
 import type { FeedFormat, Rendered, Selection } from './types.js';
+import { rdfAbout } from './xml-feed.js';
 
 const DEFAULT_MEDIA_TYPE: Record<FeedFormat, string> = {
   rss: 'application/rss+xml',
@@ -36,6 +37,26 @@ function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
+const RDF_LI = /<(?:[\w.-]+:)?li\b[^>]*?\sresource\s*=\s*(["'])(.*?)\1[^>]*\/>/g;
+
+/**
+ * RSS 1.0 lists its items in the channel (`<items><rdf:Seq><rdf:li
+ * resource="..."/>`); the `rdf:li` of an item that is not delivered goes too,
+ * so the table of contents matches the items present.
+ */
+function rdfListCuts(analysis: Extract<Analysis, { kind: 'xml' }>, dropped: Set<string>): Array<[number, number]> {
+  const container = analysis.structure.container;
+  if (analysis.outcome.doc.format !== 'rdf' || !container || dropped.size === 0) return [];
+  const text = analysis.decoded.text;
+  const from = container.openEnd;
+  const region = text.slice(from, container.closeStart);
+  const cuts: Array<[number, number]> = [];
+  for (const m of region.matchAll(RDF_LI)) {
+    if (dropped.has(m[2])) cuts.push([from + (m.index ?? 0), from + (m.index ?? 0) + m[0].length]);
+  }
+  return cuts;
+}
+
 /**
  * Splices the source: everything outside the entries stays as written (XML
  * declaration, root element with all its namespace declarations, feed-level
@@ -48,14 +69,24 @@ function spliceXml(analysis: Extract<Analysis, { kind: 'xml' }>, keys: ReadonlyS
   const { entries } = analysis.outcome.doc;
   const spans = analysis.structure.entries;
   if (analysis.outcome.doc.format === 'atom-entry') return text;
-  const parts: string[] = [];
-  let cursor = 0;
+  const cuts: Array<[number, number]> = [];
+  const droppedAbout = new Set<string>();
   for (let i = 0; i < spans.length; i++) {
     if (keys.has(entries[i].key)) continue;
-    let cut = spans[i].start;
+    cuts.push([spans[i].start, spans[i].end]);
+    const about = rdfAbout(spans[i].attrs);
+    if (about) droppedAbout.add(about);
+  }
+  cuts.push(...rdfListCuts(analysis, droppedAbout));
+  cuts.sort((a, b) => a[0] - b[0]);
+  const parts: string[] = [];
+  let cursor = 0;
+  for (const [start, end] of cuts) {
+    if (start < cursor) continue;
+    let cut = start;
     while (cut > cursor && isSpace(text.charCodeAt(cut - 1))) cut--;
     parts.push(text.slice(cursor, cut));
-    cursor = spans[i].end;
+    cursor = end;
   }
   parts.push(text.slice(cursor));
   return parts.join('');

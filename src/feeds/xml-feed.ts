@@ -33,7 +33,7 @@ function linkHref(child: ElementSpan, rels: readonly string[]): string | undefin
 }
 
 /** `rdf:about` of an RSS 1.0 item, whatever prefix the document binds to the RDF namespace. */
-function rdfAbout(attrs: string): string | undefined {
+export function rdfAbout(attrs: string): string | undefined {
   const direct = attributeValue(attrs, 'rdf:about');
   if (direct !== undefined) return nonEmpty(direct.trim());
   const m = /(?:^|\s)[\w.-]+:about\s*=\s*(?:"([^"]*)"|'([^']*)')/.exec(attrs);

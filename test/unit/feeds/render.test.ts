@@ -77,3 +77,27 @@ describe('rendering selected entries', () => {
     expect(renderEntries(body, 'text/html', new Set())).toEqual({ body, contentType: 'text/html' });
   });
 });
+
+describe('rendering RSS 1.0', () => {
+  const RDF = `<?xml version="1.0"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/">
+  <channel rdf:about="http://e/">
+    <title>R</title>
+    <items><rdf:Seq>
+      <rdf:li resource="http://e/1"/>
+      <rdf:li rdf:resource="http://e/2" />
+    </rdf:Seq></items>
+  </channel>
+  <item rdf:about="http://e/1"><title>1</title></item>
+  <item rdf:about="http://e/2"><title>2</title></item>
+</rdf:RDF>`;
+
+  it('drops the channel table-of-contents entries of items not delivered', () => {
+    const body = Buffer.from(RDF);
+    const d = doc(body);
+    const text = renderEntries(body, undefined, new Set([d.entries[1].key])).body.toString('utf8');
+    expect(text).not.toContain('http://e/1');
+    expect(text).toContain('<rdf:li rdf:resource="http://e/2" />');
+    expect(text).toContain('<item rdf:about="http://e/2"><title>2</title></item>');
+  });
+});
