@@ -1,0 +1,154 @@
+import path from 'node:path';
+import { HubError } from './errors.js';
+
+export type HubRole = 'all' | 'web' | 'worker';
+
+/** Everything Crier can be told through the environment, parsed and frozen. */
+export type Config = Readonly<{
+  /** PORT: HTTP port; 0 picks a free one. Default 8080. */
+  port: number;
+  /** HUB_PUBLIC_URL: the hub's own URL, sent as Link rel="hub". Default http://localhost:$PORT/. */
+  publicUrl: string;
+  /** HUB_ROLE: all, web or worker. Default all. */
+  role: HubRole;
+  /** DATABASE_URL: PostgreSQL; unset means embedded PGlite. */
+  databaseUrl: string | undefined;
+  /** HUB_DATA_DIR: where embedded data lives. Default ./data. */
+  dataDir: string;
+  /** REDIS_URL: BullMQ on Redis; unset means BullMQ on the database. */
+  redisUrl: string | undefined;
+  /** HUB_QUEUE_PREFIX: queue namespace (Redis key prefix, PostgreSQL schema). Default crier. */
+  queuePrefix: string;
+  /** HUB_ALLOW_PRIVATE_NETWORKS=1 lets topics and callbacks resolve to loopback/private addresses. */
+  allowPrivateNetworks: boolean;
+  /** HUB_LEASE_MIN_SECONDS / DEFAULT / MAX: lease bounds. Defaults 60 / 864000 / 2592000. */
+  leaseMinSeconds: number;
+  leaseDefaultSeconds: number;
+  leaseMaxSeconds: number;
+  /** HUB_RETRY_BASE_MS: first retry delay, then exponential with jitter. Default 60000. */
+  retryBaseMs: number;
+  /** HUB_MAX_ATTEMPTS: attempts per delivery or verification. Default 8. */
+  maxAttempts: number;
+  /** HUB_MAX_CONTENT_BYTES: largest topic body fetched. Default 5 MiB. */
+  maxContentBytes: number;
+  /** HUB_MAX_REQUEST_BYTES: largest POST / body accepted. Default 64 KiB. */
+  maxRequestBytes: number;
+  /** HUB_MAX_PUBLISH_URLS: most hub.url values in one ping. Default 100. */
+  maxPublishUrls: number;
+  /** HUB_RATE_LIMIT_PER_MINUTE: subscribe/publish requests per client address and per callback host; 0 = off. Default 6000. */
+  rateLimitPerMinute: number;
+  /** HUB_TRUST_PROXY=1: take the client address from X-Forwarded-For. */
+  trustProxy: boolean;
+  /** HUB_ADMIN_TOKEN: bearer token for the read-only admin endpoints; unset turns them off. */
+  adminToken: string | undefined;
+  /** HUB_CONNECT_TIMEOUT_MS: outbound TCP/TLS connect timeout. Default 5000. */
+  connectTimeoutMs: number;
+  /** HUB_REQUEST_TIMEOUT_MS: outbound headers and body timeout each. Default 10000. */
+  requestTimeoutMs: number;
+  /** HUB_DELIVER_PAGE_SIZE: subscribers per deliver job. Default 500. */
+  deliverPageSize: number;
+  /** HUB_DELIVER_CONCURRENCY: POSTs in flight per worker process. Default 256. */
+  deliverConcurrency: number;
+  /** HUB_ORIGIN_CONNECTIONS: keep-alive connections per callback origin. Default 64. */
+  originConnections: number;
+  /** HUB_SEEN_ENTRIES_MAX: seen entry ids kept per topic. Default 2000. */
+  seenEntriesMax: number;
+  /** HUB_SEEN_ENTRIES_DAYS: days a seen entry id is remembered. Default 90. */
+  seenEntriesDays: number;
+  /** HUB_SHUTDOWN_TIMEOUT_MS: how long SIGTERM waits for in-flight work. Default 20000. */
+  shutdownTimeoutMs: number;
+  /** LOG_LEVEL: pino level. Default info. */
+  logLevel: string;
+}>;
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Reads and validates every knob; throws one HubError naming each bad variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+
+  const int = (name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (!/^\d+$/.test(raw.trim())) {
+      problems.push(`${name} must be a whole number, got "${raw}"`);
+      return fallback;
+    }
+    const value = Number(raw.trim());
+    if (value < min || value > max) problems.push(`${name} must be between ${min} and ${max}, got ${value}`);
+    return value;
+  };
+  const flag = (name: string): boolean => {
+    const raw = env[name];
+    if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false;
+    if (raw === '1' || raw === 'true') return true;
+    problems.push(`${name} must be 1 or 0, got "${raw}"`);
+    return false;
+  };
+  const url = (name: string, schemes: string[]): string | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return undefined;
+    try {
+      const parsed = new URL(raw);
+      if (!schemes.includes(parsed.protocol)) problems.push(`${name} must use ${schemes.join(' or ')}, got "${parsed.protocol}"`);
+    } catch {
+      problems.push(`${name} is not a valid URL`);
+    }
+    return raw;
+  };
+
+  const port = int('PORT', 8080, 0, 65535);
+  const role = (env.HUB_ROLE || 'all') as HubRole;
+  if (!['all', 'web', 'worker'].includes(role)) problems.push(`HUB_ROLE must be all, web or worker, got "${role}"`);
+  const publicUrl = url('HUB_PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}/`;
+  const queuePrefix = env.HUB_QUEUE_PREFIX || 'crier';
+  if (!/^[a-z_][a-z0-9_]{0,40}$/.test(queuePrefix)) problems.push(`HUB_QUEUE_PREFIX must be lowercase letters, digits or _, got "${queuePrefix}"`);
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+
+  const leaseMinSeconds = int('HUB_LEASE_MIN_SECONDS', 60, 1);
+  const leaseDefaultSeconds = int('HUB_LEASE_DEFAULT_SECONDS', 864000, 1);
+  const leaseMaxSeconds = int('HUB_LEASE_MAX_SECONDS', 2592000, 1);
+  if (leaseMinSeconds > leaseDefaultSeconds || leaseDefaultSeconds > leaseMaxSeconds) {
+    problems.push('HUB_LEASE_MIN_SECONDS <= HUB_LEASE_DEFAULT_SECONDS <= HUB_LEASE_MAX_SECONDS must hold');
+  }
+  const adminToken = env.HUB_ADMIN_TOKEN || undefined;
+  if (adminToken !== undefined && adminToken.length < 16) problems.push('HUB_ADMIN_TOKEN must be at least 16 characters');
+
+  const config: Config = {
+    port,
+    publicUrl,
+    role,
+    databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    dataDir: path.resolve(env.HUB_DATA_DIR || './data'),
+    redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
+    queuePrefix,
+    allowPrivateNetworks: flag('HUB_ALLOW_PRIVATE_NETWORKS'),
+    leaseMinSeconds,
+    leaseDefaultSeconds,
+    leaseMaxSeconds,
+    retryBaseMs: int('HUB_RETRY_BASE_MS', 60000, 1),
+    maxAttempts: int('HUB_MAX_ATTEMPTS', 8, 1, 100),
+    maxContentBytes: int('HUB_MAX_CONTENT_BYTES', 5 * 1024 * 1024, 1024),
+    maxRequestBytes: int('HUB_MAX_REQUEST_BYTES', 64 * 1024, 1024),
+    maxPublishUrls: int('HUB_MAX_PUBLISH_URLS', 100, 1),
+    rateLimitPerMinute: int('HUB_RATE_LIMIT_PER_MINUTE', 6000, 0),
+    trustProxy: flag('HUB_TRUST_PROXY'),
+    adminToken,
+    connectTimeoutMs: int('HUB_CONNECT_TIMEOUT_MS', 5000, 1),
+    requestTimeoutMs: int('HUB_REQUEST_TIMEOUT_MS', 10000, 1),
+    deliverPageSize: int('HUB_DELIVER_PAGE_SIZE', 500, 1, 10000),
+    deliverConcurrency: int('HUB_DELIVER_CONCURRENCY', 256, 1),
+    originConnections: int('HUB_ORIGIN_CONNECTIONS', 64, 1),
+    seenEntriesMax: int('HUB_SEEN_ENTRIES_MAX', 2000, 1),
+    seenEntriesDays: int('HUB_SEEN_ENTRIES_DAYS', 90, 1),
+    shutdownTimeoutMs: int('HUB_SHUTDOWN_TIMEOUT_MS', 20000, 0),
+    logLevel,
+  };
+  if (problems.length > 0) {
+    throw new HubError('HUB_ERR_CONFIG', `invalid configuration: ${problems.join('; ')}`);
+  }
+  return Object.freeze(config);
+}

@@ -1,0 +1,28 @@
+export { createDatabase, withTransaction } from './pool.js';
+export type { Database, Queryable } from './pool.js';
+export { migrate, MIGRATIONS_DIR } from './migrate.js';
+export { upsertTopic, requestFetches, findTopicById, findTopicByUrl, recordFetch, listStaleFetchRequests } from './topics.js';
+export type { Topic, FetchOutcome } from './topics.js';
+export {
+  findSubscription,
+  findSubscriptionById,
+  activateSubscription,
+  deleteSubscription,
+  deleteSubscriptionById,
+  listDeliveryTargets,
+  countActiveSubscriptions,
+  recordDeliveryOutcomes,
+  deleteExpiredSubscriptions,
+  listSubscriptionsForAdmin,
+} from './subscriptions.js';
+export type { Subscription, DeliveryTarget, DeliveryOutcome } from './subscriptions.js';
+export { insertIntent, markIntentsEnqueued, findIntentById, deleteIntent, listUnqueuedIntents } from './intents.js';
+export type { Intent, IntentMode } from './intents.js';
+export { storeContent, getContent } from './contents.js';
+export type { Content } from './contents.js';
+export { insertNotification, findNotificationById, markNotificationEnqueued, listUnqueuedNotifications } from './notifications.js';
+export type { Notification } from './notifications.js';
+export { loadSeenEntries, rememberEntries } from './seen-entries.js';
+export { recordDeliveries, listDeliveriesForSubscription } from './deliveries.js';
+export type { DeliveryRecord, DeliveryStatus } from './deliveries.js';
+export { hitRateLimits, deleteOldRateLimits } from './rate-limits.js';

@@ -1,0 +1,62 @@
+import type { Queryable } from './pool.js';
+
+export type IntentMode = 'subscribe' | 'unsubscribe' | 'denied';
+
+/** A subscribe/unsubscribe request accepted with 202, waiting for verification. */
+export interface Intent {
+  id: number;
+  topicUrl: string;
+  callback: string;
+  mode: IntentMode;
+  secret: string | null;
+  leaseSeconds: number | null;
+  verifyToken: string | null;
+  reason: string | null;
+}
+
+function fromRow(row: Record<string, any>): Intent {
+  return {
+    id: row.id,
+    topicUrl: row.topic_url,
+    callback: row.callback,
+    mode: row.mode,
+    secret: row.secret,
+    leaseSeconds: row.lease_seconds,
+    verifyToken: row.verify_token,
+    reason: row.reason,
+  };
+}
+
+export async function insertIntent(db: Queryable, intent: Omit<Intent, 'id'>): Promise<number> {
+  const { rows } = await db.query(
+    `
+    insert into intents (topic_url, callback, mode, secret, lease_seconds, verify_token, reason)
+    values ($1, $2, $3, $4, $5, $6, $7) returning id`,
+    [intent.topicUrl, intent.callback, intent.mode, intent.secret, intent.leaseSeconds, intent.verifyToken, intent.reason],
+  );
+  return rows[0].id;
+}
+
+export async function markIntentsEnqueued(db: Queryable, ids: number[]): Promise<void> {
+  await db.query('update intents set enqueued_at = now() where id = any($1::bigint[])', [ids]);
+}
+
+export async function findIntentById(db: Queryable, id: number): Promise<Intent | undefined> {
+  const { rows } = await db.query('select * from intents where id = $1', [id]);
+  return rows[0] ? fromRow(rows[0]) : undefined;
+}
+
+export async function deleteIntent(db: Queryable, id: number): Promise<void> {
+  await db.query('delete from intents where id = $1', [id]);
+}
+
+/** Intents whose verify job was never enqueued (the process died between 202 and enqueue). */
+export async function listUnqueuedIntents(db: Queryable, olderThanSeconds: number, limit = 1000): Promise<number[]> {
+  const { rows } = await db.query(
+    `
+    select id from intents where enqueued_at is null and created_at < now() - make_interval(secs => $1)
+    order by id limit $2`,
+    [olderThanSeconds, limit],
+  );
+  return rows.map((r) => r.id);
+}

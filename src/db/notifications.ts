@@ -1,0 +1,59 @@
+import type { Queryable } from './pool.js';
+
+/** One fan-out of one content to a topic's subscribers. */
+export interface Notification {
+  id: number;
+  topicId: number;
+  topicUrl: string;
+  contentHash: string;
+  newEntries: number;
+  updatedEntries: number;
+}
+
+export async function insertNotification(
+  db: Queryable,
+  input: { topicId: number; contentHash: string; newEntries: number; updatedEntries: number },
+): Promise<number> {
+  const { rows } = await db.query(
+    `
+    insert into notifications (topic_id, content_hash, new_entries, updated_entries)
+    values ($1, $2, $3, $4) returning id`,
+    [input.topicId, input.contentHash, input.newEntries, input.updatedEntries],
+  );
+  return rows[0].id;
+}
+
+export async function findNotificationById(db: Queryable, id: number): Promise<Notification | undefined> {
+  const { rows } = await db.query(
+    `
+    select n.id, n.topic_id, t.url as topic_url, n.content_hash, n.new_entries, n.updated_entries
+    from notifications n join topics t on t.id = n.topic_id
+    where n.id = $1`,
+    [id],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    id: row.id,
+    topicId: row.topic_id,
+    topicUrl: row.topic_url,
+    contentHash: row.content_hash,
+    newEntries: row.new_entries,
+    updatedEntries: row.updated_entries,
+  };
+}
+
+export async function markNotificationEnqueued(db: Queryable, id: number): Promise<void> {
+  await db.query('update notifications set enqueued_at = now() where id = $1', [id]);
+}
+
+/** Notifications committed but never handed to the deliver queue (the process died in between). */
+export async function listUnqueuedNotifications(db: Queryable, olderThanSeconds: number, limit = 1000): Promise<number[]> {
+  const { rows } = await db.query(
+    `
+    select id from notifications where enqueued_at is null and created_at < now() - make_interval(secs => $1)
+    order by id limit $2`,
+    [olderThanSeconds, limit],
+  );
+  return rows.map((r) => r.id);
+}

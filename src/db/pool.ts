@@ -1,0 +1,71 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import pg from 'pg';
+import type { Config } from '../config.js';
+
+/** Anything that runs a query: the pool or a client inside a transaction. */
+export type Queryable = Pick<pg.Pool, 'query'>;
+
+export interface Database {
+  pool: pg.Pool;
+  /** Connection string other components (BullMQ's PostgreSQL backend) can use. */
+  url: string;
+  /** True when this process hosts the embedded PGlite. */
+  embedded: boolean;
+  close(): Promise<void>;
+}
+
+/** int8 as number: our ids stay far below 2^53. */
+pg.types.setTypeParser(20, (value: string) => Number(value));
+
+/**
+ * PostgreSQL when DATABASE_URL is set; otherwise embedded PGlite under
+ * HUB_DATA_DIR, served on a loopback socket so the same `pg` code serves both.
+ */
+export async function createDatabase(config: Config, options: { max?: number } = {}): Promise<Database> {
+  const max = options.max ?? 10;
+  if (config.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: config.databaseUrl, max });
+    pool.on('error', () => {}); // an idle client's lost connection; the next query reports it
+    return { pool, url: config.databaseUrl, embedded: false, close: () => pool.end() };
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
+  const dir = path.join(config.dataDir, 'pglite');
+  await fs.mkdir(dir, { recursive: true });
+  const db = await PGlite.create(dir);
+  // PGlite is one session shared by every socket connection: BullMQ's schema
+  // must be on the path for all of them (its pool-level search_path is ignored).
+  await db.exec(`set search_path to public, ${config.queuePrefix}`);
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 200 });
+  await server.start();
+  const url = `postgres://postgres@${server.getServerConn()}/postgres`;
+  const pool = new pg.Pool({ connectionString: url, max });
+  pool.on('error', () => {});
+  return {
+    pool,
+    url,
+    embedded: true,
+    async close() {
+      await pool.end();
+      await server.stop();
+      await db.close();
+    },
+  };
+}
+
+/** Runs `fn` in one transaction on one client; keep it short (PGlite serialises them). */
+export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    const result = await fn(client);
+    await client.query('commit');
+    return result;
+  } catch (err) {
+    await client.query('rollback').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,19 @@
+import type { Queryable } from './pool.js';
+
+/** Counts one hit on each key in the current one-minute window; returns the counts. */
+export async function hitRateLimits(db: Queryable, keys: string[]): Promise<number[]> {
+  const { rows } = await db.query(
+    `
+    insert into rate_limits (key, window_start, hits)
+    select k, date_trunc('minute', now()), 1 from unnest($1::text[]) as k
+    on conflict (key, window_start) do update set hits = rate_limits.hits + 1
+    returning key, hits`,
+    [keys],
+  );
+  const byKey = new Map(rows.map((r) => [r.key as string, r.hits as number]));
+  return keys.map((k) => byKey.get(k) ?? 0);
+}
+
+export async function deleteOldRateLimits(db: Queryable): Promise<void> {
+  await db.query(`delete from rate_limits where window_start < now() - interval '2 minutes'`);
+}

@@ -1,0 +1,118 @@
+import type { Queryable } from './pool.js';
+
+export interface Topic {
+  id: number;
+  url: string;
+  etag: string | null;
+  lastModified: string | null;
+  contentHash: string | null;
+  contentType: string | null;
+  lastFetchAt: Date | null;
+  lastFetchStatus: number | null;
+  lastFetchError: string | null;
+  parseError: string | null;
+}
+
+function fromRow(row: Record<string, any>): Topic {
+  return {
+    id: row.id,
+    url: row.url,
+    etag: row.etag,
+    lastModified: row.last_modified,
+    contentHash: row.content_hash,
+    contentType: row.content_type,
+    lastFetchAt: row.last_fetch_at,
+    lastFetchStatus: row.last_fetch_status,
+    lastFetchError: row.last_fetch_error,
+    parseError: row.parse_error,
+  };
+}
+
+export async function upsertTopic(db: Queryable, url: string): Promise<number> {
+  const { rows } = await db.query(
+    `
+    insert into topics (url) values ($1)
+    on conflict (url) do update set url = excluded.url
+    returning id`,
+    [url],
+  );
+  return rows[0].id;
+}
+
+/**
+ * Marks each known topic as wanting a fetch; the mark survives a lost enqueue.
+ * Topics come to exist when a subscription to them is verified, so pings for
+ * unknown URLs cost nothing.
+ */
+export async function requestFetches(db: Queryable, urls: string[]): Promise<Array<{ id: number; url: string }>> {
+  const { rows } = await db.query(
+    `
+    update topics set fetch_requested_at = now()
+    where url = any($1::text[])
+    returning id, url`,
+    [urls],
+  );
+  return rows;
+}
+
+export async function findTopicById(db: Queryable, id: number): Promise<Topic | undefined> {
+  const { rows } = await db.query('select * from topics where id = $1', [id]);
+  return rows[0] ? fromRow(rows[0]) : undefined;
+}
+
+export async function findTopicByUrl(db: Queryable, url: string): Promise<Topic | undefined> {
+  const { rows } = await db.query('select * from topics where url = $1', [url]);
+  return rows[0] ? fromRow(rows[0]) : undefined;
+}
+
+export interface FetchOutcome {
+  status: number | null;
+  error: string | null;
+  etag?: string | null;
+  lastModified?: string | null;
+  contentHash?: string | null;
+  contentType?: string | null;
+  parseError?: string | null;
+}
+
+/** Records a fetch; validators and hash change only when given. `startedAt` clears the request mark it served. */
+export async function recordFetch(db: Queryable, id: number, startedAt: Date, outcome: FetchOutcome): Promise<void> {
+  await db.query(
+    `
+    update topics set
+      last_fetch_at = now(),
+      last_fetch_status = $2,
+      last_fetch_error = $3,
+      etag = case when $4::boolean then $5 else etag end,
+      last_modified = case when $4::boolean then $6 else last_modified end,
+      content_hash = coalesce($7, content_hash),
+      content_type = coalesce($8, content_type),
+      parse_error = case when $7::text is null then parse_error else $9 end,
+      fetch_requested_at = case when fetch_requested_at <= $10 then null else fetch_requested_at end
+    where id = $1`,
+    [
+      id,
+      outcome.status,
+      outcome.error,
+      outcome.etag !== undefined,
+      outcome.etag ?? null,
+      outcome.lastModified ?? null,
+      outcome.contentHash ?? null,
+      outcome.contentType ?? null,
+      outcome.parseError ?? null,
+      startedAt,
+    ],
+  );
+}
+
+/** Topics whose fetch was asked for but not served for a while: their enqueue may have been lost. */
+export async function listStaleFetchRequests(db: Queryable, olderThanSeconds: number, limit = 1000): Promise<number[]> {
+  const { rows } = await db.query(
+    `
+    select id from topics
+    where fetch_requested_at < now() - make_interval(secs => $1)
+    order by fetch_requested_at limit $2`,
+    [olderThanSeconds, limit],
+  );
+  return rows.map((r) => r.id);
+}

@@ -1,0 +1,14 @@
+import type { Config } from './config.js';
+import type { Logger } from './log.js';
+import type { Database } from './db/index.js';
+import type { CallbackClient, TopicFetcher } from './net/index.js';
+import type { Queues } from './workers/queues.js';
+
+/** What every use-case and processor is given; built once in main.ts. */
+export interface Deps {
+  config: Config;
+  log: Logger;
+  db: Database;
+  queues: Queues;
+  http: { callbacks: CallbackClient; topics: TopicFetcher };
+}

@@ -1,0 +1,66 @@
+/**
+ * The one registry of Crier's error codes. Each code has an HTTP status (used
+ * when the error reaches a client) and a default one-line message.
+ */
+export const codes = Object.freeze({
+  HUB_ERR_PARAM_MODE_MISSING: { status: 400, message: 'hub.mode is required' },
+  HUB_ERR_PARAM_MODE_UNKNOWN: { status: 400, message: 'hub.mode must be subscribe, unsubscribe or publish' },
+  HUB_ERR_PARAM_CALLBACK_INVALID: { status: 400, message: 'hub.callback is missing or not a valid http(s) URL' },
+  HUB_ERR_PARAM_TOPIC_INVALID: { status: 400, message: 'hub.topic is missing or not a valid http(s) URL' },
+  HUB_ERR_PARAM_URL_TOO_LONG: { status: 400, message: 'URL is longer than 2048 characters' },
+  HUB_ERR_PARAM_URL_CREDENTIALS: { status: 400, message: 'URLs with credentials are not accepted' },
+  HUB_ERR_PARAM_LEASE_INVALID: { status: 400, message: 'hub.lease_seconds must be a positive integer' },
+  HUB_ERR_PARAM_SECRET_TOO_LONG: { status: 400, message: 'hub.secret must be shorter than 200 bytes' },
+  HUB_ERR_PARAM_VERIFY_INVALID: { status: 400, message: 'hub.verify must be sync or async' },
+  HUB_ERR_PARAM_REPEATED: { status: 400, message: 'a hub.* parameter was given more than once' },
+  HUB_ERR_PARAM_ENCODING: { status: 400, message: 'request body is not valid UTF-8 form data' },
+  HUB_ERR_PUBLISH_NO_URL: { status: 400, message: 'publish needs at least one hub.url or hub.topic' },
+  HUB_ERR_PUBLISH_TOO_MANY_URLS: { status: 400, message: 'too many hub.url values in one publish' },
+  HUB_ERR_REQUEST_TOO_LARGE: { status: 413, message: 'request body too large' },
+  HUB_ERR_REQUEST_CONTENT_TYPE: { status: 415, message: 'content type must be application/x-www-form-urlencoded' },
+  HUB_ERR_RATE_LIMITED: { status: 429, message: 'too many requests; retry later' },
+  HUB_ERR_NOT_FOUND: { status: 404, message: 'not found' },
+  HUB_ERR_METHOD: { status: 405, message: 'method not allowed' },
+  HUB_ERR_UNAUTHORIZED: { status: 401, message: 'missing or wrong bearer token' },
+  HUB_ERR_UNAVAILABLE: { status: 503, message: 'hub is not ready; retry later' },
+  HUB_ERR_ADDRESS_BLOCKED: { status: 400, message: 'URL resolves to an address the hub may not contact' },
+  HUB_ERR_URL_SCHEME: { status: 400, message: 'only http and https URLs are allowed' },
+  HUB_ERR_TOPIC_FETCH_STATUS: { status: 502, message: 'topic fetch answered an unexpected status' },
+  HUB_ERR_TOPIC_FETCH_FAILED: { status: 502, message: 'topic fetch failed' },
+  HUB_ERR_TOPIC_TOO_LARGE: { status: 502, message: 'topic body exceeds the configured maximum' },
+  HUB_ERR_DELIVERY_FAILED: { status: 502, message: 'delivery failed' },
+  HUB_ERR_VERIFY_FAILED: { status: 502, message: 'verification of intent failed' },
+  HUB_ERR_FEED_PARSE: { status: 422, message: 'feed could not be parsed' },
+  HUB_ERR_CONFIG: { status: 500, message: 'invalid configuration' },
+  HUB_ERR_MIGRATION: { status: 500, message: 'migration failed' },
+} as const);
+
+export type HubErrorCode = keyof typeof codes;
+
+/** An expected failure with a stable code; `statusCode` is what a client sees. */
+export class HubError extends Error {
+  readonly code: HubErrorCode;
+  readonly statusCode: number;
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: HubErrorCode, message?: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+    super(message ?? codes[code].message, { cause: options.cause });
+    this.name = 'HubError';
+    this.code = code;
+    this.statusCode = codes[code].status;
+    this.details = options.details;
+  }
+}
+
+export function hubError(
+  code: HubErrorCode,
+  options: { message?: string; cause?: unknown; details?: Record<string, unknown> } = {},
+): HubError {
+  return new HubError(code, options.message, options);
+}
+
+/** Normalises anything thrown into an Error, keeping the original as `cause`. */
+export function toError(value: unknown): Error {
+  if (value instanceof Error) return value;
+  return new Error(typeof value === 'string' ? value : JSON.stringify(value), { cause: value });
+}

@@ -1,0 +1,63 @@
+import express, { type Request, type Response } from 'express';
+import type { Deps } from '../deps.js';
+import { HubError } from '../errors.js';
+import { adminRouter } from './admin.js';
+import { errorMiddleware } from './error-middleware.js';
+import { parseHubRequest } from './params.js';
+import { publish } from './publish.js';
+import { enforceRateLimit } from './rate-limit.js';
+import { requestSubscription } from './subscribe.js';
+
+const FORM_TYPE = 'application/x-www-form-urlencoded';
+
+/** Builds the HTTP front; never listens (server.ts does). */
+export function createApp(deps: Deps, health: () => Promise<boolean>): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.config.trustProxy);
+
+  app.get('/healthz', async (_req, res) => {
+    const ok = await health().catch(() => false);
+    res.status(ok ? 200 : 503).type('text/plain').send(ok ? 'ok\n' : 'unavailable\n');
+  });
+
+  app.get('/', (_req, res) => {
+    res.setHeader('Link', `<${deps.config.publicUrl}>; rel="hub"`);
+    res.type('text/plain').send('Crier WebSub hub. POST hub.mode=subscribe|unsubscribe|publish here.\n');
+  });
+
+  app.post(
+    '/',
+    (req, _res, next) => next(req.is(FORM_TYPE) ? undefined : new HubError('HUB_ERR_REQUEST_CONTENT_TYPE')),
+    express.raw({ type: FORM_TYPE, limit: deps.config.maxRequestBytes }),
+    async (req: Request, res: Response) => {
+      const request = parseHubRequest(readForm(req.body), deps.config);
+      const callbackHost = request.mode === 'publish' ? undefined : new URL(request.callback).host;
+      await enforceRateLimit(deps, req.ip ?? 'unknown', callbackHost);
+      if (request.mode === 'publish') {
+        await publish(deps, request.urls);
+        res.status(204).end();
+        return;
+      }
+      await requestSubscription(deps, request);
+      res.status(202).type('text/plain').send('accepted; verification of intent will follow\n');
+    },
+  );
+
+  app.use('/admin', adminRouter(deps));
+  app.use((req, _res, next) => next(new HubError(req.method === 'GET' ? 'HUB_ERR_NOT_FOUND' : 'HUB_ERR_METHOD')));
+  app.use(errorMiddleware(deps.log));
+  return app;
+}
+
+/** The body as form fields; it must be UTF-8 (WebSub §5.1, H1). */
+function readForm(body: unknown): URLSearchParams {
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new HubError('HUB_ERR_PARAM_ENCODING');
+  }
+  return new URLSearchParams(text);
+}

@@ -1,0 +1,27 @@
+import type { ErrorRequestHandler } from 'express';
+import type { Logger } from '../log.js';
+import { HubError } from '../errors.js';
+
+/** Body-parser failures carry a status and a type; map them to our codes. */
+function fromParserError(err: { type?: string; status?: number }): HubError | undefined {
+  if (err.type === 'entity.too.large') return new HubError('HUB_ERR_REQUEST_TOO_LARGE');
+  if (err.type === 'request.aborted' || err.type === 'request.size.invalid') return new HubError('HUB_ERR_PARAM_ENCODING', 'request body was truncated');
+  if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') return new HubError('HUB_ERR_REQUEST_CONTENT_TYPE', 'unsupported charset or content encoding');
+  if (typeof err.status === 'number' && err.status >= 400 && err.status < 500) return new HubError('HUB_ERR_PARAM_ENCODING', 'request body could not be read');
+  return undefined;
+}
+
+/** Last in the chain: HubError -> its status and a one-line text reason (H9); anything else -> 500, logged. */
+export function errorMiddleware(log: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const hubErr = err instanceof HubError ? err : fromParserError(err);
+    if (res.headersSent) return;
+    if (hubErr) {
+      if (hubErr.details?.retryAfter !== undefined) res.setHeader('Retry-After', String(hubErr.details.retryAfter));
+      res.status(hubErr.statusCode).type('text/plain').send(`${hubErr.message}\n`);
+      return;
+    }
+    log.error({ module: 'http', err, method: req.method, path: req.path }, 'request failed');
+    res.status(500).type('text/plain').send('internal error\n');
+  };
+}

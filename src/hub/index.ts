@@ -1,0 +1,6 @@
+export { createApp } from './app.js';
+export { startServer } from './server.js';
+export type { RunningServer } from './server.js';
+export { parseHubRequest } from './params.js';
+export type { HubRequest } from './params.js';
+export { parseHubUrl } from './urls.js';

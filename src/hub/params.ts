@@ -1,0 +1,70 @@
+import type { Config } from '../config.js';
+import { HubError } from '../errors.js';
+import { parseHubUrl } from './urls.js';
+
+export type HubRequest =
+  | {
+      mode: 'subscribe' | 'unsubscribe';
+      callback: string;
+      topic: string;
+      /** Clamped to the hub's bounds; undefined on unsubscribe (H3). */
+      leaseSeconds: number | undefined;
+      secret: string | undefined;
+      /** PubSubHubbub 0.3 hub.verify_token, echoed in the verification (H26). */
+      verifyToken: string | undefined;
+    }
+  | { mode: 'publish'; urls: string[] };
+
+type LeaseBounds = Pick<Config, 'leaseMinSeconds' | 'leaseDefaultSeconds' | 'leaseMaxSeconds' | 'maxPublishUrls'>;
+
+/** The single value of a field; a field repeated with different values is ambiguous. */
+function single(form: URLSearchParams, name: string): string | undefined {
+  const values = form.getAll(name);
+  if (values.length > 1 && values.some((v) => v !== values[0])) {
+    throw new HubError('HUB_ERR_PARAM_REPEATED', `${name} was given more than once with different values`);
+  }
+  return values[0];
+}
+
+/**
+ * Turns the form fields of `POST /` into a typed request, or a HubError with
+ * a one-line reason. Unknown parameters are ignored (H4).
+ */
+export function parseHubRequest(form: URLSearchParams, bounds: LeaseBounds): HubRequest {
+  for (const value of form.values()) {
+    if (value.includes('\uFFFD')) throw new HubError('HUB_ERR_PARAM_ENCODING', 'a parameter is not valid percent-encoded UTF-8');
+  }
+  const mode = single(form, 'hub.mode');
+  if (mode === undefined || mode === '') throw new HubError('HUB_ERR_PARAM_MODE_MISSING');
+  if (mode === 'publish') return parsePublish(form, bounds.maxPublishUrls);
+  if (mode !== 'subscribe' && mode !== 'unsubscribe') {
+    throw new HubError('HUB_ERR_PARAM_MODE_UNKNOWN', `hub.mode "${mode.slice(0, 40)}" is not subscribe, unsubscribe or publish`);
+  }
+  const callback = parseHubUrl(single(form, 'hub.callback'), 'hub.callback');
+  const topic = parseHubUrl(single(form, 'hub.topic'), 'hub.topic');
+
+  const secretRaw = single(form, 'hub.secret');
+  const secret = secretRaw === undefined || secretRaw === '' ? undefined : secretRaw;
+  // WebSub §5.1 (H2): the limit is in bytes, not characters.
+  if (secret !== undefined && Buffer.byteLength(secret, 'utf8') >= 200) throw new HubError('HUB_ERR_PARAM_SECRET_TOO_LONG');
+
+  let leaseSeconds: number | undefined;
+  if (mode === 'subscribe') {
+    const raw = single(form, 'hub.lease_seconds');
+    if (raw === undefined || raw === '') leaseSeconds = bounds.leaseDefaultSeconds;
+    else if (!/^\d{1,12}$/.test(raw.trim())) throw new HubError('HUB_ERR_PARAM_LEASE_INVALID', `hub.lease_seconds must be a positive integer, got "${raw.slice(0, 40)}"`);
+    else leaseSeconds = Math.min(bounds.leaseMaxSeconds, Math.max(bounds.leaseMinSeconds, Number(raw.trim())));
+  }
+  const verifyToken = single(form, 'hub.verify_token') || undefined;
+  if (verifyToken !== undefined && verifyToken.length > 1024) throw new HubError('HUB_ERR_PARAM_VERIFY_INVALID', 'hub.verify_token is longer than 1024 characters');
+  return { mode, callback, topic, leaseSeconds, secret, verifyToken };
+}
+
+/** Publishers send hub.url, hub.url[] or hub.topic, often repeated (H17). */
+function parsePublish(form: URLSearchParams, maxUrls: number): HubRequest {
+  const raw = [...form.getAll('hub.url'), ...form.getAll('hub.url[]'), ...form.getAll('hub.topic')];
+  if (raw.length === 0) throw new HubError('HUB_ERR_PUBLISH_NO_URL');
+  if (raw.length > maxUrls) throw new HubError('HUB_ERR_PUBLISH_TOO_MANY_URLS', `a publish may name at most ${maxUrls} URLs, got ${raw.length}`);
+  const urls = [...new Set(raw.map((u) => parseHubUrl(u, 'hub.url')))];
+  return { mode: 'publish', urls };
+}

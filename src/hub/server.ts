@@ -1,0 +1,28 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type express from 'express';
+
+export interface RunningServer {
+  address: AddressInfo;
+  /** Stops accepting, lets in-flight requests finish, closes idle keep-alive sockets. */
+  close(): Promise<void>;
+}
+
+export async function startServer(app: express.Express, port: number, host?: string): Promise<RunningServer> {
+  const server = http.createServer(app);
+  server.keepAliveTimeout = 5000;
+  server.headersTimeout = 10000;
+  server.requestTimeout = 30000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return {
+    address: server.address() as AddressInfo,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}

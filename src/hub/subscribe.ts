@@ -1,0 +1,31 @@
+import type { Deps } from '../deps.js';
+import { insertIntent, markIntentsEnqueued } from '../db/index.js';
+import { assertUrlAllowed } from '../net/index.js';
+import { jobIds } from '../workers/index.js';
+import type { HubRequest } from './params.js';
+
+type SubscriptionRequest = Extract<HubRequest, { mode: 'subscribe' | 'unsubscribe' }>;
+
+/**
+ * Stores the request, then queues its verification (WebSub §5.1.2, H8): the
+ * 202 means it is stored. A lost enqueue is repaired by the sweep.
+ */
+export async function requestSubscription(deps: Deps, request: SubscriptionRequest): Promise<void> {
+  // A callback the hub may never call is refused now rather than silently dropped (H27).
+  assertUrlAllowed(request.callback, deps.config.allowPrivateNetworks);
+  const intentId = await insertIntent(deps.db.pool, {
+    topicUrl: request.topic,
+    callback: request.callback,
+    mode: request.mode,
+    secret: request.secret ?? null,
+    leaseSeconds: request.leaseSeconds ?? null,
+    verifyToken: request.verifyToken ?? null,
+    reason: null,
+  });
+  try {
+    await deps.queues.verify.add('verify', { intentId }, { jobId: jobIds.verify(intentId) });
+    await markIntentsEnqueued(deps.db.pool, [intentId]);
+  } catch (err) {
+    deps.log.warn({ module: 'subscribe', intentId, err: (err as Error).message }, 'verify enqueue failed; the sweep will retry');
+  }
+}

@@ -1,0 +1,23 @@
+import { pino, type Logger } from 'pino';
+import type { Config } from './config.js';
+
+export type { Logger };
+
+/** Paths pino blanks out wherever they appear: secrets never reach a log line. */
+const REDACT = [
+  'secret',
+  '*.secret',
+  'hub.secret',
+  '*["hub.secret"]',
+  'authorization',
+  '*.authorization',
+  '*.headers.authorization',
+  '*.headers["x-hub-signature"]',
+  'signature',
+];
+
+/** Root JSON logger on stdout; modules take `log.child({ module })`. */
+export function createLogger(config: Pick<Config, 'logLevel'>, destination?: NodeJS.WritableStream): Logger {
+  const options = { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' }, base: { pid: process.pid } };
+  return destination ? pino(options, destination) : pino(options);
+}

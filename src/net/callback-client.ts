@@ -1,0 +1,72 @@
+import { Agent } from 'undici';
+import { HubError } from '../errors.js';
+import { assertUrlAllowed, lookupFor } from './address-guard.js';
+import { USER_AGENT } from './fetch-topic.js';
+
+export interface CallbackClientOptions {
+  allowPrivateNetworks: boolean;
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** Keep-alive connections per callback origin. */
+  originConnections: number;
+}
+
+export interface CallbackResponse {
+  status: number;
+  /** Response body for verification GETs (bounded); empty for content POSTs. */
+  body: string;
+}
+
+export interface CallbackClient {
+  /** Verification of intent (WebSub §5.3): GET, body read up to 64 KiB. */
+  get(url: string): Promise<CallbackResponse>;
+  /** Content distribution (WebSub §7): POST; redirects are not followed, the body is ignored. */
+  post(url: string, body: Buffer, headers: Record<string, string>): Promise<CallbackResponse>;
+  close(): Promise<void>;
+}
+
+const MAX_VERIFY_BODY = 64 * 1024;
+
+/** undici pools with keep-alive per origin: the delivery hot path (DESIGN.md performance model). */
+export function createCallbackClient(options: CallbackClientOptions): CallbackClient {
+  const agent = new Agent({
+    connections: options.originConnections,
+    keepAliveTimeout: 30_000,
+    headersTimeout: options.requestTimeoutMs,
+    bodyTimeout: options.requestTimeoutMs,
+    maxResponseSize: MAX_VERIFY_BODY,
+    connect: { timeout: options.connectTimeoutMs, lookup: lookupFor(options.allowPrivateNetworks) as never },
+  });
+
+  async function send(method: 'GET' | 'POST', url: string, body: Buffer | undefined, headers: Record<string, string>): Promise<CallbackResponse> {
+    const target = assertUrlAllowed(url, options.allowPrivateNetworks);
+    // A trickling peer cannot hold a delivery past twice the request timeout.
+    const signal = AbortSignal.timeout(options.requestTimeoutMs * 2);
+    try {
+      const response = await agent.request({
+        origin: target.origin,
+        path: target.pathname + target.search,
+        method,
+        headers: { 'user-agent': USER_AGENT, ...headers },
+        body,
+        signal,
+      });
+      if (method === 'GET' && response.statusCode >= 200 && response.statusCode < 300) {
+        return { status: response.statusCode, body: await response.body.text() };
+      }
+      await response.body.dump({ limit: MAX_VERIFY_BODY }).catch(() => {});
+      return { status: response.statusCode, body: '' };
+    } catch (err) {
+      const cause = err as Error & { code?: string };
+      if (cause instanceof HubError) throw cause;
+      if (cause.code === 'EADDRBLOCKED') throw new HubError('HUB_ERR_ADDRESS_BLOCKED', `${method} ${url}: ${cause.message}`, { cause });
+      throw new HubError(method === 'GET' ? 'HUB_ERR_VERIFY_FAILED' : 'HUB_ERR_DELIVERY_FAILED', `${method} ${url} failed: ${cause.code ?? cause.name}: ${cause.message}`, { cause });
+    }
+  }
+
+  return {
+    get: (url) => send('GET', url, undefined, {}),
+    post: (url, body, headers) => send('POST', url, body, headers),
+    close: () => agent.close(),
+  };
+}

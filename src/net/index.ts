@@ -1,0 +1,5 @@
+export { isPublicAddress, guardedLookup, assertUrlAllowed } from './address-guard.js';
+export { createTopicFetcher, USER_AGENT } from './fetch-topic.js';
+export type { TopicFetcher, TopicResponse, FetchValidators } from './fetch-topic.js';
+export { createCallbackClient } from './callback-client.js';
+export type { CallbackClient, CallbackResponse } from './callback-client.js';

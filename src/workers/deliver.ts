@@ -1,0 +1,130 @@
+import type { Job } from 'bullmq';
+import type { Deps } from '../deps.js';
+import {
+  deleteSubscriptionById,
+  findNotificationById,
+  findSubscriptionById,
+  getContent,
+  listDeliveryTargets,
+  recordDeliveries,
+  recordDeliveryOutcomes,
+  type Content,
+  type DeliveryOutcome,
+  type DeliveryRecord,
+  type DeliveryTarget,
+  type Notification,
+} from '../db/index.js';
+import { retryDelay } from './backoff.js';
+import { createSemaphore } from './semaphore.js';
+import { sign } from './signature.js';
+import { jobIds, type DeliverPage, type DeliverRetry, type JobData } from './queues.js';
+
+type AttemptResult = { ok: true } | { ok: false; gone: boolean; status: number | null; error: string };
+
+/**
+ * Content distribution (WebSub §7): a page job POSTs one content to a keyset
+ * page of subscribers; a retry job re-attempts one subscriber. A failure
+ * schedules that subscriber alone; the rest of the page is done.
+ */
+export function deliver(deps: Deps) {
+  const log = deps.log.child({ module: 'deliver' });
+  const limit = createSemaphore(deps.config.deliverConcurrency);
+  const contents = new Map<string, Content>(); // bodies are immutable by hash: cache a few
+
+  async function contentFor(hash: string): Promise<Content> {
+    let content = contents.get(hash);
+    if (!content) {
+      content = await getContent(deps.db.pool, hash);
+      if (contents.size >= 16) contents.delete(contents.keys().next().value!);
+      contents.set(hash, content);
+    }
+    return content;
+  }
+
+  async function attempt(n: Notification, content: Content, target: DeliveryTarget): Promise<AttemptResult> {
+    const headers: Record<string, string> = {
+      'content-type': content.contentType,
+      // WebSub §7 (H21): both links in one header.
+      link: `<${deps.config.publicUrl}>; rel="hub", <${n.topicUrl}>; rel="self"`,
+      // Same id on every retry, so subscribers can drop duplicates.
+      'x-hub-delivery': `${n.id}.${target.id}`,
+      'x-crier-entries': `new=${n.newEntries}, updated=${n.updatedEntries}`,
+    };
+    if (target.secret) headers['x-hub-signature'] = sign(content.body, target.secret, 'sha256');
+    try {
+      const { status } = await limit(() => deps.http.callbacks.post(target.callback, content.body, headers));
+      if (status >= 200 && status < 300) return { ok: true };
+      return { ok: false, gone: status === 410, status, error: `callback answered ${status}` };
+    } catch (err) {
+      return { ok: false, gone: false, status: null, error: (err as Error).message };
+    }
+  }
+
+  /** Outcome of attempt number `attemptNo` for one subscriber, and the retry job it needs. */
+  function settle(n: Notification, target: DeliveryTarget, attemptNo: number, result: AttemptResult) {
+    const now = Date.now();
+    if (result.ok) {
+      const outcome: DeliveryOutcome = { subscriptionId: target.id, status: 'delivered', error: null, nextRetryAt: null };
+      const record: DeliveryRecord | undefined = attemptNo > 1 ? { notificationId: n.id, subscriptionId: target.id, status: 'delivered', attempts: attemptNo, lastStatusCode: null, lastError: null, nextAttemptAt: null } : undefined;
+      return { outcome, record, retry: undefined };
+    }
+    if (result.gone) return { outcome: undefined, record: undefined, retry: undefined, gone: true };
+    const exhausted = attemptNo >= deps.config.maxAttempts;
+    const delay = exhausted ? 0 : retryDelay(attemptNo, deps.config.retryBaseMs);
+    const nextAttemptAt = exhausted ? null : new Date(now + delay);
+    const status = exhausted ? 'dropped' : 'retrying';
+    return {
+      outcome: { subscriptionId: target.id, status, error: result.error, nextRetryAt: nextAttemptAt } as DeliveryOutcome,
+      record: { notificationId: n.id, subscriptionId: target.id, status, attempts: attemptNo, lastStatusCode: result.status, lastError: result.error, nextAttemptAt } as DeliveryRecord,
+      retry: exhausted ? undefined : { data: { kind: 'retry' as const, notificationId: n.id, subscriptionId: target.id, attempt: attemptNo + 1 }, delay },
+    };
+  }
+
+  async function runPage(job: Job, data: DeliverPage): Promise<void> {
+    const n = await findNotificationById(deps.db.pool, data.notificationId);
+    if (!n) return;
+    const targets = await listDeliveryTargets(deps.db.pool, n.topicId, data.afterId, deps.config.deliverPageSize);
+    if (targets.length === deps.config.deliverPageSize) {
+      // Queue the next page first so other workers fan out in parallel with this one.
+      const afterId = targets[targets.length - 1].id;
+      await deps.queues.deliver.add('page', { kind: 'page', notificationId: n.id, afterId }, { jobId: jobIds.page(n.id, afterId) });
+    }
+    if (targets.length === 0) return;
+    const content = await contentFor(n.contentHash);
+    const results = await Promise.all(targets.map((t) => attempt(n, content, t)));
+    await record(n, targets.map((t, i) => settle(n, t, 1, results[i])), targets);
+    const failed = results.filter((r) => !r.ok).length;
+    log.info({ jobId: job.id, notificationId: n.id, delivered: targets.length - failed, failed }, 'page delivered');
+  }
+
+  async function runRetry(job: Job, data: DeliverRetry): Promise<void> {
+    const [n, sub] = await Promise.all([findNotificationById(deps.db.pool, data.notificationId), findSubscriptionById(deps.db.pool, data.subscriptionId)]);
+    // WebSub §7 (H23): keep trying only while the subscription lives.
+    if (!n || !sub || sub.expiresAt.getTime() <= Date.now()) return;
+    const target = { id: sub.id, callback: sub.callback, secret: sub.secret };
+    const result = await attempt(n, await contentFor(n.contentHash), target);
+    await record(n, [settle(n, target, data.attempt, result)], [target]);
+    log.info({ jobId: job.id, notificationId: n.id, subscriptionId: sub.id, attempt: data.attempt, ok: result.ok }, 'delivery retried');
+  }
+
+  async function record(n: Notification, settled: Array<ReturnType<typeof settle>>, targets: DeliveryTarget[]): Promise<void> {
+    const outcomes = settled.flatMap((s) => (s.outcome ? [s.outcome] : []));
+    const records = settled.flatMap((s) => (s.record ? [s.record] : []));
+    const retries = settled.flatMap((s) => (s.retry ? [s.retry] : []));
+    const gone = targets.filter((_, i) => settled[i].gone);
+    await recordDeliveryOutcomes(deps.db.pool, outcomes);
+    await recordDeliveries(deps.db.pool, records);
+    // WebSub §7 (H22): 410 Gone ends the subscription.
+    for (const t of gone) await deleteSubscriptionById(deps.db.pool, t.id);
+    if (retries.length > 0) {
+      await deps.queues.deliver.addBulk(
+        retries.map((r) => ({ name: 'retry', data: r.data, opts: { delay: r.delay, jobId: jobIds.retry(r.data.notificationId, r.data.subscriptionId, r.data.attempt) } })),
+      );
+    }
+  }
+
+  return async (job: Job<JobData['deliver']>): Promise<void> => {
+    if (job.data.kind === 'retry') return runRetry(job, job.data);
+    return runPage(job, job.data);
+  };
+}

@@ -1,0 +1,120 @@
+import type { Job } from 'bullmq';
+import type { Deps } from '../deps.js';
+import {
+  findTopicById,
+  insertNotification,
+  loadSeenEntries,
+  markNotificationEnqueued,
+  recordFetch,
+  rememberEntries,
+  storeContent,
+  withTransaction,
+} from '../db/index.js';
+import { bodyHash, diffEntries, parseFeed, renderEntries } from '../feeds/index.js';
+import { HubError } from '../errors.js';
+import { jobIds, type JobData } from './queues.js';
+
+/** What a fetch decided to deliver, if anything. */
+interface Selection {
+  /** Undefined when the feed carries nothing new. */
+  body?: Buffer;
+  contentType: string;
+  newEntries: number;
+  updatedEntries: number;
+  entries: Array<{ key: string; contentHash: string }>;
+  parseError: string | null;
+}
+
+/**
+ * Fetches a topic (checklist H18), works out what is new and, if anything is,
+ * stores it once and queues its fan-out. Unchanged content delivers nothing.
+ */
+export function fetchTopic(deps: Deps) {
+  const log = deps.log.child({ module: 'fetch' });
+  return async (job: Job<JobData['fetch']>): Promise<void> => {
+    const topic = await findTopicById(deps.db.pool, job.data.topicId);
+    if (!topic) return;
+    const startedAt = new Date(Date.now() - 1);
+    const ctx = { jobId: job.id, topicId: topic.id };
+
+    let response;
+    try {
+      response = await deps.http.topics.fetchTopic(topic.url, { etag: topic.etag, lastModified: topic.lastModified });
+    } catch (err) {
+      const error = err as HubError;
+      const status = (error.details?.status as number | undefined) ?? null;
+      await recordFetch(deps.db.pool, topic.id, startedAt, { status, error: error.message });
+      const permanent = error.code === 'HUB_ERR_ADDRESS_BLOCKED' || error.code === 'HUB_ERR_TOPIC_TOO_LARGE' || (status !== null && status >= 400 && status < 500 && status !== 429);
+      log.warn({ ...ctx, err: error.message, permanent }, 'topic fetch failed');
+      if (permanent) return;
+      throw err;
+    }
+    if (response.status === 304 || !('body' in response)) {
+      await recordFetch(deps.db.pool, topic.id, startedAt, { status: 304, error: null });
+      log.debug(ctx, 'topic not modified');
+      return;
+    }
+    const validators = { etag: response.etag, lastModified: response.lastModified };
+    const hash = bodyHash(response.body);
+    if (hash === topic.contentHash) {
+      await recordFetch(deps.db.pool, topic.id, startedAt, { status: response.status, error: null, ...validators });
+      log.debug(ctx, 'topic body unchanged');
+      return;
+    }
+
+    const seen = await loadSeenEntries(deps.db.pool, topic.id);
+    const selection = select(response.body, response.contentType, seen);
+    const fetched = { status: response.status, error: null, ...validators, contentHash: hash, contentType: response.contentType ?? null, parseError: selection.parseError };
+    const retention = { max: deps.config.seenEntriesMax, days: deps.config.seenEntriesDays };
+
+    if (selection.body === undefined) {
+      await withTransaction(deps.db.pool, async (tx) => {
+        await rememberEntries(tx, topic.id, selection.entries, retention);
+        await recordFetch(tx, topic.id, startedAt, fetched);
+      });
+      log.debug(ctx, 'no new entries');
+      return;
+    }
+    const body = selection.body;
+    const contentHash = bodyHash(body);
+    // One short transaction: content, notification, seen state and fetch record land together.
+    const notificationId = await withTransaction(deps.db.pool, async (tx) => {
+      await storeContent(tx, { hash: contentHash, contentType: selection.contentType, body });
+      const id = await insertNotification(tx, { topicId: topic.id, contentHash, newEntries: selection.newEntries, updatedEntries: selection.updatedEntries });
+      await rememberEntries(tx, topic.id, selection.entries, retention);
+      await recordFetch(tx, topic.id, startedAt, fetched);
+      return id;
+    });
+    await deps.queues.deliver.add('page', { kind: 'page', notificationId, afterId: 0 }, { jobId: jobIds.page(notificationId, 0) });
+    await markNotificationEnqueued(deps.db.pool, notificationId);
+    log.info({ ...ctx, notificationId, bytes: body.length, newEntries: selection.newEntries, updatedEntries: selection.updatedEntries }, 'new content queued for delivery');
+  };
+}
+
+/** Feeds deliver only new and changed entries (WebSub §7 allows it); anything else goes whole. */
+function select(body: Buffer, contentType: string | undefined, seen: ReadonlyMap<string, string>): Selection {
+  const whole = (parseError: string | null): Selection => ({
+    body,
+    contentType: contentType ?? 'application/octet-stream',
+    newEntries: 0,
+    updatedEntries: 0,
+    entries: [],
+    parseError,
+  });
+  const outcome = parseFeed(body, contentType);
+  if (outcome.kind === 'plain') return whole(null);
+  if (outcome.kind === 'unparseable') return whole(outcome.reason);
+  const entries = outcome.doc.entries.map((e) => ({ key: e.key, contentHash: e.contentHash }));
+  const diff = diffEntries(seen, outcome.doc);
+  const chosen = new Set([...diff.newKeys, ...diff.updatedKeys]);
+  if (chosen.size === 0) return { contentType: contentType ?? '', newEntries: 0, updatedEntries: 0, entries, parseError: null };
+  const rendered = renderEntries(body, contentType, chosen);
+  return {
+    body: rendered.body,
+    contentType: rendered.contentType,
+    newEntries: diff.newKeys.length,
+    updatedEntries: diff.updatedKeys.length,
+    entries,
+    parseError: null,
+  };
+}

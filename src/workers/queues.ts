@@ -1,0 +1,105 @@
+import { Queue, Worker, withBackend, createPostgresBackend, type Processor, type JobsOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import type { Database } from '../db/index.js';
+
+/** The queues and what their jobs carry: ids only, never rows or secrets. */
+export type JobData = {
+  verify: { intentId: number };
+  fetch: { topicId: number };
+  deliver: DeliverPage | DeliverRetry;
+};
+export type QueueName = keyof JobData;
+export const QUEUE_NAMES: QueueName[] = ['verify', 'fetch', 'deliver'];
+
+/** One keyset page of a notification's subscribers. */
+export type DeliverPage = { kind: 'page'; notificationId: number; afterId: number };
+/** One subscriber's next attempt after a failed delivery. */
+export type DeliverRetry = { kind: 'retry'; notificationId: number; subscriptionId: number; attempt: number };
+
+/** Job ids make re-enqueueing idempotent (BullMQ ids may not contain ':'). */
+export const jobIds = {
+  verify: (intentId: number) => `verify-${intentId}`,
+  fetch: (topicId: number) => `fetch-${topicId}`,
+  page: (notificationId: number, afterId: number) => `page-${notificationId}-${afterId}`,
+  retry: (notificationId: number, subscriptionId: number, attempt: number) => `retry-${notificationId}-${subscriptionId}-${attempt}`,
+};
+
+// Finished jobs stay an hour so a re-run page cannot re-add (and re-run) its finished successor.
+const KEEP = { removeOnComplete: { age: 3600, count: 200_000 }, removeOnFail: { age: 7 * 86400 } };
+
+export function defaultJobOptions(name: QueueName, config: Config): JobsOptions {
+  switch (name) {
+    case 'verify':
+      return { ...KEEP, attempts: config.maxAttempts, backoff: { type: 'crier' } };
+    case 'fetch':
+      return { ...KEEP, attempts: 5, backoff: { type: 'crier' } };
+    case 'deliver':
+      // Infrastructure failures (database down) retry the page; callback failures never do.
+      return { ...KEEP, attempts: 20, backoff: { type: 'exponential', delay: 1000 } };
+  }
+}
+
+export interface Queues {
+  verify: Queue<JobData['verify']>;
+  fetch: Queue<JobData['fetch']>;
+  deliver: Queue<JobData['deliver']>;
+  /** Starts a worker on one queue with the backend's connection. */
+  work<N extends QueueName>(name: N, processor: Processor<JobData[N]>, options: { concurrency: number; backoff: (attempt: number) => number }): Worker<JobData[N]>;
+  /** True when the backend answers. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** BullMQ on Redis when REDIS_URL is set, else on the database (its PostgreSQL backend). */
+export async function createQueues(config: Config, db: Database): Promise<Queues> {
+  const closers: Array<() => Promise<unknown>> = [];
+  let QueueClass: typeof Queue;
+  let WorkerClass: typeof Worker;
+  let connection: object;
+  let ping: () => Promise<boolean>;
+
+  if (config.redisUrl) {
+    const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null, enableOfflineQueue: true });
+    redis.on('error', () => {}); // reconnects by itself; /healthz reports the outage
+    closers.push(() => redis.quit().catch(() => redis.disconnect()));
+    QueueClass = Queue;
+    WorkerClass = Worker;
+    connection = redis;
+    ping = async () => redis.status === 'ready' && (await redis.ping().catch(() => '')) === 'PONG';
+  } else {
+    const classes = withBackend(createPostgresBackend);
+    QueueClass = classes.Queue as unknown as typeof Queue;
+    WorkerClass = classes.Worker as unknown as typeof Worker;
+    connection = { connectionString: db.url, schema: config.queuePrefix, migrate: true, max: 4 };
+    ping = async () => db.pool.query('select 1').then(() => true, () => false);
+  }
+
+  const prefix = config.redisUrl ? { prefix: config.queuePrefix } : {};
+  const make = <N extends QueueName>(name: N) => {
+    const queue = new QueueClass<JobData[N]>(name, { connection: connection as never, ...prefix, defaultJobOptions: defaultJobOptions(name, config) });
+    queue.on('error', () => {});
+    return queue;
+  };
+  const queues = { verify: make('verify'), fetch: make('fetch'), deliver: make('deliver') };
+  await Promise.all(Object.values(queues).map((q) => q.waitUntilReady()));
+
+  return {
+    ...queues,
+    work(name, processor, options) {
+      const worker = new WorkerClass(name, processor as Processor, {
+        connection: connection as never,
+        ...prefix,
+        concurrency: options.concurrency,
+        settings: { backoffStrategy: (attemptsMade: number) => options.backoff(attemptsMade) },
+      });
+      worker.on('error', () => {});
+      return worker as never;
+    },
+    ping,
+    async close() {
+      await Promise.all(Object.values(queues).map((q) => q.close().catch(() => {})));
+      for (const close of closers) await close();
+    },
+  };
+}

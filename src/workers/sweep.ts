@@ -1,0 +1,32 @@
+import type { Deps } from '../deps.js';
+import { deleteExpiredSubscriptions, deleteOldRateLimits, listStaleFetchRequests, listUnqueuedIntents, listUnqueuedNotifications, markIntentsEnqueued, markNotificationEnqueued } from '../db/index.js';
+import { jobIds } from './queues.js';
+
+/**
+ * Housekeeping that makes the database the source of truth: expired leases
+ * are removed (H15), and work that was stored but whose enqueue was lost to a
+ * crash or a queue outage is enqueued again (job ids keep it idempotent).
+ */
+export async function sweep(deps: Deps, graceSeconds = 30): Promise<void> {
+  const db = deps.db.pool;
+  const expired = await deleteExpiredSubscriptions(db);
+  if (expired > 0) deps.log.info({ module: 'sweep', expired }, 'expired subscriptions removed');
+
+  const intents = await listUnqueuedIntents(db, graceSeconds);
+  if (intents.length > 0) {
+    await deps.queues.verify.addBulk(intents.map((intentId) => ({ name: 'verify', data: { intentId }, opts: { jobId: jobIds.verify(intentId) } })));
+    await markIntentsEnqueued(db, intents);
+  }
+  for (const notificationId of await listUnqueuedNotifications(db, graceSeconds)) {
+    await deps.queues.deliver.add('page', { kind: 'page', notificationId, afterId: 0 }, { jobId: jobIds.page(notificationId, 0) });
+    await markNotificationEnqueued(db, notificationId);
+  }
+  await deleteOldRateLimits(db);
+  const topics = await listStaleFetchRequests(db, graceSeconds * 4);
+  for (const topicId of topics) await enqueueFetch(deps, topicId);
+}
+
+/** One fetch per topic at a time; a ping during a fetch queues exactly one more (no update missed). */
+export async function enqueueFetch(deps: Deps, topicId: number): Promise<void> {
+  await deps.queues.fetch.add('fetch', { topicId }, { deduplication: { id: jobIds.fetch(topicId), keepLastIfActive: true } });
+}

@@ -1,0 +1,108 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
+import { startHub, type RunningHub } from '../../src/main.js';
+import { PG_ADMIN_URL, REDIS_URL, TEMPLATE_DB, databaseUrl } from './services.js';
+import { freePort } from './ports.js';
+
+/** The storage/queue combinations the integration flows run on (DESIGN.md). */
+export type Backend = 'embedded' | 'pg-redis' | 'pg-pgqueue';
+export const BACKENDS: Backend[] = ['embedded', 'pg-redis', 'pg-pgqueue'];
+
+export interface TestHub {
+  url: string;
+  hub: RunningHub;
+  config: Config;
+  backend: Backend;
+  /** Runs SQL against the hub's database. */
+  query<T = any>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** POSTs a form to the hub; returns status and text. */
+  post(fields: Record<string, string | string[]>, headers?: Record<string, string>): Promise<{ status: number; text: string; headers: Headers }>;
+  stop(): Promise<void>;
+}
+
+/** Environment every test hub shares: loopback allowed, fast retries, quiet logs. */
+export const TEST_ENV = {
+  HUB_ALLOW_PRIVATE_NETWORKS: '1',
+  HUB_RETRY_BASE_MS: '100',
+  HUB_MAX_ATTEMPTS: '3',
+  HUB_RATE_LIMIT_PER_MINUTE: '0',
+  HUB_REQUEST_TIMEOUT_MS: '3000',
+  LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+};
+
+/** A unique name usable as database name and queue prefix. */
+export function uniqueName(): string {
+  return `t_${crypto.randomBytes(5).toString('hex')}`;
+}
+
+/** Environment for a fresh, isolated backend: a cloned database, a unique queue prefix or data dir. */
+export async function provisionBackend(backend: Backend): Promise<{ env: Record<string, string>; cleanup(): Promise<void> }> {
+  const name = uniqueName();
+  if (backend === 'embedded') {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'crier-'));
+    return { env: { HUB_DATA_DIR: dir, HUB_QUEUE_PREFIX: name }, cleanup: () => fs.rm(dir, { recursive: true, force: true }) };
+  }
+  const dbName = `crier_test_${name}`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`create database ${dbName} template ${TEMPLATE_DB}`);
+  await admin.end();
+  const env: Record<string, string> = { DATABASE_URL: databaseUrl(dbName), HUB_QUEUE_PREFIX: name };
+  if (backend === 'pg-redis') env.REDIS_URL = REDIS_URL;
+  return {
+    env,
+    async cleanup() {
+      const client = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await client.connect();
+      await client.query(`drop database if exists ${dbName} with (force)`);
+      await client.end();
+      if (backend === 'pg-redis') await deleteRedisPrefix(name);
+    },
+  };
+}
+
+async function deleteRedisPrefix(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    if (keys.length) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  await redis.quit();
+}
+
+/** Starts a whole hub in-process on `backend`, listening on a free loopback port. */
+export async function startTestHub(backend: Backend, overrides: Record<string, string> = {}): Promise<TestHub> {
+  const provisioned = await provisionBackend(backend);
+  const port = await freePort();
+  const config = loadConfig({ ...TEST_ENV, ...provisioned.env, PORT: String(port), HUB_PUBLIC_URL: `http://127.0.0.1:${port}/`, ...overrides });
+  const hub = await startHub(config, { log: createLogger(config), sweepIntervalMs: 500 });
+  const url = hub.url!;
+  return {
+    url,
+    hub,
+    config,
+    backend,
+    async query(sql, params) {
+      const { rows } = await hub.deps.db.pool.query(sql, params as unknown[]);
+      return rows;
+    },
+    async post(fields, headers = {}) {
+      const form = new URLSearchParams();
+      for (const [key, value] of Object.entries(fields)) for (const v of Array.isArray(value) ? value : [value]) form.append(key, v);
+      const res = await fetch(url, { method: 'POST', body: form, headers });
+      return { status: res.status, text: await res.text(), headers: res.headers };
+    },
+    async stop() {
+      await hub.close();
+      await provisioned.cleanup();
+    },
+  };
+}
