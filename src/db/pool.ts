@@ -30,16 +30,15 @@ export async function createDatabase(config: Config, options: { max?: number } =
     return { pool, url: config.databaseUrl, embedded: false, close: () => pool.end() };
   }
   const { PGlite } = await import('@electric-sql/pglite');
-  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
+  const { servePglite } = await import('./pglite-server.js');
   const dir = path.join(config.dataDir, 'pglite');
   await fs.mkdir(dir, { recursive: true });
   const db = await PGlite.create(dir);
   // PGlite is one session shared by every socket connection: BullMQ's schema
   // must be on the path for all of them (its pool-level search_path is ignored).
   await db.exec(`set search_path to public, ${config.queuePrefix}`);
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 200 });
-  await server.start();
-  const url = `postgres://postgres@${server.getServerConn()}/postgres`;
+  const server = await servePglite(db);
+  const url = `postgres://postgres@${server.address}/postgres`;
   const pool = new pg.Pool({ connectionString: url, max });
   pool.on('error', () => {});
   return {
@@ -48,7 +47,7 @@ export async function createDatabase(config: Config, options: { max?: number } =
     embedded: true,
     async close() {
       await pool.end();
-      await server.stop();
+      await server.close();
       await db.close();
     },
   };

@@ -76,6 +76,8 @@ export async function createQueues(config: Config, db: Database): Promise<Queues
   }
 
   const prefix = config.redisUrl ? { prefix: config.queuePrefix } : {};
+  // PGlite's socket does not carry NOTIFY to listeners, so embedded workers poll briefly instead of blocking.
+  const drainDelay = db.embedded && !config.redisUrl ? 0.05 : 5;
   const make = <N extends QueueName>(name: N) => {
     const queue = new QueueClass<JobData[N]>(name, { connection: connection as never, ...prefix, defaultJobOptions: defaultJobOptions(name, config) });
     queue.on('error', () => {});
@@ -91,6 +93,7 @@ export async function createQueues(config: Config, db: Database): Promise<Queues
         connection: connection as never,
         ...prefix,
         concurrency: options.concurrency,
+        drainDelay,
         settings: { backoffStrategy: (attemptsMade: number) => options.backoff(attemptsMade) },
       });
       worker.on('error', () => {});

@@ -1,0 +1,154 @@
+import net from 'node:net';
+import type { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketHandler } from '@electric-sql/pglite-socket';
+
+const DEFERRED = new Set(['P', 'B', 'D', 'E', 'C'].map((c) => c.charCodeAt(0)));
+const SYNC = 'S'.charCodeAt(0);
+const QUERY = 'Q'.charCodeAt(0);
+const TERMINATE = 'X'.charCodeAt(0);
+
+interface Batch {
+  handlerId: number;
+  bytes: Uint8Array;
+  onData: (data: Uint8Array) => void;
+  resolve: (n: number) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Runs every connection's protocol traffic on PGlite's single session without
+ * letting connections interleave inside a unit of work. pglite-socket's own
+ * queue interleaves single messages, so one client's Bind could meet another
+ * client's Parse ("unnamed prepared statement does not exist"). Here a
+ * connection's Parse/Bind/Describe/Execute/Close messages are held until its
+ * Sync (or a simple Query) and run as one batch; while the session is inside
+ * a transaction, or after a Flush without Sync, only the owning connection runs.
+ */
+class SessionScheduler {
+  private queue: Batch[] = [];
+  private pending = new Map<number, Uint8Array[]>();
+  private owner: number | null = null;
+  private running = false;
+
+  constructor(private readonly db: PGlite) {}
+
+  enqueue(handlerId: number, message: Uint8Array, onData: (data: Uint8Array) => void): Promise<number> {
+    const type = message[0];
+    if (type === TERMINATE) return Promise.resolve(0);
+    const held = this.pending.get(handlerId) ?? [];
+    if (DEFERRED.has(type) && !isStartup(message)) {
+      held.push(message);
+      this.pending.set(handlerId, held);
+      return Promise.resolve(0);
+    }
+    this.pending.delete(handlerId);
+    const bytes = held.length === 0 ? message : concat([...held, message]);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ handlerId, bytes, onData, resolve, reject });
+      void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      while (this.queue.length > 0) {
+        const index = this.owner === null ? 0 : this.queue.findIndex((b) => b.handlerId === this.owner);
+        if (index === -1) break; // the owner is mid-transaction; others wait for it
+        const [batch] = this.queue.splice(index, 1);
+        const last = batch.bytes[lastMessageStart(batch.bytes)];
+        try {
+          let sent = 0;
+          await this.db.runExclusive(() =>
+            this.db.execProtocolRawStream(batch.bytes, {
+              onRawData: (data: Uint8Array) => {
+                sent += data.length;
+                batch.onData(data);
+              },
+            }),
+          );
+          batch.resolve(sent);
+        } catch (err) {
+          batch.reject(err);
+        }
+        const flushedOnly = last !== SYNC && last !== QUERY && !isStartup(batch.bytes);
+        this.owner = this.db.isInTransaction() || flushedOnly ? batch.handlerId : null;
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  getQueueLength(): number {
+    return this.queue.length;
+  }
+
+  clearQueueForHandler(handlerId: number): void {
+    this.pending.delete(handlerId);
+    this.queue = this.queue.filter((b) => {
+      if (b.handlerId !== handlerId) return true;
+      b.reject(new Error('connection closed'));
+      return false;
+    });
+  }
+
+  /** A connection that dies mid-transaction must not hold the only session. */
+  async clearTransactionIfNeeded(handlerId: number): Promise<void> {
+    if (this.owner !== handlerId) return;
+    if (this.db.isInTransaction()) await this.db.exec('rollback').catch(() => {});
+    this.owner = null;
+    void this.drain();
+  }
+}
+
+function isStartup(message: Uint8Array): boolean {
+  return message.length >= 8 && new DataView(message.buffer, message.byteOffset).getInt32(4) === 196608;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  return Buffer.concat(parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength)));
+}
+
+/** Offset of the last message in a batch of complete protocol messages. */
+function lastMessageStart(bytes: Uint8Array): number {
+  if (isStartup(bytes)) return 0;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let offset = 0;
+  for (;;) {
+    const next = offset + 1 + view.getInt32(offset + 1);
+    if (next >= bytes.length) return offset;
+    offset = next;
+  }
+}
+
+export interface PgliteServer {
+  /** host:port to put in a postgres:// URL. */
+  address: string;
+  close(): Promise<void>;
+}
+
+/** Serves PGlite on a loopback port through pglite-socket's protocol handler and our scheduler. */
+export async function servePglite(db: PGlite): Promise<PgliteServer> {
+  const scheduler = new SessionScheduler(db);
+  const handlers = new Set<PGLiteSocketHandler>();
+  const server = net.createServer((socket) => {
+    const handler = new PGLiteSocketHandler({ queryQueue: scheduler as never, closeOnDetach: true });
+    handlers.add(handler);
+    handler.addEventListener('close', () => handlers.delete(handler));
+    handler.addEventListener('error', () => handlers.delete(handler));
+    handler.attach(socket).catch(() => socket.destroy());
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    address: `127.0.0.1:${port}`,
+    async close() {
+      for (const handler of handlers) await handler.detach(true);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
