@@ -15,12 +15,15 @@ const DEFAULT_MEDIA_TYPE: Record<FeedFormat, string> = {
 /**
  * Content type of a delivered feed: the topic's own media type when it names
  * XML or JSON (WebSub §7 asks for the topic's type), else the format's usual
- * one (feeds served as text/html or octet-stream); always `charset=utf-8`,
- * because rendered bodies are always UTF-8.
+ * one (feeds served as text/html or octet-stream); rendered bodies are
+ * always UTF-8, so a header naming another charset is rewritten to say so.
  */
-function outputContentType(contentType: string | undefined, format: FeedFormat): string {
+function outputContentType(contentType: string | undefined, format: FeedFormat, reencoded = false): string {
   const media = (contentType ?? '').split(';')[0].trim().toLowerCase();
   const fits = format === 'json-feed' ? /^application\/(?:feed\+)?json$/.test(media) : /^[a-z]+\/(?:[\w.+-]+\+)?xml$/.test(media);
+  // H19: the topic's header byte for byte whenever it still tells the truth about the UTF-8 body.
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1];
+  if (fits && !reencoded && (charset === undefined || /^utf-?8$/i.test(charset))) return contentType!;
   return `${fits ? media : DEFAULT_MEDIA_TYPE[format]}; charset=utf-8`;
 }
 
@@ -100,8 +103,9 @@ export function renderAnalysis(analysis: Analysis, body: Buffer, contentType: st
     const chosen = analysis.json.items.filter((_, i) => keys.has(analysis.outcome.doc.entries[i].key));
     return { body: Buffer.from(renderJsonFeed(analysis.json.feed, chosen), 'utf8'), contentType: outputContentType(contentType, format) };
   }
-  const text = declareUtf8(spliceXml(analysis, keys));
-  return { body: Buffer.from(text, 'utf8'), contentType: outputContentType(contentType, format) };
+  const spliced = spliceXml(analysis, keys);
+  const text = declareUtf8(spliced);
+  return { body: Buffer.from(text, 'utf8'), contentType: outputContentType(contentType, format, text !== spliced) };
 }
 
 /**
