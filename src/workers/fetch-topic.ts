@@ -10,12 +10,12 @@ import {
   storeContent,
   withTransaction,
 } from '../db/index.js';
-import { bodyHash, diffEntries, parseFeed, renderEntries } from '../feeds/index.js';
+import { bodyHash, selectNewContent } from '../feeds/index.js';
 import { HubError } from '../errors.js';
 import { jobIds, type JobData } from './queues.js';
 
 /** What a fetch decided to deliver, if anything. */
-interface Selection {
+interface Delivery {
   /** Undefined when the feed carries nothing new. */
   body?: Buffer;
   contentType: string;
@@ -92,8 +92,8 @@ export function fetchTopic(deps: Deps) {
 }
 
 /** Feeds deliver only new and changed entries (WebSub §7 allows it); anything else goes whole. */
-function select(body: Buffer, contentType: string | undefined, seen: ReadonlyMap<string, string>): Selection {
-  const whole = (parseError: string | null): Selection => ({
+function select(body: Buffer, contentType: string | undefined, seen: ReadonlyMap<string, string>): Delivery {
+  const whole = (parseError: string | null): Delivery => ({
     body,
     contentType: contentType ?? 'application/octet-stream',
     newEntries: 0,
@@ -101,19 +101,15 @@ function select(body: Buffer, contentType: string | undefined, seen: ReadonlyMap
     entries: [],
     parseError,
   });
-  const outcome = parseFeed(body, contentType);
+  const { outcome, diff, rendered } = selectNewContent(body, contentType, seen);
   if (outcome.kind === 'plain') return whole(null);
   if (outcome.kind === 'unparseable') return whole(outcome.reason);
   const entries = outcome.doc.entries.map((e) => ({ key: e.key, contentHash: e.contentHash }));
-  const diff = diffEntries(seen, outcome.doc);
-  const chosen = new Set([...diff.newKeys, ...diff.updatedKeys]);
-  if (chosen.size === 0) return { contentType: contentType ?? '', newEntries: 0, updatedEntries: 0, entries, parseError: null };
-  const rendered = renderEntries(body, contentType, chosen);
   return {
-    body: rendered.body,
-    contentType: rendered.contentType,
-    newEntries: diff.newKeys.length,
-    updatedEntries: diff.updatedKeys.length,
+    body: rendered?.body,
+    contentType: rendered?.contentType ?? contentType ?? '',
+    newEntries: diff?.newKeys.length ?? 0,
+    updatedEntries: diff?.updatedKeys.length ?? 0,
     entries,
     parseError: null,
   };
