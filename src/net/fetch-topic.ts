@@ -2,12 +2,11 @@ import got, { type Got } from 'got';
 import http from 'node:http';
 import https from 'node:https';
 import { HubError } from '../errors.js';
-import { assertUrlAllowed, lookupFor } from './address-guard.js';
+import { assertUrlAllowed, lookupFor, type AddressPolicy } from './address-guard.js';
 
 export const USER_AGENT = 'Crier-WebSub-Hub/0.1 (+https://www.w3.org/TR/websub/)';
 
-export interface TopicFetcherOptions {
-  allowPrivateNetworks: boolean;
+export interface TopicFetcherOptions extends AddressPolicy {
   maxContentBytes: number;
   connectTimeoutMs: number;
   requestTimeoutMs: number;
@@ -39,7 +38,7 @@ export function createTopicFetcher(options: TopicFetcherOptions): TopicFetcher {
   };
   const client: Got = got.extend({
     agent,
-    dnsLookup: lookupFor(options.allowPrivateNetworks) as never,
+    dnsLookup: lookupFor(options) as never,
     followRedirect: true,
     maxRedirects: 5,
     decompress: true,
@@ -47,12 +46,12 @@ export function createTopicFetcher(options: TopicFetcherOptions): TopicFetcher {
     retry: { limit: 0 },
     timeout: { lookup: options.connectTimeoutMs, connect: options.connectTimeoutMs, response: options.requestTimeoutMs, request: options.requestTimeoutMs * 3 },
     hooks: {
-      beforeRedirect: [(next) => void assertUrlAllowed(next.url as URL, options.allowPrivateNetworks)],
+      beforeRedirect: [(next) => void assertUrlAllowed(next.url as URL, options)],
     },
   });
 
   async function fetchTopic(url: string, validators: FetchValidators = {}): Promise<TopicResponse> {
-    assertUrlAllowed(url, options.allowPrivateNetworks);
+    assertUrlAllowed(url, options);
     const headers: Record<string, string> = {
       'user-agent': USER_AGENT,
       accept: 'application/atom+xml, application/rss+xml, application/feed+json, application/xml;q=0.9, */*;q=0.8',

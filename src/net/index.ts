@@ -1,4 +1,5 @@
-export { isPublicAddress, guardedLookup, assertUrlAllowed } from './address-guard.js';
+export { isPublicAddress, isAddressAllowed, guardedLookup, createGuardedLookup, assertUrlAllowed } from './address-guard.js';
+export type { AddressPolicy } from './address-guard.js';
 export { createTopicFetcher, USER_AGENT } from './fetch-topic.js';
 export type { TopicFetcher, TopicResponse, FetchValidators } from './fetch-topic.js';
 export { createCallbackClient } from './callback-client.js';
