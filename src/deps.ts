@@ -2,7 +2,7 @@ import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import type { Database } from './db/index.js';
 import type { CallbackClient, TopicFetcher } from './net/index.js';
-import type { Queues } from './workers/queues.js';
+import type { Queues } from './workers/index.js';
 
 /** What every use-case and processor is given; built once in main.ts. */
 export interface Deps {
