@@ -1,0 +1,156 @@
+/**
+ * `npm run bench [-- --quick] [-- --n 10000] [-- --backend embedded] [-- --profile] [-- <scenario>...]`
+ * Scenarios: fanout, latency, subscribe, topics, memory (from fanout), feeds; default all.
+ * Each hub runs as a child process configured like production; peers run in
+ * their own processes; every figure is reported against a baseline measured
+ * in the same run. Writes bench/results/latest.json and latest.md.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runFeedsBench, type FeedsBenchRow } from './feeds.js';
+import { startChild } from './lib/child.js';
+import type { BenchContext, Row } from './lib/context.js';
+import { BACKENDS, type Backend } from './lib/hub.js';
+import { fanout } from './scenarios/fanout.js';
+import { latency } from './scenarios/latency.js';
+import { manyTopics } from './scenarios/many-topics.js';
+import { subscribe } from './scenarios/subscribe.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const SCENARIOS = ['fanout', 'memory', 'latency', 'subscribe', 'topics', 'feeds'];
+
+interface Args {
+  quick: boolean;
+  sizes: number[] | undefined;
+  backends: Backend[];
+  profile: boolean;
+  scenarios: string[];
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { quick: false, sizes: undefined, backends: BACKENDS, profile: false, scenarios: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--quick') args.quick = true;
+    else if (a === '--profile') args.profile = true;
+    else if (a === '--n') args.sizes = argv[++i].split(',').map(Number);
+    else if (a === '--backend') args.backends = BACKENDS.filter((b) => b.startsWith(argv[++i]));
+    else if (SCENARIOS.includes(a)) args.scenarios.push(a);
+    else throw new Error(`unknown argument "${a}"; scenarios: ${SCENARIOS.join(', ')}; flags: --quick --n N[,N] --backend postgres|embedded --profile`);
+  }
+  if (args.scenarios.length === 0) args.scenarios = SCENARIOS;
+  return args;
+}
+
+const fmt = (v: number | null) => (v === null ? '' : v >= 100 ? String(Math.round(v)) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+
+function toMarkdown(rows: Row[], feeds: FeedsBenchRow[] | undefined, meta: Record<string, string>): string {
+  const lines = [`Command: \`${meta.command}\` on ${meta.machine}, ${meta.date}.`, ''];
+  if (rows.length) {
+    lines.push('| scenario | backend | N | metric | hub | baseline (same run) | ratio | target | |', '| --- | --- | ---: | --- | ---: | --- | ---: | --- | --- |');
+    for (const r of rows) {
+      const verdict = r.met === undefined ? '' : r.met ? 'met' : '**missed**';
+      lines.push(`| ${r.scenario} | ${r.backend} | ${r.n} | ${r.metric} | ${fmt(r.hub)} | ${r.baseline === null ? '' : `${fmt(r.baseline)} ${r.baselineLabel}`} | ${fmt(r.ratio)} | ${r.target ?? ''} | ${verdict}${r.note ? ` ${r.note}` : ''} |`);
+    }
+  }
+  if (feeds) {
+    lines.push('', '| feed engine | MB/s | entries/s | ratio to fastest competitor |', '| --- | ---: | ---: | ---: |');
+    for (const r of feeds) lines.push(`| ${r.parser} | ${r.mbPerSec.toFixed(1)} | ${Math.round(r.entriesPerSec)} | ${r.ratio.toFixed(2)} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  const started = Date.now();
+  const log = (line: string) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}\n`);
+  const rows: Row[] = [];
+  let feeds: FeedsBenchRow[] | undefined;
+  const wantsHub = args.scenarios.some((s) => s !== 'feeds');
+
+  const servers = startChild('servers-child.ts');
+  const raw = startChild('raw-client-child.ts');
+  try {
+    let ctx: BenchContext | undefined;
+    if (wantsHub) {
+      const { sinkPorts, publisherPort } = await servers.call('start', { sinks: 8 });
+      const profileDir = args.profile ? path.join(HERE, 'results', 'profiles') : undefined;
+      if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
+      ctx = { quick: args.quick, servers, raw, sinkPorts, publisherPort, profileDir, log };
+      log(`sinks on ${sinkPorts.length} ports, publisher on ${publisherPort}; backends: ${args.backends.join(', ')}${args.quick ? ' (quick)' : ''}`);
+    }
+    for (const backend of args.backends) {
+      if (!ctx) break;
+      if (args.scenarios.includes('fanout') || args.scenarios.includes('memory')) {
+        const sizes = args.sizes ?? (args.quick ? [200] : args.scenarios.includes('fanout') ? [1000, 10_000, 50_000] : [10_000, 50_000]);
+        const peaks = new Map<number, number>();
+        for (const n of sizes) {
+          log(`fan-out, ${backend}, ${n} subscribers`);
+          const result = await fanout(ctx, backend, n);
+          peaks.set(n, result.peakMb);
+          if (args.scenarios.includes('fanout')) rows.push(...result.rows);
+        }
+        if (args.scenarios.includes('memory')) {
+          for (const [n, mb] of peaks) {
+            const growth = n === 50_000 && peaks.has(10_000) ? mb - peaks.get(10_000)! : undefined;
+            rows.push({
+              scenario: 'memory',
+              backend,
+              n,
+              metric: 'peak RSS MB (VmHWM)',
+              hub: mb,
+              baseline: n === 50_000 && peaks.has(10_000) ? peaks.get(10_000)! : null,
+              baselineLabel: n === 50_000 ? 'MB at 10k' : '',
+              ratio: null,
+              ...(growth !== undefined ? { target: 'growth < 50 MB', met: growth < 50, note: `growth ${growth.toFixed(1)} MB` } : {}),
+            });
+          }
+        }
+      }
+      if (args.scenarios.includes('latency')) {
+        log(`latency, ${backend}`);
+        rows.push(...(await latency(ctx, backend, args.quick ? 50 : 500)));
+      }
+      if (args.scenarios.includes('subscribe')) {
+        const n = args.quick ? 200 : 10_000;
+        log(`subscribe, ${backend}, ${n} requests`);
+        rows.push(...(await subscribe(ctx, backend, n)));
+      }
+      if (args.scenarios.includes('topics')) {
+        const n = args.quick ? 200 : 10_000;
+        log(`many topics, ${backend}, ${n} topics`);
+        rows.push(...(await manyTopics(ctx, backend, n)));
+      }
+    }
+    if (args.scenarios.includes('feeds')) {
+      log('feeds engine');
+      feeds = (await runFeedsBench({ quick: args.quick, log: (s) => log(`  ${s}`) })).rows;
+    }
+  } finally {
+    await Promise.all([servers.close(), raw.close()]);
+  }
+
+  const meta = {
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    machine: `2-core node-svc machine, shared (${os.cpus().length} x ${os.cpus()[0]?.model.trim()}, Node ${process.version})`,
+    date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+  };
+  const md = toMarkdown(rows, feeds, meta);
+  const out = path.join(HERE, 'results');
+  fs.mkdirSync(out, { recursive: true });
+  fs.writeFileSync(path.join(out, 'latest.json'), `${JSON.stringify({ ...meta, quick: args.quick, rows, feeds }, null, 2)}\n`);
+  fs.writeFileSync(path.join(out, 'latest.md'), md);
+  process.stdout.write(`\n${md}`);
+  log(`done; wrote bench/results/latest.md and latest.json`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`bench failed: ${(err as Error).stack ?? err}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,61 @@
+import { createHub, seedSubscriptions, type Backend } from '../lib/hub.js';
+import { feedUrl, sinkUrl, unique, type BenchContext, type Row } from '../lib/context.js';
+
+export interface FanoutResult {
+  rows: Row[];
+  peakMb: number;
+}
+
+/**
+ * One topic, N subscribers (bulk-inserted, each with a secret, callbacks
+ * spread over the sinks), one publish of one new entry: deliveries/s from the
+ * ping to the last POST received, against a warmed-up raw undici blast of the
+ * same N bodies of the same size.
+ */
+export async function fanout(ctx: BenchContext, backend: Backend, n: number): Promise<FanoutResult> {
+  const name = `fan${n}_${unique()}`;
+  const topic = feedUrl(ctx, name);
+  const callbacks = Array.from({ length: n }, (_, i) => sinkUrl(ctx, i, `${name}/${i}`));
+  const hub = await createHub({ backend, label: `fanout-${n}-${backend.replace('+', '-')}`, profileDir: ctx.profileDir });
+  let hubRate: number;
+  let bytes: number;
+  let peakMb: number;
+  try {
+    ctx.log(`  seeding ${n} subscriptions`);
+    await hub.seed((db) => seedSubscriptions(db, [topic], callbacks, 'bench-secret'));
+    await hub.start();
+    const base = (await hub.memory()).rssMb;
+    await ctx.servers.call('reset');
+    const sent = await ctx.raw.call('forms', { hubUrl: hub.url, bodies: [`hub.mode=publish&hub.url=${encodeURIComponent(topic)}`], concurrency: 1 });
+    const done = await ctx.servers.call('waitPosts', { target: n, timeoutMs: 60_000 + n * 5 });
+    if (!done.ok) throw new Error(`fan-out to ${n}: only ${done.posts} deliveries arrived (${hub.stderrTail()})`);
+    hubRate = n / ((done.lastPostAt - sent.start) / 1000);
+    bytes = done.lastBodyBytes;
+    peakMb = hub.memory().peakMb;
+    ctx.log(`  hub: ${Math.round(hubRate)} deliveries/s (${bytes}-byte body), peak RSS ${peakMb.toFixed(0)} MB (idle ${base.toFixed(0)} MB)`);
+  } finally {
+    await hub.destroy();
+  }
+  await ctx.servers.call('reset');
+  const raw = await ctx.raw.call('blast', { urls: callbacks, bytes, connections: 64, inflight: 256, warmup: Math.min(n, 5000) });
+  ctx.log(`  raw undici: ${Math.round(raw.perSec)} POSTs/s`);
+  const ratio = hubRate / raw.perSec;
+  const target = n === 10_000 ? (backend === 'embedded' ? 0.5 : 0.7) : undefined;
+  return {
+    peakMb,
+    rows: [
+      {
+        scenario: 'fan-out',
+        backend,
+        n,
+        metric: 'deliveries/s',
+        hub: hubRate,
+        baseline: raw.perSec,
+        baselineLabel: 'raw undici POSTs/s',
+        ratio,
+        ...(target !== undefined && !ctx.quick ? { target: `>= ${target}`, met: ratio >= target } : {}),
+        note: `${bytes}-byte body; subscriptions bulk-inserted`,
+      },
+    ],
+  };
+}

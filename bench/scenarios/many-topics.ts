@@ -1,0 +1,40 @@
+import { createHub, seedSubscriptions, type Backend } from '../lib/hub.js';
+import { feedUrl, sinkUrl, unique, type BenchContext, type Row } from '../lib/context.js';
+
+const URLS_PER_PING = 100;
+
+/**
+ * N topics with one subscriber each, all published at once (pings of 100
+ * hub.url each, 8 at a time): deliveries/s from the first ping to the last
+ * POST received, against GET topic + POST callback done directly at
+ * concurrency 64.
+ */
+export async function manyTopics(ctx: BenchContext, backend: Backend, n: number): Promise<Row[]> {
+  const name = `mt_${unique()}`;
+  const topics = Array.from({ length: n }, (_, i) => feedUrl(ctx, `${name}_${i}`));
+  const callbacks = Array.from({ length: n }, (_, i) => sinkUrl(ctx, i, `${name}/${i}`));
+  const bodies: string[] = [];
+  for (let i = 0; i < n; i += URLS_PER_PING) {
+    bodies.push(['hub.mode=publish', ...topics.slice(i, i + URLS_PER_PING).map((t) => `hub.url=${encodeURIComponent(t)}`)].join('&'));
+  }
+  const hub = await createHub({ backend, label: `topics-${backend.replace('+', '-')}`, profileDir: ctx.profileDir });
+  let hubRate: number;
+  let bytes: number;
+  try {
+    ctx.log(`  seeding ${n} topics and subscriptions`);
+    await hub.seed((db) => seedSubscriptions(db, topics, callbacks, 'bench-secret'));
+    await hub.start();
+    await ctx.servers.call('reset');
+    const sent = await ctx.raw.call('forms', { hubUrl: hub.url, bodies, concurrency: 8 });
+    const done = await ctx.servers.call('waitPosts', { target: n, timeoutMs: 120_000 + n * 20 });
+    if (!done.ok) throw new Error(`many topics: only ${done.posts} of ${n} deliveries arrived (${hub.stderrTail()})`);
+    hubRate = n / ((done.lastPostAt - sent.start) / 1000);
+    bytes = done.lastBodyBytes;
+    ctx.log(`  hub: ${Math.round(hubRate)} deliveries/s (${done.feedGets} topic fetches)`);
+  } finally {
+    await hub.destroy();
+  }
+  const raw = await ctx.raw.call('fetchAndPost', { topics, callbacks, bytes, concurrency: 64, warmup: Math.min(n, 2000) });
+  ctx.log(`  raw GET+POST: ${Math.round(raw.perSec)}/s`);
+  return [{ scenario: 'many topics', backend, n, metric: 'deliveries/s', hub: hubRate, baseline: raw.perSec, baselineLabel: 'raw GET topic + POST/s', ratio: hubRate / raw.perSec, note: 'subscriptions bulk-inserted' }];
+}
