@@ -14,7 +14,9 @@ const FORM_TYPE = 'application/x-www-form-urlencoded';
 export function createApp(deps: Deps, health: () => Promise<boolean>): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', deps.config.trustProxy);
+  // HUB_TRUST_PROXY=1 trusts one proxy hop: the client is the address that proxy appended to
+  // X-Forwarded-For (the last entry), not a leftmost entry any client can write (H28).
+  app.set('trust proxy', deps.config.trustProxy ? 1 : false);
 
   app.get('/healthz', async (_req, res) => {
     const ok = await health().catch(() => false);

@@ -79,11 +79,20 @@ async function deleteRedisPrefix(prefix: string): Promise<void> {
 }
 
 /** Starts a whole hub in-process on `backend`, listening on a free loopback port. */
-export async function startTestHub(backend: Backend, overrides: Record<string, string> = {}): Promise<TestHub> {
-  const provisioned = await provisionBackend(backend);
+export async function startTestHub(
+  backend: Backend,
+  overrides: Record<string, string> = {},
+  options: {
+    /** Where the hub's log lines go (default stdout), e.g. to capture them. */
+    logDestination?: NodeJS.WritableStream;
+    /** Run on this already provisioned backend (several hubs sharing one database); stop() leaves it in place. */
+    shared?: { env: Record<string, string> };
+  } = {},
+): Promise<TestHub> {
+  const provisioned = options.shared ? { env: options.shared.env, cleanup: async () => undefined } : await provisionBackend(backend);
   const port = await freePort();
   const config = loadConfig({ ...TEST_ENV, ...provisioned.env, PORT: String(port), HUB_PUBLIC_URL: `http://127.0.0.1:${port}/`, ...overrides });
-  const hub = await startHub(config, { log: createLogger(config), sweepIntervalMs: 500 });
+  const hub = await startHub(config, { log: createLogger(config, options.logDestination), sweepIntervalMs: 500 });
   const url = hub.url!;
   return {
     url,
