@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --n 10000] [-- --backend embedded] [-- --profile] [-- <scenario>...]`
+ * `npm run bench [-- --quick] [-- --n 10000] [-- --backend embedded] [-- --profile] [-- --hub-env KEY=VALUE] [-- <scenario>...]`
  * Scenarios: fanout, latency, subscribe, topics, memory (from fanout), feeds; default all.
  * Each hub runs as a child process configured like production; peers run in
  * their own processes; every figure is reported against a baseline measured
@@ -26,19 +26,26 @@ interface Args {
   sizes: number[] | undefined;
   backends: Backend[];
   profile: boolean;
+  env: Record<string, string>;
   scenarios: string[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, sizes: undefined, backends: BACKENDS, profile: false, scenarios: [] };
+  const args: Args = { quick: false, sizes: undefined, backends: BACKENDS, profile: false, env: {}, scenarios: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') args.quick = true;
     else if (a === '--profile') args.profile = true;
-    else if (a === '--n') args.sizes = argv[++i].split(',').map(Number);
-    else if (a === '--backend') args.backends = BACKENDS.filter((b) => b.startsWith(argv[++i]));
+    else if (a === '--hub-env') {
+      const [key, ...value] = argv[++i].split('=');
+      args.env[key] = value.join('=');
+    } else if (a === '--n') args.sizes = argv[++i].split(',').map(Number);
+    else if (a === '--backend') {
+      const wanted = argv[++i];
+      args.backends = BACKENDS.filter((b) => b.startsWith(wanted));
+    }
     else if (SCENARIOS.includes(a)) args.scenarios.push(a);
-    else throw new Error(`unknown argument "${a}"; scenarios: ${SCENARIOS.join(', ')}; flags: --quick --n N[,N] --backend postgres|embedded --profile`);
+    else throw new Error(`unknown argument "${a}"; scenarios: ${SCENARIOS.join(', ')}; flags: --quick --n N[,N] --backend postgres|embedded --profile --hub-env KEY=VALUE`);
   }
   if (args.scenarios.length === 0) args.scenarios = SCENARIOS;
   return args;
@@ -78,7 +85,7 @@ async function main(): Promise<number> {
       const { sinkPorts, publisherPort } = await servers.call('start', { sinks: 8 });
       const profileDir = args.profile ? path.join(HERE, 'results', 'profiles') : undefined;
       if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
-      ctx = { quick: args.quick, servers, raw, sinkPorts, publisherPort, profileDir, log };
+      ctx = { quick: args.quick, servers, raw, sinkPorts, publisherPort, profileDir, hubEnv: args.env, log };
       log(`sinks on ${sinkPorts.length} ports, publisher on ${publisherPort}; backends: ${args.backends.join(', ')}${args.quick ? ' (quick)' : ''}`);
     }
     for (const backend of args.backends) {

@@ -9,6 +9,8 @@ export interface BenchContext {
   sinkPorts: number[];
   publisherPort: number;
   profileDir: string | undefined;
+  /** Extra environment for every hub (`--hub-env KEY=VALUE`), e.g. to try other defaults. */
+  hubEnv: Record<string, string>;
   log(line: string): void;
 }
 

@@ -16,7 +16,7 @@ export async function fanout(ctx: BenchContext, backend: Backend, n: number): Pr
   const name = `fan${n}_${unique()}`;
   const topic = feedUrl(ctx, name);
   const callbacks = Array.from({ length: n }, (_, i) => sinkUrl(ctx, i, `${name}/${i}`));
-  const hub = await createHub({ backend, label: `fanout-${n}-${backend.replace('+', '-')}`, profileDir: ctx.profileDir });
+  const hub = await createHub({ backend, label: `fanout-${n}-${backend.replace('+', '-')}`, profileDir: ctx.profileDir, env: ctx.hubEnv });
   let hubRate: number;
   let bytes: number;
   let peakMb: number;
@@ -32,7 +32,7 @@ export async function fanout(ctx: BenchContext, backend: Backend, n: number): Pr
     hubRate = n / ((done.lastPostAt - sent.start) / 1000);
     bytes = done.lastBodyBytes;
     peakMb = hub.memory().peakMb;
-    ctx.log(`  hub: ${Math.round(hubRate)} deliveries/s (${bytes}-byte body), peak RSS ${peakMb.toFixed(0)} MB (idle ${base.toFixed(0)} MB)`);
+    ctx.log(`  hub: ${Math.round(hubRate)} deliveries/s (${bytes}-byte body), first delivery after ${(done.firstPostAt - sent.start).toFixed(0)} ms, peak RSS ${peakMb.toFixed(0)} MB (idle ${base.toFixed(0)} MB)`);
   } finally {
     await hub.destroy();
   }

@@ -12,7 +12,7 @@ export async function latency(ctx: BenchContext, backend: Backend, n: number): P
   const name = `lat_${unique()}`;
   const topic = feedUrl(ctx, name);
   const callback = sinkUrl(ctx, 0, `${name}/0`);
-  const hub = await createHub({ backend, label: `latency-${backend.replace('+', '-')}`, profileDir: ctx.profileDir });
+  const hub = await createHub({ backend, label: `latency-${backend.replace('+', '-')}`, profileDir: ctx.profileDir, env: ctx.hubEnv });
   const samples: number[] = [];
   let lost = 0;
   let bytes = 0;

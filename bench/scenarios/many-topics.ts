@@ -17,7 +17,7 @@ export async function manyTopics(ctx: BenchContext, backend: Backend, n: number)
   for (let i = 0; i < n; i += URLS_PER_PING) {
     bodies.push(['hub.mode=publish', ...topics.slice(i, i + URLS_PER_PING).map((t) => `hub.url=${encodeURIComponent(t)}`)].join('&'));
   }
-  const hub = await createHub({ backend, label: `topics-${backend.replace('+', '-')}`, profileDir: ctx.profileDir });
+  const hub = await createHub({ backend, label: `topics-${backend.replace('+', '-')}`, profileDir: ctx.profileDir, env: ctx.hubEnv });
   let hubRate: number;
   let bytes: number;
   try {

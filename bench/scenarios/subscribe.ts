@@ -26,7 +26,7 @@ export async function subscribe(ctx: BenchContext, backend: Backend, n: number):
   const topic = feedUrl(ctx, name);
   const callbacks = Array.from({ length: n }, (_, i) => sinkUrl(ctx, i, `${name}/${i}`));
   const bodies = callbacks.map((cb) => new URLSearchParams({ 'hub.mode': 'subscribe', 'hub.topic': topic, 'hub.callback': cb, 'hub.secret': 'bench-secret' }).toString());
-  const hub = await createHub({ backend, label: `subscribe-${backend.replace('+', '-')}`, profileDir: ctx.profileDir, env: { HUB_ADMIN_TOKEN: ADMIN_TOKEN } });
+  const hub = await createHub({ backend, label: `subscribe-${backend.replace('+', '-')}`, profileDir: ctx.profileDir, env: { ...ctx.hubEnv, HUB_ADMIN_TOKEN: ADMIN_TOKEN } });
   let answered: number;
   let verified: number;
   let confirmed: number;

@@ -40,22 +40,31 @@ export function createCallbackClient(options: CallbackClientOptions): CallbackCl
 
   async function send(method: 'GET' | 'POST', url: string, body: Buffer | undefined, headers: Record<string, string>): Promise<CallbackResponse> {
     const target = assertUrlAllowed(url, options.allowPrivateNetworks);
-    // A trickling peer cannot hold a delivery past twice the request timeout.
-    const signal = AbortSignal.timeout(options.requestTimeoutMs * 2);
     try {
+      // No AbortSignal per request (about 5% of the fan-out CPU profile, plus its GC):
+      // connect timeout and headersTimeout bound the wait for the answer, and a timer bounds the body.
       const response = await agent.request({
         origin: target.origin,
         path: target.pathname + target.search,
         method,
         headers: { 'user-agent': USER_AGENT, ...headers },
         body,
-        signal,
       });
-      if (method === 'GET' && response.statusCode >= 200 && response.statusCode < 300) {
-        return { status: response.statusCode, body: await response.body.text() };
+      const status = response.statusCode;
+      const wantText = method === 'GET' && status >= 200 && status < 300;
+      if (!wantText && (status === 204 || response.headers['content-length'] === '0')) {
+        await response.body.dump().catch(() => {});
+        return { status, body: '' };
       }
-      await response.body.dump({ limit: MAX_VERIFY_BODY }).catch(() => {});
-      return { status: response.statusCode, body: '' };
+      // A trickling peer cannot hold the body past the request timeout.
+      const timer = setTimeout(() => response.body.destroy(new Error(`body not received within ${options.requestTimeoutMs} ms`)), options.requestTimeoutMs);
+      try {
+        if (wantText) return { status, body: await response.body.text() };
+        await response.body.dump({ limit: MAX_VERIFY_BODY }).catch(() => {});
+        return { status, body: '' };
+      } finally {
+        clearTimeout(timer);
+      }
     } catch (err) {
       const cause = err as Error & { code?: string };
       if (cause instanceof HubError) throw cause;
