@@ -20,6 +20,8 @@ type LeaseBounds = Pick<Config, 'leaseMinSeconds' | 'leaseDefaultSeconds' | 'lea
 /** The single value of a field; a field repeated with different values is ambiguous. */
 function single(form: URLSearchParams, name: string): string | undefined {
   const values = form.getAll(name);
+  // PostgreSQL text cannot hold NUL; no hub.* value has a use for one.
+  if (values.some((v) => v.includes('\u0000'))) throw new HubError('HUB_ERR_PARAM_ENCODING', `${name} must not contain NUL characters`);
   if (values.length > 1 && values.some((v) => v !== values[0])) {
     throw new HubError('HUB_ERR_PARAM_REPEATED', `${name} was given more than once with different values`);
   }
