@@ -26,3 +26,5 @@ export { loadSeenEntries, rememberEntries } from './seen-entries.js';
 export { recordDeliveries, listDeliveriesForSubscription } from './deliveries.js';
 export type { DeliveryRecord, DeliveryStatus } from './deliveries.js';
 export { hitRateLimits, deleteOldRateLimits } from './rate-limits.js';
+export { listAdminSubscriptions, findAdminSubscriptionById, listAdminTopics, findAdminTopicById } from './admin.js';
+export type { AdminSubscription, AdminTopic } from './admin.js';

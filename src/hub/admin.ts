@@ -1,42 +1,76 @@
 import crypto from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Deps } from '../deps.js';
-import { findTopicById, listDeliveriesForSubscription, listSubscriptionsForAdmin } from '../db/index.js';
+import { findAdminSubscriptionById, findAdminTopicById, listAdminSubscriptions, listAdminTopics, listDeliveriesForSubscription } from '../db/index.js';
 import { HubError } from '../errors.js';
+import { parseHubUrl } from './urls.js';
 
 function sameToken(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && crypto.timingSafeEqual(a, b);
+  // Compare digests so neither the length nor the content leaks through timing.
+  const a = crypto.createHash('sha256').update(given).digest();
+  const b = crypto.createHash('sha256').update(expected).digest();
+  return crypto.timingSafeEqual(a, b);
+}
+
+/** A query value as a database id: digits only, at most 15 of them (no 500 from PostgreSQL on 1e30 or -1). */
+function id(raw: unknown, fallback = 0): number {
+  return typeof raw === 'string' && /^\d{1,15}$/.test(raw) ? Number(raw) : fallback;
+}
+
+function page(req: Request): { afterId: number; limit: number } {
+  return { afterId: id(req.query.after), limit: Math.max(1, Math.min(500, id(req.query.limit, 100))) };
+}
+
+/** An optional URL filter in its stored (normal) form; a bad one is a 400. */
+function urlFilter(raw: unknown, field: 'hub.topic' | 'hub.callback'): string | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string') throw new HubError(field === 'hub.topic' ? 'HUB_ERR_PARAM_TOPIC_INVALID' : 'HUB_ERR_PARAM_CALLBACK_INVALID', `give ${field === 'hub.topic' ? 'topic' : 'callback'} once`);
+  return parseHubUrl(raw, field);
 }
 
 /**
- * Read-only views for operators: per subscription the last delivery, its
- * outcome, the next retry and the lease; per topic the last fetch. Off unless
- * HUB_ADMIN_TOKEN is set. Secrets are never shown.
+ * Read-only views for operators (GET, bearer HUB_ADMIN_TOKEN; 404 when unset):
+ *   /admin/subscriptions[?topic=URL][&callback=URL][&after=ID][&limit=N]
+ *     last delivery attempt, outcome, error, next retry, lease expiry
+ *   /admin/subscriptions/:id, /admin/subscriptions/:id/deliveries
+ *   /admin/topics[?url=URL][&after=ID][&limit=N], /admin/topics/:id
+ *     last fetch status and error, parse error, live subscription count
+ * Secrets are never selected, so they cannot be shown.
  */
 export function adminRouter(deps: Deps): express.Router {
   const router = express.Router();
-  router.use((req: Request, _res: Response, next: NextFunction) => {
+  router.use((req: Request, res: Response, next: NextFunction) => {
     const token = deps.config.adminToken;
     if (!token) return next(new HubError('HUB_ERR_NOT_FOUND'));
-    const given = /^Bearer (.+)$/i.exec(req.get('authorization') ?? '')?.[1] ?? '';
-    next(sameToken(given, token) ? undefined : new HubError('HUB_ERR_UNAUTHORIZED'));
+    res.setHeader('Cache-Control', 'no-store');
+    const given = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '')?.[1];
+    if (given !== undefined && sameToken(given, token)) return next();
+    res.setHeader('WWW-Authenticate', 'Bearer realm="crier-admin"');
+    next(new HubError('HUB_ERR_UNAUTHORIZED'));
   });
 
   router.get('/subscriptions', async (req, res) => {
-    const after = Number(req.query.after ?? 0) || 0;
-    const limit = Math.min(500, Number(req.query.limit ?? 100) || 100);
-    const subs = await listSubscriptionsForAdmin(deps.db.pool, after, limit);
-    res.json(subs.map(({ secret, ...rest }) => ({ ...rest, hasSecret: secret !== null })));
+    const topicUrl = urlFilter(req.query.topic, 'hub.topic');
+    const callback = urlFilter(req.query.callback, 'hub.callback');
+    res.json(await listAdminSubscriptions(deps.db.pool, { ...page(req), topicUrl, callback }));
+  });
+
+  router.get('/subscriptions/:id', async (req, res) => {
+    const sub = await findAdminSubscriptionById(deps.db.pool, id(req.params.id));
+    if (!sub) throw new HubError('HUB_ERR_NOT_FOUND', 'no such subscription');
+    res.json(sub);
   });
 
   router.get('/subscriptions/:id/deliveries', async (req, res) => {
-    res.json(await listDeliveriesForSubscription(deps.db.pool, Number(req.params.id) || 0));
+    res.json(await listDeliveriesForSubscription(deps.db.pool, id(req.params.id)));
+  });
+
+  router.get('/topics', async (req, res) => {
+    res.json(await listAdminTopics(deps.db.pool, { ...page(req), url: urlFilter(req.query.url, 'hub.topic') }));
   });
 
   router.get('/topics/:id', async (req, res) => {
-    const topic = await findTopicById(deps.db.pool, Number(req.params.id) || 0);
+    const topic = await findAdminTopicById(deps.db.pool, id(req.params.id));
     if (!topic) throw new HubError('HUB_ERR_NOT_FOUND', 'no such topic');
     res.json(topic);
   });
