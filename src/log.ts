@@ -7,13 +7,22 @@ export type { Logger };
 const REDACT = [
   'secret',
   '*.secret',
-  'hub.secret',
+  '["hub.secret"]',
   '*["hub.secret"]',
+  'hub.secret',
+  'signature',
+  '*.signature',
   'authorization',
   '*.authorization',
+  'headers.authorization',
   '*.headers.authorization',
+  'headers["x-hub-signature"]',
   '*.headers["x-hub-signature"]',
-  'signature',
+  'adminToken',
+  '*.adminToken',
+  // PostgreSQL puts whole rows, secrets included, in a constraint violation's detail ("Failing row contains ...").
+  'err.detail',
+  'err.cause.detail',
 ];
 
 /** Root JSON logger on stdout; modules take `log.child({ module })`. */
