@@ -1,7 +1,10 @@
 // Runs outside jest's module mapping, so it uses the build `npm test` makes first (pretest).
 import net from 'node:net';
 import pg from 'pg';
-import { migrate } from '../dist/db/migrate.js';
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { migrate, MIGRATIONS_DIR } from '../dist/db/migrate.js';
 
 const PG_ADMIN_URL = process.env.CRIER_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const TEMPLATE_DB = 'crier_test_template';
@@ -25,14 +28,36 @@ export default async function globalSetup() {
   if (!pgUp || !redisUp) {
     throw new Error(`tests need PostgreSQL on 127.0.0.1:5432 (${pgUp ? 'up' : 'DOWN'}) and Redis on 127.0.0.1:6379 (${redisUp ? 'up' : 'DOWN'}); .ci/run starts them`);
   }
+  // Several jest runs share the server: rebuilding the template under another run's clones
+  // breaks them, so rebuild only when the migrations changed, one runner at a time. The
+  // migrations' hash is kept as the template's comment (connecting to a template blocks clones).
+  const version = await migrationsHash();
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
-  await admin.query(`drop database if exists ${TEMPLATE_DB} with (force)`);
-  await admin.query(`create database ${TEMPLATE_DB}`);
-  await admin.end();
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${TEMPLATE_DB}`;
-  const pool = new pg.Pool({ connectionString: url.href, max: 1 });
-  await migrate(pool);
-  await pool.end();
+  try {
+    await admin.query('select pg_advisory_lock($1)', [TEMPLATE_LOCK]);
+    const { rows } = await admin.query(`select shobj_description(oid, 'pg_database') as version from pg_database where datname = $1`, [TEMPLATE_DB]);
+    if (rows[0]?.version === version) return;
+    await admin.query(`drop database if exists ${TEMPLATE_DB} with (force)`);
+    await admin.query(`create database ${TEMPLATE_DB}`);
+    const url = new URL(PG_ADMIN_URL);
+    url.pathname = `/${TEMPLATE_DB}`;
+    const pool = new pg.Pool({ connectionString: url.href, max: 1 });
+    await migrate(pool);
+    await pool.end();
+    await admin.query(`comment on database ${TEMPLATE_DB} is '${version}'`);
+  } finally {
+    await admin.query('select pg_advisory_unlock($1)', [TEMPLATE_LOCK]).catch(() => {});
+    await admin.end();
+  }
+}
+
+const TEMPLATE_LOCK = 0x637274; // any fixed key shared by every jest run
+
+/** Hash of every migration file's name and content. */
+async function migrationsHash() {
+  const files = (await fs.readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql')).sort();
+  const hash = crypto.createHash('sha256');
+  for (const file of files) hash.update(file).update('\0').update(await fs.readFile(path.join(MIGRATIONS_DIR, file))).update('\0');
+  return hash.digest('hex');
 }
