@@ -21,6 +21,13 @@ export type Config = Readonly<{
   queuePrefix: string;
   /** HUB_ALLOW_PRIVATE_NETWORKS=1 lets topics and callbacks resolve to loopback/private addresses. */
   allowPrivateNetworks: boolean;
+  /**
+   * HUB_TOPIC_ALLOW: comma-separated http(s) URL prefixes of the topics this hub serves,
+   * e.g. `https://example.com/feeds/`. A subscription to any other topic is accepted (202, so
+   * the answer never depends on policy, H10) and then denied with a `hub.mode=denied` GET
+   * (WebSub §5.2, H12). Unset: every topic.
+   */
+  topicAllow: readonly string[] | undefined;
   /** HUB_LEASE_MIN_SECONDS / DEFAULT / MAX: lease bounds. Defaults 60 / 864000 / 2592000. */
   leaseMinSeconds: number;
   leaseDefaultSeconds: number;
@@ -114,6 +121,23 @@ export function loadConfig(env: Env = process.env): Config {
   if (leaseMinSeconds > leaseDefaultSeconds || leaseDefaultSeconds > leaseMaxSeconds) {
     problems.push('HUB_LEASE_MIN_SECONDS <= HUB_LEASE_DEFAULT_SECONDS <= HUB_LEASE_MAX_SECONDS must hold');
   }
+  const prefixes = (name: string): readonly string[] | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') return undefined;
+    const list: string[] = [];
+    for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+      try {
+        const parsed = new URL(item);
+        if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') problems.push(`${name} entries must be http or https URLs, got "${item}"`);
+        parsed.hash = '';
+        // The normal form ends an origin with "/", so https://a.example never matches https://a.example.evil/.
+        list.push(parsed.href);
+      } catch {
+        problems.push(`${name} entries must be URLs, got "${item}"`);
+      }
+    }
+    return Object.freeze(list);
+  };
   const adminToken = env.HUB_ADMIN_TOKEN || undefined;
   if (adminToken !== undefined && adminToken.length < 16) problems.push('HUB_ADMIN_TOKEN must be at least 16 characters');
 
@@ -126,6 +150,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
     queuePrefix,
     allowPrivateNetworks: flag('HUB_ALLOW_PRIVATE_NETWORKS'),
+    topicAllow: prefixes('HUB_TOPIC_ALLOW'),
     leaseMinSeconds,
     leaseDefaultSeconds,
     leaseMaxSeconds,

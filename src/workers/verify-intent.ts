@@ -26,13 +26,24 @@ export function verifyIntent(deps: Deps) {
       return;
     }
     if (intent.mode === 'subscribe') {
-      // WebSub §5.2: the hub may refuse a topic after accepting the request; it says so to the callback.
+      // WebSub §5.2 (H12): the hub may refuse a topic after accepting the request; it says so to
+      // the callback, and a denied (topic, callback) keeps no subscription from before.
+      let refusal: string | undefined;
+      const allow = deps.config.topicAllow;
+      if (allow && !allow.some((prefix) => intent.topicUrl.startsWith(prefix))) refusal = 'this hub does not serve that topic';
       try {
         assertUrlAllowed(intent.topicUrl, deps.config.allowPrivateNetworks);
       } catch (err) {
-        await notifyDenied(deps, intent.callback, intent.topicUrl, (err as Error).message);
-        await deleteIntent(deps.db.pool, intent.id);
-        log.info(ctx, 'subscription denied: topic not allowed');
+        refusal ??= (err as Error).message;
+      }
+      if (refusal !== undefined) {
+        await notifyDenied(deps, intent.callback, intent.topicUrl, refusal);
+        await withTransaction(deps.db.pool, async (tx) => {
+          const topic = await findTopicByUrl(tx, intent.topicUrl);
+          if (topic) await deleteSubscription(tx, topic.id, intent.callback);
+          await deleteIntent(tx, intent.id);
+        });
+        log.info({ ...ctx, reason: refusal }, 'subscription denied: topic not allowed');
         return;
       }
     }

@@ -1,0 +1,142 @@
+import path from 'node:path';
+import { loadConfig } from '../../src/config.js';
+import { HubError } from '../../src/errors.js';
+
+/** The problems loadConfig reports, one per entry. */
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(HubError);
+    expect((err as HubError).code).toBe('HUB_ERR_CONFIG');
+    expect((err as Error).message).not.toMatch(/\n/);
+    return (err as Error).message.replace(/^invalid configuration: /, '').split('; ');
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  test('an empty environment gives the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 8080,
+      publicUrl: 'http://localhost:8080/',
+      role: 'all',
+      databaseUrl: undefined,
+      dataDir: path.resolve('./data'),
+      redisUrl: undefined,
+      queuePrefix: 'crier',
+      allowPrivateNetworks: false,
+      topicAllow: undefined,
+      leaseMinSeconds: 60,
+      leaseDefaultSeconds: 864000,
+      leaseMaxSeconds: 2592000,
+      retryBaseMs: 60000,
+      maxAttempts: 8,
+      maxContentBytes: 5 * 1024 * 1024,
+      maxRequestBytes: 64 * 1024,
+      trustProxy: false,
+      adminToken: undefined,
+      logLevel: 'info',
+    });
+    expect(config.rateLimitPerMinute).toBeGreaterThan(0);
+  });
+
+  test('the config is frozen', () => {
+    const config = loadConfig({ HUB_TOPIC_ALLOW: 'https://a.example/' });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.topicAllow)).toBe(true);
+  });
+
+  test('values are read from the environment given, not process.env', () => {
+    const config = loadConfig({
+      PORT: '9000',
+      HUB_ROLE: 'worker',
+      DATABASE_URL: 'postgres://u@db.example/crier',
+      REDIS_URL: 'redis://cache.example:6379',
+      HUB_QUEUE_PREFIX: 'hub_2',
+      HUB_ALLOW_PRIVATE_NETWORKS: '1',
+      HUB_LEASE_MIN_SECONDS: '10',
+      HUB_RETRY_BASE_MS: '250',
+      HUB_RATE_LIMIT_PER_MINUTE: '0',
+      HUB_ADMIN_TOKEN: 'a-long-enough-token',
+      LOG_LEVEL: 'silent',
+    });
+    expect(config).toMatchObject({
+      port: 9000,
+      publicUrl: 'http://localhost:9000/',
+      role: 'worker',
+      databaseUrl: 'postgres://u@db.example/crier',
+      redisUrl: 'redis://cache.example:6379',
+      queuePrefix: 'hub_2',
+      allowPrivateNetworks: true,
+      leaseMinSeconds: 10,
+      retryBaseMs: 250,
+      rateLimitPerMinute: 0,
+      adminToken: 'a-long-enough-token',
+      logLevel: 'silent',
+    });
+  });
+
+  test('HUB_TOPIC_ALLOW is split on commas and each prefix normalised (an origin gains its "/")', () => {
+    expect(loadConfig({ HUB_TOPIC_ALLOW: ' https://A.example , http://b.example/feeds/#x' }).topicAllow).toEqual(['https://a.example/', 'http://b.example/feeds/']);
+  });
+
+  test.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['PORT', '-1'],
+    ['PORT', '80.5'],
+    ['HUB_PUBLIC_URL', 'not a url'],
+    ['HUB_PUBLIC_URL', 'ftp://hub.example/'],
+    ['HUB_ROLE', 'boss'],
+    ['DATABASE_URL', 'mysql://db.example/x'],
+    ['REDIS_URL', 'http://cache.example'],
+    ['HUB_QUEUE_PREFIX', 'Has-Dashes'],
+    ['HUB_ALLOW_PRIVATE_NETWORKS', 'yes'],
+    ['HUB_TOPIC_ALLOW', 'ftp://files.example/'],
+    ['HUB_TOPIC_ALLOW', 'https://ok.example/, not a url'],
+    ['HUB_LEASE_MIN_SECONDS', '0'],
+    ['HUB_LEASE_DEFAULT_SECONDS', '30'],
+    ['HUB_LEASE_MAX_SECONDS', '100'],
+    ['HUB_RETRY_BASE_MS', 'soon'],
+    ['HUB_MAX_ATTEMPTS', '0'],
+    ['HUB_MAX_ATTEMPTS', '1000'],
+    ['HUB_MAX_CONTENT_BYTES', '10'],
+    ['HUB_MAX_REQUEST_BYTES', '1e6'],
+    ['HUB_MAX_PUBLISH_URLS', '0'],
+    ['HUB_RATE_LIMIT_PER_MINUTE', 'lots'],
+    ['HUB_TRUST_PROXY', 'maybe'],
+    ['HUB_ADMIN_TOKEN', 'short'],
+    ['HUB_CONNECT_TIMEOUT_MS', '0'],
+    ['HUB_REQUEST_TIMEOUT_MS', '10s'],
+    ['HUB_DELIVER_PAGE_SIZE', '100000'],
+    ['HUB_DELIVER_CONCURRENCY', '0'],
+    ['HUB_ORIGIN_CONNECTIONS', '0'],
+    ['HUB_SEEN_ENTRIES_MAX', '0'],
+    ['HUB_SEEN_ENTRIES_DAYS', 'forever'],
+    ['HUB_SHUTDOWN_TIMEOUT_MS', '-5'],
+    ['LOG_LEVEL', 'loud'],
+  ])('a bad %s (%s) stops start-up with one problem naming it', (name, value) => {
+    const found = problems({ [name]: value });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toContain(name);
+  });
+
+  test('several bad variables are all named in the one error', () => {
+    const found = problems({ PORT: 'x', HUB_ROLE: 'boss', REDIS_URL: 'http://r', HUB_MAX_ATTEMPTS: '0', LOG_LEVEL: 'loud', HUB_TRUST_PROXY: '2' });
+    expect(found).toHaveLength(6);
+    for (const name of ['PORT', 'HUB_ROLE', 'REDIS_URL', 'HUB_MAX_ATTEMPTS', 'LOG_LEVEL', 'HUB_TRUST_PROXY']) {
+      expect(found.some((p) => p.includes(name))).toBe(true);
+    }
+  });
+
+  test('empty values mean "unset" and take the default', () => {
+    expect(loadConfig({ PORT: '', HUB_ROLE: '', REDIS_URL: '', HUB_ALLOW_PRIVATE_NETWORKS: '' })).toMatchObject({ port: 8080, role: 'all', redisUrl: undefined, allowPrivateNetworks: false });
+  });
+
+  test('a secret-bearing value is not echoed back in the error', () => {
+    const [problem] = problems({ HUB_ADMIN_TOKEN: 'tiny-secret' });
+    expect(problem).not.toContain('tiny-secret');
+  });
+});
