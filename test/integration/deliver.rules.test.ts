@@ -122,7 +122,7 @@ describe.each(BACKENDS)('delivery rules on %s', (backend) => {
     try {
       await subscribe('/after-answer', topic);
       const answered = hub.post({ 'hub.mode': 'publish', 'hub.url': topic });
-      let timer: NodeJS.Timeout | undefined;
+      let timer: ReturnType<typeof setTimeout> | undefined;
       const res = await Promise.race([answered, new Promise<undefined>((resolve) => (timer = setTimeout(resolve, 2000)))]);
       clearTimeout(timer);
       expect(res?.status).toBe(204);
