@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 import { BACKENDS, startTestHub, type TestHub } from '../helpers/hub.js';
 import { startPublisher, startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
 import { quietPeriod, waitFor } from '../helpers/wait.js';
@@ -122,9 +123,7 @@ describe.each(BACKENDS)('delivery rules on %s', (backend) => {
     try {
       await subscribe('/after-answer', topic);
       const answered = hub.post({ 'hub.mode': 'publish', 'hub.url': topic });
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const res = await Promise.race([answered, new Promise<undefined>((resolve) => (timer = setTimeout(resolve, 2000)))]);
-      clearTimeout(timer);
+      const res = await Promise.race([answered, delay(2000, undefined, { ref: false })]);
       expect(res?.status).toBe(204);
       expect(postsTo('/after-answer')).toHaveLength(0);
       await waitFor(() => fetches.length === 1, { what: 'fetch started' });
