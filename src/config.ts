@@ -64,6 +64,12 @@ export type Config = Readonly<{
   seenEntriesDays: number;
   /** HUB_SHUTDOWN_TIMEOUT_MS: how long SIGTERM waits for in-flight work. Default 20000. */
   shutdownTimeoutMs: number;
+  /** HUB_CIRCUIT_MIN_ATTEMPTS: attempts to one callback origin within 5 minutes before its failure ratio (80%) can open its circuit. Default 10. */
+  circuitMinAttempts: number;
+  /** HUB_CIRCUIT_COOLDOWN_MS: how long an open circuit waits before a probe; doubles per failed probe, up to 5 minutes. Default 30000. */
+  circuitCooldownMs: number;
+  /** HUB_JOB_LOCK_MS: how long a job stays claimed by a worker without renewal; a killed worker's jobs are re-run after it. Default 30000. */
+  jobLockMs: number;
   /** LOG_LEVEL: pino level. Default info. */
   logLevel: string;
 }>;
@@ -170,6 +176,9 @@ export function loadConfig(env: Env = process.env): Config {
     seenEntriesMax: int('HUB_SEEN_ENTRIES_MAX', 2000, 1),
     seenEntriesDays: int('HUB_SEEN_ENTRIES_DAYS', 90, 1),
     shutdownTimeoutMs: int('HUB_SHUTDOWN_TIMEOUT_MS', 20000, 0),
+    circuitMinAttempts: int('HUB_CIRCUIT_MIN_ATTEMPTS', 10, 1),
+    circuitCooldownMs: int('HUB_CIRCUIT_COOLDOWN_MS', 30000, 1),
+    jobLockMs: int('HUB_JOB_LOCK_MS', 30000, 1000),
     logLevel,
   };
   if (problems.length > 0) {

@@ -15,11 +15,16 @@ import {
   type Notification,
 } from '../db/index.js';
 import { retryDelay } from './backoff.js';
+import { createCircuitBreakers } from './circuit.js';
 import { createSemaphore } from './semaphore.js';
 import { sign } from './signature.js';
 import { jobIds, type DeliverPage, type DeliverRetry, type JobData } from './queues.js';
 
-type AttemptResult = { ok: true } | { ok: false; gone: boolean; status: number | null; error: string };
+type AttemptResult =
+  | { ok: true }
+  | { ok: false; gone: boolean; status: number | null; error: string }
+  /** Not attempted: the origin's circuit is open until `retryAt`. */
+  | { ok: false; deferred: true; retryAt: number; error: string };
 
 /**
  * Content distribution (WebSub §7): a page job POSTs one content to a keyset
@@ -30,6 +35,8 @@ export function deliver(deps: Deps) {
   const log = deps.log.child({ module: 'deliver' });
   const limit = createSemaphore(deps.config.deliverConcurrency);
   const contents = new Map<string, Content>(); // bodies are immutable by hash: cache a few
+  // Per callback origin, in this process only (see circuit.ts).
+  const circuits = createCircuitBreakers({ minAttempts: deps.config.circuitMinAttempts, cooldownMs: deps.config.circuitCooldownMs, maxCooldownMs: 5 * 60 * 1000 });
 
   async function contentFor(hash: string): Promise<Content> {
     let content = contents.get(hash);
@@ -51,24 +58,48 @@ export function deliver(deps: Deps) {
       'x-crier-entries': `new=${n.newEntries}, updated=${n.updatedEntries}`,
     };
     if (target.secret) headers['x-hub-signature'] = sign(content.body, target.secret, 'sha256');
+    let origin: string;
     try {
-      const { status } = await limit(() => deps.http.callbacks.post(target.callback, content.body, headers));
-      if (status >= 200 && status < 300) return { ok: true };
-      return { ok: false, gone: status === 410, status, error: `callback answered ${status}` };
-    } catch (err) {
-      return { ok: false, gone: false, status: null, error: (err as Error).message };
+      origin = new URL(target.callback).origin;
+    } catch {
+      origin = target.callback;
     }
+    return limit(async (): Promise<AttemptResult> => {
+      // Asked once a slot is free: the circuit may have opened while this waited.
+      const admission = circuits.admit(origin);
+      if (!admission.allowed) return { ok: false, deferred: true, retryAt: admission.retryAt, error: `circuit open for ${origin}: too many recent failures; delivery postponed` };
+      try {
+        const { status } = await deps.http.callbacks.post(target.callback, content.body, headers);
+        // A 4xx is the subscriber's answer, not a sick host; timeouts, resets, 5xx, 408 and 429 are.
+        circuits.record(origin, status < 500 && status !== 408 && status !== 429);
+        if (status >= 200 && status < 300) return { ok: true };
+        return { ok: false, gone: status === 410, status, error: `callback answered ${status}` };
+      } catch (err) {
+        circuits.record(origin, (err as { code?: string }).code === 'HUB_ERR_ADDRESS_BLOCKED');
+        return { ok: false, gone: false, status: null, error: (err as Error).message };
+      }
+    });
   }
 
   /** Outcome of attempt number `attemptNo` for one subscriber, and the retry job it needs. */
-  function settle(n: Notification, target: DeliveryTarget, attemptNo: number, result: AttemptResult) {
+  function settle(n: Notification, target: DeliveryTarget, attemptNo: number, result: AttemptResult, deferred = 0) {
     const now = Date.now();
+    if (!result.ok && 'deferred' in result) {
+      // An open circuit delays without spending an attempt; the lease still bounds how long (runRetry).
+      const delay = Math.max(0, result.retryAt - now) + Math.floor(Math.random() * 1000);
+      const nextAttemptAt = new Date(now + delay);
+      return {
+        outcome: { subscriptionId: target.id, status: 'retrying', error: result.error, nextRetryAt: nextAttemptAt } as DeliveryOutcome,
+        record: { notificationId: n.id, subscriptionId: target.id, status: 'retrying', attempts: attemptNo - 1, lastStatusCode: null, lastError: result.error, nextAttemptAt } as DeliveryRecord,
+        retry: { data: { kind: 'retry' as const, notificationId: n.id, subscriptionId: target.id, attempt: attemptNo, deferred: deferred + 1 }, delay },
+      };
+    }
     if (result.ok) {
       const outcome: DeliveryOutcome = { subscriptionId: target.id, status: 'delivered', error: null, nextRetryAt: null };
       const record: DeliveryRecord | undefined = attemptNo > 1 ? { notificationId: n.id, subscriptionId: target.id, status: 'delivered', attempts: attemptNo, lastStatusCode: null, lastError: null, nextAttemptAt: null } : undefined;
       return { outcome, record, retry: undefined };
     }
-    if (result.gone) return { outcome: undefined, record: undefined, retry: undefined, gone: true };
+    if ('gone' in result && result.gone) return { outcome: undefined, record: undefined, retry: undefined, gone: true };
     const exhausted = attemptNo >= deps.config.maxAttempts;
     const delay = exhausted ? 0 : retryDelay(attemptNo, deps.config.retryBaseMs);
     const nextAttemptAt = exhausted ? null : new Date(now + delay);
@@ -103,7 +134,7 @@ export function deliver(deps: Deps) {
     if (!n || !sub || sub.expiresAt.getTime() <= Date.now()) return;
     const target = { id: sub.id, callback: sub.callback, secret: sub.secret };
     const result = await attempt(n, await contentFor(n.contentHash), target);
-    await record(n, [settle(n, target, data.attempt, result)], [target]);
+    await record(n, [settle(n, target, data.attempt, result, data.deferred ?? 0)], [target]);
     log.info({ jobId: job.id, notificationId: n.id, subscriptionId: sub.id, attempt: data.attempt, ok: result.ok }, 'delivery retried');
   }
 
@@ -118,7 +149,7 @@ export function deliver(deps: Deps) {
     for (const t of gone) await deleteSubscriptionById(deps.db.pool, t.id);
     if (retries.length > 0) {
       await deps.queues.deliver.addBulk(
-        retries.map((r) => ({ name: 'retry', data: r.data, opts: { delay: r.delay, jobId: jobIds.retry(r.data.notificationId, r.data.subscriptionId, r.data.attempt) } })),
+        retries.map((r) => ({ name: 'retry', data: r.data, opts: { delay: r.delay, jobId: jobIds.retry(r.data.notificationId, r.data.subscriptionId, r.data.attempt, r.data.deferred) } })),
       );
     }
   }

@@ -14,15 +14,16 @@ export const QUEUE_NAMES: QueueName[] = ['verify', 'fetch', 'deliver'];
 
 /** One keyset page of a notification's subscribers. */
 export type DeliverPage = { kind: 'page'; notificationId: number; afterId: number };
-/** One subscriber's next attempt after a failed delivery. */
-export type DeliverRetry = { kind: 'retry'; notificationId: number; subscriptionId: number; attempt: number };
+/** One subscriber's next attempt after a failed delivery; `deferred` counts postponements by an open circuit (not attempts). */
+export type DeliverRetry = { kind: 'retry'; notificationId: number; subscriptionId: number; attempt: number; deferred?: number };
 
 /** Job ids make re-enqueueing idempotent (BullMQ ids may not contain ':'). */
 export const jobIds = {
   verify: (intentId: number) => `verify-${intentId}`,
   fetch: (topicId: number) => `fetch-${topicId}`,
   page: (notificationId: number, afterId: number) => `page-${notificationId}-${afterId}`,
-  retry: (notificationId: number, subscriptionId: number, attempt: number) => `retry-${notificationId}-${subscriptionId}-${attempt}`,
+  retry: (notificationId: number, subscriptionId: number, attempt: number, deferred = 0) =>
+    deferred > 0 ? `retry-${notificationId}-${subscriptionId}-${attempt}-d${deferred}` : `retry-${notificationId}-${subscriptionId}-${attempt}`,
 };
 
 // Finished jobs stay an hour so a re-run page cannot re-add (and re-run) its finished successor.
@@ -94,6 +95,11 @@ export async function createQueues(config: Config, db: Database): Promise<Queues
         ...prefix,
         concurrency: options.concurrency,
         drainDelay,
+        // A killed worker's jobs are re-run once their lock lapses; a job may stall many times
+        // (a worker killed, Redis restarted) before BullMQ gives up on it: losing a page loses deliveries.
+        lockDuration: config.jobLockMs,
+        stalledInterval: config.jobLockMs,
+        maxStalledCount: 20,
         settings: { backoffStrategy: (attemptsMade: number) => options.backoff(attemptsMade) },
       });
       worker.on('error', () => {});
