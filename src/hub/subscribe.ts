@@ -1,7 +1,7 @@
 import type { Deps } from '../deps.js';
 import { insertIntent, markIntentsEnqueued } from '../db/index.js';
 import { assertUrlAllowed } from '../net/index.js';
-import { jobIds } from '../workers/index.js';
+import { enqueueVerify } from '../workers/index.js';
 import type { HubRequest } from './params.js';
 
 type SubscriptionRequest = Extract<HubRequest, { mode: 'subscribe' | 'unsubscribe' }>;
@@ -23,7 +23,7 @@ export async function requestSubscription(deps: Deps, request: SubscriptionReque
     reason: null,
   });
   try {
-    await deps.queues.verify.add('verify', { intentId }, { jobId: jobIds.verify(intentId) });
+    await enqueueVerify(deps, intentId);
     await markIntentsEnqueued(deps.db.pool, [intentId]);
   } catch (err) {
     deps.log.warn({ module: 'subscribe', intentId, err: (err as Error).message }, 'verify enqueue failed; the sweep will retry');

@@ -22,8 +22,16 @@ export function startWorkers(deps: Deps, options: { sweepIntervalMs?: number } =
     worker.on('failed', (job, err) => deps.log.warn({ module: 'worker', queue: worker.name, jobId: job?.id, err: err.message }, 'job failed'));
   }
   let sweeping: Promise<void> = Promise.resolve();
+  let swept = true;
   const timer = setInterval(() => {
-    sweeping = sweep(deps).catch((err) => deps.log.warn({ module: 'sweep', err: (err as Error).message }, 'sweep failed'));
+    // One sweep at a time: during a queue outage a sweep waits for the backend, and they must not pile up.
+    if (!swept) return;
+    swept = false;
+    sweeping = sweep(deps)
+      .catch((err) => deps.log.warn({ module: 'sweep', err: (err as Error).message }, 'sweep failed'))
+      .finally(() => {
+        swept = true;
+      });
   }, options.sweepIntervalMs ?? 15_000);
   timer.unref();
 

@@ -7,7 +7,8 @@ import { jobIds } from './queues.js';
  * are removed (H15), and work that was stored but whose enqueue was lost to a
  * crash or a queue outage is enqueued again (job ids keep it idempotent).
  */
-export async function sweep(deps: Deps, graceSeconds = 30): Promise<void> {
+// Rows unqueued for this long were given up on by the request that stored them (it waits ENQUEUE_TIMEOUT_MS at most).
+export async function sweep(deps: Deps, graceSeconds = 10): Promise<void> {
   const db = deps.db.pool;
   const expired = await deleteExpiredSubscriptions(db);
   if (expired > 0) deps.log.info({ module: 'sweep', expired }, 'expired subscriptions removed');
@@ -22,11 +23,38 @@ export async function sweep(deps: Deps, graceSeconds = 30): Promise<void> {
     await markNotificationEnqueued(db, notificationId);
   }
   await deleteOldRateLimits(db);
-  const topics = await listStaleFetchRequests(db, graceSeconds * 4);
+  // A fetch request also waits while its job is queued behind others; re-enqueueing it then is harmless (deduplicated).
+  const topics = await listStaleFetchRequests(db, graceSeconds);
   for (const topicId of topics) await enqueueFetch(deps, topicId);
 }
 
 /** One fetch per topic at a time; a ping during a fetch queues exactly one more (no update missed). */
 export async function enqueueFetch(deps: Deps, topicId: number): Promise<void> {
-  await deps.queues.fetch.add('fetch', { topicId }, { deduplication: { id: jobIds.fetch(topicId), keepLastIfActive: true } });
+  await bounded(deps.queues.fetch.add('fetch', { topicId }, { deduplication: { id: jobIds.fetch(topicId), keepLastIfActive: true } }), `fetch of topic ${topicId}`);
+}
+
+/** Queues verification of a stored intent; the caller marks it enqueued. */
+export async function enqueueVerify(deps: Deps, intentId: number): Promise<void> {
+  await bounded(deps.queues.verify.add('verify', { intentId }, { jobId: jobIds.verify(intentId) }), `verification of intent ${intentId}`);
+}
+
+/** How long a request waits for the queue backend before answering anyway (the row is stored; the sweep enqueues it). */
+export const ENQUEUE_TIMEOUT_MS = 2000;
+
+/**
+ * While Redis is down ioredis holds commands until it reconnects, so an
+ * enqueue would hold the HTTP answer hostage. Give up waiting after
+ * ENQUEUE_TIMEOUT_MS; if the held command lands later, job ids keep it idempotent.
+ */
+async function bounded(add: Promise<unknown>, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`queue backend did not take the ${what} within ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS);
+  });
+  add.catch(() => {}); // a late failure after the timeout is the sweep's to repair
+  try {
+    await Promise.race([add, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
