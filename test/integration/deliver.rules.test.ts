@@ -109,6 +109,13 @@ describe.each(BACKENDS)('delivery rules on %s', (backend) => {
     expect(crypto.timingSafeEqual(Buffer.from(given), Buffer.from(expected))).toBe(true);
   });
 
+  test('H7: content is POSTed to the callback exactly as given, its own query string included', async () => {
+    publisher.set('/h7.xml', { body: rss(['q1']), contentType: RSS });
+    await subscribe('/with-query?feed=42&hub.mode=mine', publisher.topicUrl('/h7.xml'));
+    await publish(publisher.topicUrl('/h7.xml'));
+    await waitFor(() => postsTo('/with-query?feed=42&hub.mode=mine').length === 1, { what: 'delivery' });
+  });
+
   test('H18: the topic is fetched after the publish is answered, with a User-Agent', async () => {
     // A publisher whose topic answers only when released: an in-request fetch could never answer the ping.
     let release!: () => void;
