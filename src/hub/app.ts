@@ -61,5 +61,21 @@ function readForm(body: unknown): URLSearchParams {
   } catch {
     throw new HubError('HUB_ERR_PARAM_ENCODING');
   }
+  assertHubFieldsDecode(text);
   return new URLSearchParams(text);
+}
+
+/**
+ * URLSearchParams turns bad percent-escapes into U+FFFD silently; a hub.*
+ * value must be real UTF-8, while fields we ignore (H4) may hold anything.
+ */
+function assertHubFieldsDecode(text: string): void {
+  for (const pair of text.split('&')) {
+    if (!pair.startsWith('hub.') && !pair.startsWith('hub%2E') && !pair.startsWith('hub%2e')) continue;
+    try {
+      decodeURIComponent(pair.replace(/\+/g, ' '));
+    } catch {
+      throw new HubError('HUB_ERR_PARAM_ENCODING', 'a hub.* parameter is not valid percent-encoded UTF-8');
+    }
+  }
 }

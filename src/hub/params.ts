@@ -33,9 +33,6 @@ function single(form: URLSearchParams, name: string): string | undefined {
  * a one-line reason. Unknown parameters are ignored (H4).
  */
 export function parseHubRequest(form: URLSearchParams, bounds: LeaseBounds): HubRequest {
-  for (const value of form.values()) {
-    if (value.includes('\uFFFD')) throw new HubError('HUB_ERR_PARAM_ENCODING', 'a parameter is not valid percent-encoded UTF-8');
-  }
   const mode = single(form, 'hub.mode');
   if (mode === undefined || mode === '') throw new HubError('HUB_ERR_PARAM_MODE_MISSING');
   if (mode === 'publish') return parsePublish(form, bounds.maxPublishUrls);

@@ -70,7 +70,6 @@ describe('parseHubRequest', () => {
     ['no callback', [['hub.mode', 'subscribe'], ['hub.topic', 'https://a.example/']], 'HUB_ERR_PARAM_CALLBACK_INVALID'],
     ['no topic', [['hub.mode', 'subscribe'], ['hub.callback', 'https://a.example/']], 'HUB_ERR_PARAM_TOPIC_INVALID'],
     ['mode repeated with different values', [['hub.mode', 'subscribe'], ['hub.mode', 'unsubscribe']], 'HUB_ERR_PARAM_REPEATED'],
-    ['a value that was invalid percent-encoded UTF-8', [['hub.mode', 'subscribe\uFFFD']], 'HUB_ERR_PARAM_ENCODING'],
   ])('H9: %s is refused', (_name, fields, code) => {
     expect(codeOf(() => parseHubRequest(form(fields), bounds))).toBe(code);
   });
