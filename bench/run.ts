@@ -51,7 +51,7 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
-const fmt = (v: number | null) => (v === null ? '' : v >= 100 ? String(Math.round(v)) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+const fmt = (v: number | null) => (v === null || Number.isNaN(v) ? '' : v >= 100 ? String(Math.round(v)) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 
 function toMarkdown(rows: Row[], feeds: FeedsBenchRow[] | undefined, meta: Record<string, string>): string {
   const lines = [`Command: \`${meta.command}\` on ${meta.machine}, ${meta.date}.`, ''];
@@ -76,6 +76,19 @@ async function main(): Promise<number> {
   const rows: Row[] = [];
   let feeds: FeedsBenchRow[] | undefined;
   const wantsHub = args.scenarios.some((s) => s !== 'feeds');
+  const failures: string[] = [];
+  /** A failed scenario is reported in the table and fails the run, but the others still run. */
+  const attempt = async <T>(scenario: string, backend: Backend, n: number, run: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await run();
+    } catch (err) {
+      const message = ((err as Error).message ?? String(err)).split('\n')[0].slice(0, 200);
+      log(`  FAILED: ${message}`);
+      failures.push(`${scenario} ${backend} ${n}`);
+      rows.push({ scenario, backend, n, metric: 'failed', hub: NaN, baseline: null, baselineLabel: '', ratio: null, met: false, note: message.replace(/\|/g, '/') });
+      return undefined;
+    }
+  };
 
   const servers = startChild('servers-child.ts');
   const raw = startChild('raw-client-child.ts');
@@ -95,7 +108,8 @@ async function main(): Promise<number> {
         const peaks = new Map<number, number>();
         for (const n of sizes) {
           log(`fan-out, ${backend}, ${n} subscribers`);
-          const result = await fanout(ctx, backend, n);
+          const result = await attempt('fan-out', backend, n, () => fanout(ctx!, backend, n));
+          if (!result) continue;
           peaks.set(n, result.peakMb);
           if (args.scenarios.includes('fanout')) rows.push(...result.rows);
         }
@@ -118,17 +132,17 @@ async function main(): Promise<number> {
       }
       if (args.scenarios.includes('latency')) {
         log(`latency, ${backend}`);
-        rows.push(...(await latency(ctx, backend, args.quick ? 50 : 500)));
+        rows.push(...((await attempt('latency', backend, args.quick ? 50 : 500, () => latency(ctx!, backend, args.quick ? 50 : 500))) ?? []));
       }
       if (args.scenarios.includes('subscribe')) {
         const n = args.quick ? 200 : 10_000;
         log(`subscribe, ${backend}, ${n} requests`);
-        rows.push(...(await subscribe(ctx, backend, n)));
+        rows.push(...((await attempt('subscribe', backend, n, () => subscribe(ctx!, backend, n))) ?? []));
       }
       if (args.scenarios.includes('topics')) {
         const n = args.quick ? 200 : 10_000;
         log(`many topics, ${backend}, ${n} topics`);
-        rows.push(...(await manyTopics(ctx, backend, n)));
+        rows.push(...((await attempt('many topics', backend, n, () => manyTopics(ctx!, backend, n))) ?? []));
       }
     }
     if (args.scenarios.includes('feeds')) {
@@ -151,7 +165,8 @@ async function main(): Promise<number> {
   fs.writeFileSync(path.join(out, 'latest.md'), md);
   process.stdout.write(`\n${md}`);
   log(`done; wrote bench/results/latest.md and latest.json`);
-  return 0;
+  if (failures.length) log(`failed scenarios: ${failures.join(', ')}`);
+  return failures.length ? 1 : 0;
 }
 
 main().then(

@@ -28,15 +28,23 @@ function fromRow(row: Record<string, any>): Topic {
   };
 }
 
+/**
+ * The topic's id, inserting it when new. An existing row is only read, never
+ * updated: `do update` row-locked the topic until the caller's transaction
+ * ended, so concurrent verifications of one topic ran one at a time.
+ */
 export async function upsertTopic(db: Queryable, url: string): Promise<number> {
-  const { rows } = await db.query(
-    `
-    insert into topics (url) values ($1)
-    on conflict (url) do update set url = excluded.url
-    returning id`,
-    [url],
-  );
-  return rows[0].id;
+  for (;;) {
+    const { rows } = await db.query(
+      `
+      with inserted as (insert into topics (url) values ($1) on conflict (url) do nothing returning id)
+      select id from inserted union all select id from topics where url = $1
+      limit 1`,
+      [url],
+    );
+    // Empty only when a concurrent insert of the same URL committed after this statement's snapshot.
+    if (rows[0]) return rows[0].id;
+  }
 }
 
 /**
