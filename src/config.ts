@@ -62,6 +62,8 @@ export type Config = Readonly<{
   seenEntriesMax: number;
   /** HUB_SEEN_ENTRIES_DAYS: days a seen entry id is remembered. Default 90. */
   seenEntriesDays: number;
+  /** HUB_DB_POOL_SIZE: PostgreSQL connections per process. Default 20. */
+  dbPoolSize: number;
   /** HUB_SHUTDOWN_TIMEOUT_MS: how long SIGTERM waits for in-flight work. Default 20000. */
   shutdownTimeoutMs: number;
   /** HUB_CIRCUIT_MIN_ATTEMPTS: attempts to one callback origin within 5 minutes before its failure ratio (80%) can open its circuit. Default 10. */
@@ -175,6 +177,7 @@ export function loadConfig(env: Env = process.env): Config {
     originConnections: int('HUB_ORIGIN_CONNECTIONS', 64, 1),
     seenEntriesMax: int('HUB_SEEN_ENTRIES_MAX', 2000, 1),
     seenEntriesDays: int('HUB_SEEN_ENTRIES_DAYS', 90, 1),
+    dbPoolSize: int('HUB_DB_POOL_SIZE', 20, 1, 1000),
     shutdownTimeoutMs: int('HUB_SHUTDOWN_TIMEOUT_MS', 20000, 0),
     circuitMinAttempts: int('HUB_CIRCUIT_MIN_ATTEMPTS', 10, 1),
     circuitCooldownMs: int('HUB_CIRCUIT_COOLDOWN_MS', 30000, 1),

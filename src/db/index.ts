@@ -7,6 +7,7 @@ export {
   findSubscription,
   findSubscriptionById,
   activateSubscription,
+  activateSubscriptionFromIntent,
   deleteSubscription,
   deleteSubscriptionById,
   listDeliveryTargets,

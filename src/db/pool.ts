@@ -23,7 +23,7 @@ pg.types.setTypeParser(20, (value: string) => Number(value));
  * HUB_DATA_DIR, served on a loopback socket so the same `pg` code serves both.
  */
 export async function createDatabase(config: Config, options: { max?: number } = {}): Promise<Database> {
-  const max = options.max ?? 10;
+  const max = options.max ?? config.dbPoolSize;
   if (config.databaseUrl) {
     const pool = new pg.Pool({ connectionString: config.databaseUrl, max });
     pool.on('error', () => {}); // an idle client's lost connection; the next query reports it

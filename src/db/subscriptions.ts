@@ -67,6 +67,28 @@ export async function activateSubscription(
   return rows[0].id;
 }
 
+/**
+ * The verified end of a subscribe intent in one statement: the intent is
+ * consumed and the subscription created or renewed (WebSub §5.1, H5), so a
+ * crash leaves either both or neither.
+ */
+export async function activateSubscriptionFromIntent(db: Queryable, intentId: number, topicId: number): Promise<number | undefined> {
+  const { rows } = await db.query(
+    `
+    with intent as (delete from intents where id = $1 returning callback, secret, lease_seconds)
+    insert into subscriptions (topic_id, callback, secret, lease_seconds, expires_at)
+    select $2, callback, secret, lease_seconds, now() + make_interval(secs => lease_seconds) from intent
+    on conflict (topic_id, callback) do update set
+      secret = excluded.secret,
+      lease_seconds = excluded.lease_seconds,
+      expires_at = excluded.expires_at,
+      verified_at = now()
+    returning id`,
+    [intentId, topicId],
+  );
+  return rows[0]?.id;
+}
+
 export async function deleteSubscription(db: Queryable, topicId: number, callback: string): Promise<boolean> {
   const result = await db.query('delete from subscriptions where topic_id = $1 and callback = $2', [topicId, callback]);
   return (result.rowCount ?? 0) > 0;

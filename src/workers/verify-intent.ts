@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Job } from 'bullmq';
 import type { Deps } from '../deps.js';
-import { activateSubscription, deleteIntent, deleteSubscription, findIntentById, findTopicByUrl, upsertTopic, withTransaction } from '../db/index.js';
+import { activateSubscriptionFromIntent, deleteIntent, deleteSubscription, findIntentById, findTopicByUrl, upsertTopic, withTransaction } from '../db/index.js';
 import { assertUrlAllowed } from '../net/index.js';
 import { HubError } from '../errors.js';
 import { withQuery } from './callback-url.js';
@@ -65,16 +65,16 @@ export function verifyIntent(deps: Deps) {
       return giveUpOrRetry(deps, job, intent.id, permanent, err as Error, ctx, log);
     }
     if (status >= 200 && status < 300 && body === challenge) {
-      await withTransaction(deps.db.pool, async (tx) => {
-        if (intent.mode === 'subscribe') {
-          const topicId = await upsertTopic(tx, intent.topicUrl);
-          await activateSubscription(tx, { topicId, callback: intent.callback, secret: intent.secret, leaseSeconds: intent.leaseSeconds! });
-        } else {
+      if (intent.mode === 'subscribe') {
+        const topicId = await upsertTopic(deps.db.pool, intent.topicUrl);
+        await activateSubscriptionFromIntent(deps.db.pool, intent.id, topicId);
+      } else {
+        await withTransaction(deps.db.pool, async (tx) => {
           const topic = await findTopicByUrl(tx, intent.topicUrl);
           if (topic) await deleteSubscription(tx, topic.id, intent.callback);
-        }
-        await deleteIntent(tx, intent.id);
-      });
+          await deleteIntent(tx, intent.id);
+        });
+      }
       log.info(ctx, intent.mode === 'subscribe' ? 'subscription verified' : 'unsubscription verified');
       return;
     }
