@@ -131,7 +131,7 @@ export interface HubProcess {
 export async function spawnHub(role: 'all' | 'web' | 'worker', env: Record<string, string>): Promise<HubProcess> {
   const port = role === 'worker' ? '0' : String(await freePort());
   const proc = spawn(process.execPath, [CLI, role], {
-    env: { ...process.env, ...env, PORT: port, HUB_PUBLIC_URL: `http://127.0.0.1:${port}/`, LOG_LEVEL: env.LOG_LEVEL ?? 'info' },
+    env: { ...process.env, ...env, PORT: port, HUB_PUBLIC_URL: `http://127.0.0.1:${port}/`, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
