@@ -2,7 +2,7 @@ import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import type { Database } from './db/index.js';
 import type { CallbackClient, TopicFetcher } from './net/index.js';
-import type { Queues } from './workers/index.js';
+import type { Queues, VerifyBatcher } from './workers/index.js';
 
 /** What every use-case and processor is given; built once in main.ts. */
 export interface Deps {
@@ -11,4 +11,6 @@ export interface Deps {
   db: Database;
   queues: Queues;
   http: { callbacks: CallbackClient; topics: TopicFetcher };
+  /** Batches verification jobs of freshly stored intents. */
+  verifications: VerifyBatcher;
 }

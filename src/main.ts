@@ -4,7 +4,7 @@ import { createDatabase, migrate } from './db/index.js';
 import { createApp, startServer, type RunningServer } from './hub/index.js';
 import { createLogger, type Logger } from './log.js';
 import { createCallbackClient, createTopicFetcher } from './net/index.js';
-import { createQueues, startWorkers, type WorkerSet } from './workers/index.js';
+import { createQueues, createVerifyBatcher, startWorkers, type WorkerSet } from './workers/index.js';
 
 export interface RunningHub {
   deps: Deps;
@@ -23,7 +23,8 @@ export async function startHub(config: Config, options: { log?: Logger; sweepInt
     callbacks: createCallbackClient(config),
     topics: createTopicFetcher(config),
   };
-  const deps: Deps = { config, log, db, queues, http };
+  const verifications = createVerifyBatcher(queues, db.pool, log);
+  const deps: Deps = { config, log, db, queues, http, verifications };
 
   let server: RunningServer | undefined;
   let workers: WorkerSet | undefined;
@@ -43,6 +44,7 @@ export async function startHub(config: Config, options: { log?: Logger; sweepInt
       closing ??= (async () => {
         await server?.close();
         await workers?.close();
+        await verifications.close();
         await queues.close();
         await http.callbacks.close();
         http.topics.close();

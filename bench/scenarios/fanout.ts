@@ -21,10 +21,21 @@ export async function fanout(ctx: BenchContext, backend: Backend, n: number): Pr
   let bytes: number;
   let peakMb: number;
   try {
-    ctx.log(`  seeding ${n} subscriptions`);
-    await hub.seed((db) => seedSubscriptions(db, [topic], callbacks, 'bench-secret'));
+    // Both sides are measured warm: the raw blast warms up first, so the hub
+    // first fans out to a separate topic on the same sink origins (JIT, connections).
+    const warmTopic = feedUrl(ctx, `${name}_warm`);
+    const warmCallbacks = Array.from({ length: Math.min(n, 2000) }, (_, i) => sinkUrl(ctx, i, `${name}_warm/${i}`));
+    ctx.log(`  seeding ${n} subscriptions (+${warmCallbacks.length} for the warm-up topic)`);
+    await hub.seed(async (db) => {
+      await seedSubscriptions(db, [topic], callbacks, 'bench-secret');
+      await seedSubscriptions(db, [warmTopic], warmCallbacks, 'bench-secret');
+    });
     await hub.start();
     const base = (await hub.memory()).rssMb;
+    await ctx.servers.call('reset');
+    await ctx.raw.call('forms', { hubUrl: hub.url, bodies: [`hub.mode=publish&hub.url=${encodeURIComponent(warmTopic)}`], concurrency: 1 });
+    const warmed = await ctx.servers.call('waitPosts', { target: warmCallbacks.length, timeoutMs: 60_000 });
+    if (!warmed.ok) throw new Error(`warm-up fan-out: only ${warmed.posts} deliveries arrived (${hub.stderrTail()})`);
     await ctx.servers.call('reset');
     const sent = await ctx.raw.call('forms', { hubUrl: hub.url, bodies: [`hub.mode=publish&hub.url=${encodeURIComponent(topic)}`], concurrency: 1 });
     const done = await ctx.servers.call('waitPosts', { target: n, timeoutMs: 60_000 + n * 5 });

@@ -7,7 +7,7 @@ export {
   findSubscription,
   findSubscriptionById,
   activateSubscription,
-  activateSubscriptionFromIntent,
+  activateSubscriptionsFromIntents,
   deleteSubscription,
   deleteSubscriptionById,
   listDeliveryTargets,
@@ -17,7 +17,7 @@ export {
   listSubscriptionsForAdmin,
 } from './subscriptions.js';
 export type { Subscription, DeliveryTarget, DeliveryOutcome } from './subscriptions.js';
-export { insertIntent, markIntentsEnqueued, findIntentById, deleteIntent, listUnqueuedIntents } from './intents.js';
+export { insertIntent, insertIntents, markIntentsEnqueued, findIntentById, findIntentsByIds, deleteIntent, deleteIntents, listUnqueuedIntents } from './intents.js';
 export type { Intent, IntentMode } from './intents.js';
 export { storeContent, getContent } from './contents.js';
 export type { Content } from './contents.js';

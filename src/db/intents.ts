@@ -37,6 +37,30 @@ export async function insertIntent(db: Queryable, intent: Omit<Intent, 'id'>): P
   return rows[0].id;
 }
 
+/** Stores several intents in one statement; ids come back in input order. */
+export async function insertIntents(db: Queryable, intents: Array<Omit<Intent, 'id'>>): Promise<number[]> {
+  const { rows } = await db.query(
+    `
+    insert into intents (topic_url, callback, mode, secret, lease_seconds, verify_token, reason)
+    select topic_url, callback, mode, secret, lease_seconds, verify_token, reason
+    from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[])
+      with ordinality as i(topic_url, callback, mode, secret, lease_seconds, verify_token, reason, n)
+    order by n
+    returning id`,
+    [
+      intents.map((i) => i.topicUrl),
+      intents.map((i) => i.callback),
+      intents.map((i) => i.mode),
+      intents.map((i) => i.secret),
+      intents.map((i) => i.leaseSeconds),
+      intents.map((i) => i.verifyToken),
+      intents.map((i) => i.reason),
+    ],
+  );
+  // Ids are drawn in insertion order, which follows `order by n`.
+  return rows.map((r) => r.id as number).sort((a, b) => a - b);
+}
+
 export async function markIntentsEnqueued(db: Queryable, ids: number[]): Promise<void> {
   await db.query('update intents set enqueued_at = now() where id = any($1::bigint[])', [ids]);
 }
@@ -59,4 +83,13 @@ export async function listUnqueuedIntents(db: Queryable, olderThanSeconds: numbe
     [olderThanSeconds, limit],
   );
   return rows.map((r) => r.id);
+}
+
+export async function findIntentsByIds(db: Queryable, ids: number[]): Promise<Intent[]> {
+  const { rows } = await db.query('select * from intents where id = any($1::bigint[]) order by id', [ids]);
+  return rows.map(fromRow);
+}
+
+export async function deleteIntents(db: Queryable, ids: number[]): Promise<void> {
+  if (ids.length > 0) await db.query('delete from intents where id = any($1::bigint[])', [ids]);
 }

@@ -68,25 +68,34 @@ export async function activateSubscription(
 }
 
 /**
- * The verified end of a subscribe intent in one statement: the intent is
- * consumed and the subscription created or renewed (WebSub §5.1, H5), so a
- * crash leaves either both or neither.
+ * The verified end of subscribe intents: their topics are made to exist, then
+ * one statement consumes the intents and creates or renews the subscriptions
+ * (WebSub §5.1, H5), so a crash leaves each intent either pending or applied.
+ * Of two intents for one (topic, callback) the later wins.
  */
-export async function activateSubscriptionFromIntent(db: Queryable, intentId: number, topicId: number): Promise<number | undefined> {
-  const { rows } = await db.query(
+export async function activateSubscriptionsFromIntents(db: Queryable, intentIds: number[]): Promise<number> {
+  if (intentIds.length === 0) return 0;
+  await db.query(
     `
-    with intent as (delete from intents where id = $1 returning callback, secret, lease_seconds)
+    insert into topics (url) select distinct topic_url from intents where id = any($1::bigint[])
+    on conflict (url) do nothing`,
+    [intentIds],
+  );
+  const result = await db.query(
+    `
+    with intent as (delete from intents where id = any($1::bigint[]) returning id, topic_url, callback, secret, lease_seconds),
+    latest as (select distinct on (topic_url, callback) * from intent order by topic_url, callback, id desc)
     insert into subscriptions (topic_id, callback, secret, lease_seconds, expires_at)
-    select $2, callback, secret, lease_seconds, now() + make_interval(secs => lease_seconds) from intent
+    select t.id, l.callback, l.secret, l.lease_seconds, now() + make_interval(secs => l.lease_seconds)
+    from latest l join topics t on t.url = l.topic_url
     on conflict (topic_id, callback) do update set
       secret = excluded.secret,
       lease_seconds = excluded.lease_seconds,
       expires_at = excluded.expires_at,
-      verified_at = now()
-    returning id`,
-    [intentId, topicId],
+      verified_at = now()`,
+    [intentIds],
   );
-  return rows[0]?.id;
+  return result.rowCount ?? 0;
 }
 
 export async function deleteSubscription(db: Queryable, topicId: number, callback: string): Promise<boolean> {

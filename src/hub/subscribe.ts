@@ -1,7 +1,5 @@
 import type { Deps } from '../deps.js';
-import { insertIntent, markIntentsEnqueued } from '../db/index.js';
 import { assertUrlAllowed } from '../net/index.js';
-import { enqueueVerify } from '../workers/index.js';
 import type { HubRequest } from './params.js';
 
 type SubscriptionRequest = Extract<HubRequest, { mode: 'subscribe' | 'unsubscribe' }>;
@@ -13,7 +11,7 @@ type SubscriptionRequest = Extract<HubRequest, { mode: 'subscribe' | 'unsubscrib
 export async function requestSubscription(deps: Deps, request: SubscriptionRequest): Promise<void> {
   // A callback the hub may never call is refused now rather than silently dropped (H27).
   assertUrlAllowed(request.callback, deps.config.allowPrivateNetworks);
-  const intentId = await insertIntent(deps.db.pool, {
+  await deps.verifications.submit({
     topicUrl: request.topic,
     callback: request.callback,
     mode: request.mode,
@@ -22,10 +20,4 @@ export async function requestSubscription(deps: Deps, request: SubscriptionReque
     verifyToken: request.verifyToken ?? null,
     reason: null,
   });
-  try {
-    await enqueueVerify(deps, intentId);
-    await markIntentsEnqueued(deps.db.pool, [intentId]);
-  } catch (err) {
-    deps.log.warn({ module: 'subscribe', intentId, err: (err as Error).message }, 'verify enqueue failed; the sweep will retry');
-  }
 }

@@ -7,3 +7,5 @@ export { sign } from './signature.js';
 export type { SignatureAlgorithm } from './signature.js';
 export { retryDelay } from './backoff.js';
 export { withQuery } from './callback-url.js';
+export { createVerifyBatcher } from './verify-batcher.js';
+export type { VerifyBatcher } from './verify-batcher.js';

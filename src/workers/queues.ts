@@ -5,7 +5,8 @@ import type { Database } from '../db/index.js';
 
 /** The queues and what their jobs carry: ids only, never rows or secrets. */
 export type JobData = {
-  verify: { intentId: number };
+  /** One intent (a retry, or re-enqueued by the sweep) or a batch of fresh ones. */
+  verify: { intentId: number } | { intentIds: number[] };
   fetch: { topicId: number };
   deliver: DeliverPage | DeliverRetry;
 };
@@ -20,6 +21,7 @@ export type DeliverRetry = { kind: 'retry'; notificationId: number; subscription
 /** Job ids make re-enqueueing idempotent (BullMQ ids may not contain ':'). */
 export const jobIds = {
   verify: (intentId: number) => `verify-${intentId}`,
+  verifyBatch: (firstIntentId: number) => `verifyb-${firstIntentId}`,
   fetch: (topicId: number) => `fetch-${topicId}`,
   page: (notificationId: number, afterId: number) => `page-${notificationId}-${afterId}`,
   retry: (notificationId: number, subscriptionId: number, attempt: number, deferred = 0) =>

@@ -1,53 +1,55 @@
 import crypto from 'node:crypto';
 import type { Job } from 'bullmq';
 import type { Deps } from '../deps.js';
-import { activateSubscriptionFromIntent, deleteIntent, deleteSubscription, findIntentById, findTopicByUrl, upsertTopic, withTransaction } from '../db/index.js';
+import {
+  activateSubscriptionsFromIntents,
+  deleteIntent,
+  deleteIntents,
+  deleteSubscription,
+  findIntentsByIds,
+  findTopicByUrl,
+  withTransaction,
+  type Intent,
+} from '../db/index.js';
 import { assertUrlAllowed } from '../net/index.js';
 import { HubError } from '../errors.js';
+import { retryDelay } from './backoff.js';
 import { withQuery } from './callback-url.js';
-import type { JobData } from './queues.js';
+import { jobIds, type JobData } from './queues.js';
+
+/** What one verification GET decided. */
+type Verdict =
+  | { kind: 'confirmed' }
+  | { kind: 'refused'; status: number }
+  | { kind: 'failed'; permanent: boolean; error: string }
+  | { kind: 'denied' };
 
 /**
  * Verification of intent (WebSub §5.3): GET the callback with a fresh
  * challenge; only a 2xx echoing it exactly changes state. A refusal ends the
  * intent; an unreachable callback is retried, then the intent is dropped.
+ * A batch job verifies many intents at once and writes their outcomes in a
+ * few statements; a single-intent job is a retry (BullMQ's attempts).
  */
 export function verifyIntent(deps: Deps) {
   const log = deps.log.child({ module: 'verify' });
-  return async (job: Job<JobData['verify']>): Promise<void> => {
-    const intent = await findIntentById(deps.db.pool, job.data.intentId);
-    if (!intent) return;
-    const ctx = { jobId: job.id, callback: intent.callback, topic: intent.topicUrl, mode: intent.mode };
 
+  async function check(intent: Intent): Promise<Verdict> {
     if (intent.mode === 'denied') {
       await notifyDenied(deps, intent.callback, intent.topicUrl, intent.reason ?? 'subscription refused');
-      await deleteIntent(deps.db.pool, intent.id);
-      log.info(ctx, 'subscription denied');
-      return;
+      return { kind: 'denied' };
     }
     if (intent.mode === 'subscribe') {
-      // WebSub §5.2 (H12): the hub may refuse a topic after accepting the request; it says so to
-      // the callback, and a denied (topic, callback) keeps no subscription from before.
-      let refusal: string | undefined;
-      const allow = deps.config.topicAllow;
-      if (allow && !allow.some((prefix) => intent.topicUrl.startsWith(prefix))) refusal = 'this hub does not serve that topic';
-      try {
-        assertUrlAllowed(intent.topicUrl, deps.config.allowPrivateNetworks);
-      } catch (err) {
-        refusal ??= (err as Error).message;
-      }
+      const refusal = topicRefusal(deps, intent.topicUrl);
       if (refusal !== undefined) {
+        // WebSub §5.2 (H12): the hub may refuse a topic after accepting the request; it says so to
+        // the callback, and a denied (topic, callback) keeps no subscription from before.
         await notifyDenied(deps, intent.callback, intent.topicUrl, refusal);
-        await withTransaction(deps.db.pool, async (tx) => {
-          const topic = await findTopicByUrl(tx, intent.topicUrl);
-          if (topic) await deleteSubscription(tx, topic.id, intent.callback);
-          await deleteIntent(tx, intent.id);
-        });
-        log.info({ ...ctx, reason: refusal }, 'subscription denied: topic not allowed');
-        return;
+        await endSubscription(deps, intent);
+        log.info({ callback: intent.callback, topic: intent.topicUrl, reason: refusal }, 'subscription denied: topic not allowed');
+        return { kind: 'denied' };
       }
     }
-
     const challenge = crypto.randomBytes(24).toString('base64url');
     const url = withQuery(intent.callback, {
       'hub.mode': intent.mode,
@@ -56,54 +58,91 @@ export function verifyIntent(deps: Deps) {
       'hub.lease_seconds': intent.mode === 'subscribe' ? String(intent.leaseSeconds) : undefined,
       'hub.verify_token': intent.verifyToken ?? undefined,
     });
-    let status: number;
-    let body: string;
     try {
-      ({ status, body } = await deps.http.callbacks.get(url));
+      const { status, body } = await deps.http.callbacks.get(url);
+      if (status >= 200 && status < 300 && body === challenge) return { kind: 'confirmed' };
+      if (status >= 500 || status === 429 || status === 408) return { kind: 'failed', permanent: false, error: `callback answered ${status}` };
+      // A 2xx with the wrong body, a 404 or any other answer: the subscriber did not confirm (H14).
+      return { kind: 'refused', status };
     } catch (err) {
       const permanent = err instanceof HubError && err.code === 'HUB_ERR_ADDRESS_BLOCKED';
-      return giveUpOrRetry(deps, job, intent.id, permanent, err as Error, ctx, log);
+      return { kind: 'failed', permanent, error: (err as Error).message };
     }
-    if (status >= 200 && status < 300 && body === challenge) {
-      if (intent.mode === 'subscribe') {
-        const topicId = await upsertTopic(deps.db.pool, intent.topicUrl);
-        await activateSubscriptionFromIntent(deps.db.pool, intent.id, topicId);
+  }
+
+  /** Writes the outcomes of a set of verdicts; returns the intents to retry. */
+  async function apply(intents: Intent[], verdicts: Verdict[], mayRetry: boolean): Promise<Intent[]> {
+    const subscribed: number[] = [];
+    const finished: number[] = [];
+    const retry: Intent[] = [];
+    for (const [i, intent] of intents.entries()) {
+      const verdict = verdicts[i];
+      const ctx = { intentId: intent.id, callback: intent.callback, topic: intent.topicUrl, mode: intent.mode };
+      if (verdict.kind === 'confirmed' && intent.mode === 'subscribe') {
+        subscribed.push(intent.id);
+        log.info(ctx, 'subscription verified');
+      } else if (verdict.kind === 'confirmed') {
+        await endSubscription(deps, intent);
+        log.info(ctx, 'unsubscription verified');
+      } else if (verdict.kind === 'failed' && !verdict.permanent && mayRetry) {
+        retry.push(intent);
+        log.warn({ ...ctx, err: verdict.error }, 'verification failed; will retry');
       } else {
-        await withTransaction(deps.db.pool, async (tx) => {
-          const topic = await findTopicByUrl(tx, intent.topicUrl);
-          if (topic) await deleteSubscription(tx, topic.id, intent.callback);
-          await deleteIntent(tx, intent.id);
-        });
+        finished.push(intent.id);
+        if (verdict.kind === 'refused') log.info({ ...ctx, status: verdict.status }, 'verification refused by callback');
+        if (verdict.kind === 'failed') log.warn({ ...ctx, err: verdict.error }, 'verification failed; intent dropped');
       }
-      log.info(ctx, intent.mode === 'subscribe' ? 'subscription verified' : 'unsubscription verified');
+    }
+    await activateSubscriptionsFromIntents(deps.db.pool, subscribed);
+    await deleteIntents(deps.db.pool, finished);
+    return retry;
+  }
+
+  return async (job: Job<JobData['verify']>): Promise<void> => {
+    const ids = 'intentIds' in job.data ? job.data.intentIds : [job.data.intentId];
+    const intents = await findIntentsByIds(deps.db.pool, ids);
+    if (intents.length === 0) return;
+    const verdicts = await Promise.all(intents.map(check));
+    if ('intentIds' in job.data) {
+      // Each failed intent of a batch gets its own job, so BullMQ's attempts and backoff apply to it alone.
+      const retry = await apply(intents, verdicts, true);
+      if (retry.length > 0) {
+        await deps.queues.verify.addBulk(
+          retry.map((intent) => ({
+            name: 'verify',
+            data: { intentId: intent.id },
+            opts: { jobId: jobIds.verify(intent.id), delay: retryDelay(1, deps.config.retryBaseMs), attempts: Math.max(1, deps.config.maxAttempts - 1) },
+          })),
+        );
+      }
       return;
     }
-    if (status >= 500 || status === 429 || status === 408) {
-      return giveUpOrRetry(deps, job, intent.id, false, new Error(`callback answered ${status}`), ctx, log);
-    }
-    // A 2xx with the wrong body, a 404 or any other answer: the subscriber did not confirm (H14).
-    await deleteIntent(deps.db.pool, intent.id);
-    log.info({ ...ctx, status }, 'verification refused by callback');
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    const retry = await apply(intents, verdicts, !lastAttempt);
+    const failed = verdicts[0];
+    if (retry.length > 0 && failed.kind === 'failed') throw new Error(failed.error);
   };
 }
 
-async function giveUpOrRetry(
-  deps: Deps,
-  job: Job,
-  intentId: number,
-  permanent: boolean,
-  err: Error,
-  ctx: object,
-  log: Deps['log'],
-): Promise<void> {
-  const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-  if (permanent || lastAttempt) {
-    await deleteIntent(deps.db.pool, intentId);
-    log.warn({ ...ctx, err: err.message }, 'verification failed; intent dropped');
-    return;
+/** Why the hub will not serve this topic, if it will not. */
+function topicRefusal(deps: Deps, topicUrl: string): string | undefined {
+  const allow = deps.config.topicAllow;
+  if (allow && !allow.some((prefix) => topicUrl.startsWith(prefix))) return 'this hub does not serve that topic';
+  try {
+    assertUrlAllowed(topicUrl, deps.config.allowPrivateNetworks);
+  } catch (err) {
+    return (err as Error).message;
   }
-  log.warn({ ...ctx, err: err.message, attempt: job.attemptsMade + 1 }, 'verification failed; will retry');
-  throw err;
+  return undefined;
+}
+
+/** Removes the (topic, callback) subscription, if any, and consumes the intent. */
+async function endSubscription(deps: Deps, intent: Intent): Promise<void> {
+  await withTransaction(deps.db.pool, async (tx) => {
+    const topic = await findTopicByUrl(tx, intent.topicUrl);
+    if (topic) await deleteSubscription(tx, topic.id, intent.callback);
+    await deleteIntent(tx, intent.id);
+  });
 }
 
 async function notifyDenied(deps: Deps, callback: string, topic: string, reason: string): Promise<void> {
