@@ -6,6 +6,8 @@ import { fetchTopic } from './fetch-topic.js';
 import { sweep } from './sweep.js';
 import { verifyIntent } from './verify-intent.js';
 
+const CLOSE_GRACE_MS = 5000;
+
 export interface WorkerSet {
   close(): Promise<void>;
 }
@@ -13,10 +15,22 @@ export interface WorkerSet {
 /** Starts the verify, fetch and deliver processors and the periodic sweep. */
 export function startWorkers(deps: Deps, options: { sweepIntervalMs?: number } = {}): WorkerSet {
   const backoff = (attempt: number) => retryDelay(attempt, deps.config.retryBaseMs);
+  // Jobs running in this process, counted here so a drain knows when they are done.
+  const inFlight = new Set<Promise<unknown>>();
+  const tracked = <T, R>(processor: (job: T) => Promise<R>) => (job: T): Promise<R> => {
+    const running = processor(job);
+    const settled = running.then(
+      () => undefined,
+      () => undefined,
+    );
+    inFlight.add(settled);
+    void settled.then(() => inFlight.delete(settled));
+    return running;
+  };
   const workers: Worker[] = [
-    deps.queues.work('verify', verifyIntent(deps), { concurrency: 64, backoff }),
-    deps.queues.work('fetch', fetchTopic(deps), { concurrency: 16, backoff }),
-    deps.queues.work('deliver', deliver(deps), { concurrency: 8, backoff }),
+    deps.queues.work('verify', tracked(verifyIntent(deps)), { concurrency: 64, backoff }),
+    deps.queues.work('fetch', tracked(fetchTopic(deps)), { concurrency: 16, backoff }),
+    deps.queues.work('deliver', tracked(deliver(deps)), { concurrency: 8, backoff }),
   ];
   for (const worker of workers) {
     worker.on('failed', (job, err) => deps.log.warn({ module: 'worker', queue: worker.name, jobId: job?.id, err: err.message }, 'job failed'));
@@ -36,11 +50,26 @@ export function startWorkers(deps: Deps, options: { sweepIntervalMs?: number } =
   timer.unref();
 
   return {
-    /** Stops taking jobs and waits for those in flight. */
+    /**
+     * Stops taking jobs and waits for those in flight (cli.ts bounds the whole
+     * drain with HUB_SHUTDOWN_TIMEOUT_MS). After a Redis restart BullMQ's own
+     * close can hang on an idle worker's blocking connection, so once our jobs
+     * are done it gets CLOSE_GRACE_MS before its connections are dropped.
+     */
     async close() {
       clearInterval(timer);
-      await Promise.all(workers.map((w) => w.close()));
-      await sweeping;
+      const closing = workers.map((w) => w.close().catch(() => undefined));
+      while (inFlight.size > 0) await Promise.all([...inFlight]);
+      const grace = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), CLOSE_GRACE_MS).unref());
+      const outcome = await Promise.race([Promise.all(closing), grace]);
+      if (outcome === 'late') {
+        deps.log.warn({ module: 'worker' }, 'queue workers did not close in time after their jobs finished; disconnecting them');
+        // BullMQ 6.7's disconnect can wait forever for a connection still initialising; do not wait past another grace.
+        const dropped = Promise.all(workers.map((w) => w.disconnect().catch(() => undefined)));
+        await Promise.race([dropped, new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref())]);
+      }
+      // A sweep waiting on an unreachable backend holds nothing that matters: it is repeated by the next process.
+      await Promise.race([sweeping, new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref())]);
     },
   };
 }
