@@ -33,11 +33,6 @@ export async function enqueueFetch(deps: Deps, topicId: number): Promise<void> {
   await bounded(deps.queues.fetch.add('fetch', { topicId }, { deduplication: { id: jobIds.fetch(topicId), keepLastIfActive: true } }), `fetch of topic ${topicId}`);
 }
 
-/** Queues verification of a stored intent; the caller marks it enqueued. */
-export async function enqueueVerify(deps: Deps, intentId: number): Promise<void> {
-  await bounded(deps.queues.verify.add('verify', { intentId }, { jobId: jobIds.verify(intentId) }), `verification of intent ${intentId}`);
-}
-
 /** How long a request waits for the queue backend before answering anyway (the row is stored; the sweep enqueues it). */
 export const ENQUEUE_TIMEOUT_MS = 2000;
 
