@@ -1,5 +1,6 @@
 import type { Deps } from '../deps.js';
 import { deleteExpiredSubscriptions, deleteOldRateLimits, listStaleFetchRequests, listUnqueuedIntents, listUnqueuedNotifications, markIntentsEnqueued, markNotificationEnqueued } from '../db/index.js';
+import { bounded } from './bounded.js';
 import { jobIds } from './queues.js';
 
 /**
@@ -31,25 +32,4 @@ export async function sweep(deps: Deps, graceSeconds = 10): Promise<void> {
 /** One fetch per topic at a time; a ping during a fetch queues exactly one more (no update missed). */
 export async function enqueueFetch(deps: Deps, topicId: number): Promise<void> {
   await bounded(deps.queues.fetch.add('fetch', { topicId }, { deduplication: { id: jobIds.fetch(topicId), keepLastIfActive: true } }), `fetch of topic ${topicId}`);
-}
-
-/** How long a request waits for the queue backend before answering anyway (the row is stored; the sweep enqueues it). */
-export const ENQUEUE_TIMEOUT_MS = 2000;
-
-/**
- * While Redis is down ioredis holds commands until it reconnects, so an
- * enqueue would hold the HTTP answer hostage. Give up waiting after
- * ENQUEUE_TIMEOUT_MS; if the held command lands later, job ids keep it idempotent.
- */
-async function bounded(add: Promise<unknown>, what: string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`queue backend did not take the ${what} within ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS);
-  });
-  add.catch(() => {}); // a late failure after the timeout is the sweep's to repair
-  try {
-    await Promise.race([add, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

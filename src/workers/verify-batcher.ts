@@ -1,5 +1,6 @@
 import type { Logger } from '../log.js';
 import { insertIntents, markIntentsEnqueued, type Intent, type Queryable } from '../db/index.js';
+import { bounded } from './bounded.js';
 import { jobIds, type Queues } from './queues.js';
 
 export interface VerifyBatcher {
@@ -46,7 +47,7 @@ export function createVerifyBatcher(queues: Queues, db: Queryable, log: Logger, 
     }
     batch.forEach((w, i) => w.resolve(ids[i]));
     try {
-      await queues.verify.add('verify', { intentIds: ids }, { jobId: jobIds.verifyBatch(ids[0]) });
+      await bounded(queues.verify.add('verify', { intentIds: ids }, { jobId: jobIds.verifyBatch(ids[0]) }), `verification of ${ids.length} intents`);
       await markIntentsEnqueued(db, ids);
     } catch (err) {
       log.warn({ module: 'verify', intents: ids.length, err: (err as Error).message }, 'verify enqueue failed; the sweep will retry');
