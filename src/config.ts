@@ -62,6 +62,10 @@ export type Config = Readonly<{
   seenEntriesMax: number;
   /** HUB_SEEN_ENTRIES_DAYS: days a seen entry id is remembered. Default 90. */
   seenEntriesDays: number;
+  /** HUB_FETCH_CONCURRENCY: topic fetches in flight per worker process. Default 32. */
+  fetchConcurrency: number;
+  /** HUB_DELIVER_JOBS: deliver jobs (pages or retries) in flight per worker process. Default 16. */
+  deliverJobs: number;
   /** HUB_DB_POOL_SIZE: PostgreSQL connections per process. Default 20. */
   dbPoolSize: number;
   /** HUB_SHUTDOWN_TIMEOUT_MS: how long SIGTERM waits for in-flight work. Default 20000. */
@@ -177,6 +181,8 @@ export function loadConfig(env: Env = process.env): Config {
     originConnections: int('HUB_ORIGIN_CONNECTIONS', 64, 1),
     seenEntriesMax: int('HUB_SEEN_ENTRIES_MAX', 2000, 1),
     seenEntriesDays: int('HUB_SEEN_ENTRIES_DAYS', 90, 1),
+    fetchConcurrency: int('HUB_FETCH_CONCURRENCY', 32, 1, 1000),
+    deliverJobs: int('HUB_DELIVER_JOBS', 16, 1, 1000),
     dbPoolSize: int('HUB_DB_POOL_SIZE', 20, 1, 1000),
     shutdownTimeoutMs: int('HUB_SHUTDOWN_TIMEOUT_MS', 20000, 0),
     circuitMinAttempts: int('HUB_CIRCUIT_MIN_ATTEMPTS', 10, 1),

@@ -11,6 +11,7 @@ export {
   deleteSubscription,
   deleteSubscriptionById,
   listDeliveryTargets,
+  listDeliveryTargetsForNotification,
   countActiveSubscriptions,
   recordDeliveryOutcomes,
   deleteExpiredSubscriptions,
@@ -23,9 +24,11 @@ export { storeContent, getContent } from './contents.js';
 export type { Content } from './contents.js';
 export { insertNotification, findNotificationById, markNotificationEnqueued, listUnqueuedNotifications } from './notifications.js';
 export type { Notification } from './notifications.js';
-export { loadSeenEntries, rememberEntries } from './seen-entries.js';
+export { loadSeenEntries } from './seen-entries.js';
 export { recordDeliveries, listDeliveriesForSubscription } from './deliveries.js';
 export type { DeliveryRecord, DeliveryStatus } from './deliveries.js';
 export { hitRateLimits, deleteOldRateLimits } from './rate-limits.js';
 export { listAdminSubscriptions, findAdminSubscriptionById, listAdminTopics, findAdminTopicById } from './admin.js';
 export type { AdminSubscription, AdminTopic } from './admin.js';
+export { recordFetchWithContent, recordFetchWithoutContent, pruneSeenEntries, deleteStaleSeenEntries } from './fetch-results.js';
+export type { FetchResult, NewContent } from './fetch-results.js';

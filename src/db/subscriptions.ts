@@ -119,6 +119,19 @@ export async function listDeliveryTargets(db: Queryable, topicId: number, afterI
   return rows;
 }
 
+/** The same page, found through the notification (so it can be read alongside it). */
+export async function listDeliveryTargetsForNotification(db: Queryable, notificationId: number, afterId: number, limit: number): Promise<DeliveryTarget[]> {
+  const { rows } = await db.query(
+    `
+    select s.id, s.callback, s.secret from subscriptions s
+    join notifications n on n.topic_id = s.topic_id
+    where n.id = $1 and s.id > $2 and s.expires_at > now()
+    order by s.id limit $3`,
+    [notificationId, afterId, limit],
+  );
+  return rows;
+}
+
 export async function countActiveSubscriptions(db: Queryable, topicId: number): Promise<number> {
   const { rows } = await db.query('select count(*)::int as n from subscriptions where topic_id = $1 and expires_at > now()', [topicId]);
   return rows[0].n;

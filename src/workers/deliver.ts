@@ -5,7 +5,7 @@ import {
   findNotificationById,
   findSubscriptionById,
   getContent,
-  listDeliveryTargets,
+  listDeliveryTargetsForNotification,
   recordDeliveries,
   recordDeliveryOutcomes,
   type Content,
@@ -112,9 +112,11 @@ export function deliver(deps: Deps) {
   }
 
   async function runPage(job: Job, data: DeliverPage): Promise<void> {
-    const n = await findNotificationById(deps.db.pool, data.notificationId);
+    const [n, targets] = await Promise.all([
+      findNotificationById(deps.db.pool, data.notificationId),
+      listDeliveryTargetsForNotification(deps.db.pool, data.notificationId, data.afterId, deps.config.deliverPageSize),
+    ]);
     if (!n) return;
-    const targets = await listDeliveryTargets(deps.db.pool, n.topicId, data.afterId, deps.config.deliverPageSize);
     if (targets.length === deps.config.deliverPageSize) {
       // Queue the next page first so other workers fan out in parallel with this one.
       const afterId = targets[targets.length - 1].id;

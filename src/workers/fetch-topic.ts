@@ -2,13 +2,12 @@ import type { Job } from 'bullmq';
 import type { Deps } from '../deps.js';
 import {
   findTopicById,
-  insertNotification,
   loadSeenEntries,
   markNotificationEnqueued,
+  pruneSeenEntries,
   recordFetch,
-  rememberEntries,
-  storeContent,
-  withTransaction,
+  recordFetchWithContent,
+  recordFetchWithoutContent,
 } from '../db/index.js';
 import { bodyHash, selectNewContent } from '../feeds/index.js';
 import { HubError } from '../errors.js';
@@ -64,26 +63,21 @@ export function fetchTopic(deps: Deps) {
 
     const seen = await loadSeenEntries(deps.db.pool, topic.id);
     const selection = select(response.body, response.contentType, seen);
-    const fetched = { status: response.status, error: null, ...validators, contentHash: hash, contentType: response.contentType ?? null, parseError: selection.parseError };
-    const retention = { max: deps.config.seenEntriesMax, days: deps.config.seenEntriesDays };
+    const result = { topicId: topic.id, startedAt, status: response.status, ...validators, bodyHash: hash, contentType: response.contentType ?? null, parseError: selection.parseError, entries: selection.entries };
+    if (seen.size + selection.newEntries > deps.config.seenEntriesMax) await pruneSeenEntries(deps.db.pool, topic.id, deps.config.seenEntriesMax);
 
     if (selection.body === undefined) {
-      await withTransaction(deps.db.pool, async (tx) => {
-        await rememberEntries(tx, topic.id, selection.entries, retention);
-        await recordFetch(tx, topic.id, startedAt, fetched);
-      });
+      await recordFetchWithoutContent(deps.db.pool, result);
       log.debug(ctx, 'no new entries');
       return;
     }
     const body = selection.body;
-    const contentHash = bodyHash(body);
-    // One short transaction: content, notification, seen state and fetch record land together.
-    const notificationId = await withTransaction(deps.db.pool, async (tx) => {
-      await storeContent(tx, { hash: contentHash, contentType: selection.contentType, body });
-      const id = await insertNotification(tx, { topicId: topic.id, contentHash, newEntries: selection.newEntries, updatedEntries: selection.updatedEntries });
-      await rememberEntries(tx, topic.id, selection.entries, retention);
-      await recordFetch(tx, topic.id, startedAt, fetched);
-      return id;
+    const notificationId = await recordFetchWithContent(deps.db.pool, result, {
+      hash: bodyHash(body),
+      contentType: selection.contentType,
+      body,
+      newEntries: selection.newEntries,
+      updatedEntries: selection.updatedEntries,
     });
     await deps.queues.deliver.add('page', { kind: 'page', notificationId, afterId: 0 }, { jobId: jobIds.page(notificationId, 0) });
     await markNotificationEnqueued(deps.db.pool, notificationId);

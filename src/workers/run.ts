@@ -29,8 +29,8 @@ export function startWorkers(deps: Deps, options: { sweepIntervalMs?: number } =
   };
   const workers: Worker[] = [
     deps.queues.work('verify', tracked(verifyIntent(deps)), { concurrency: 64, backoff }),
-    deps.queues.work('fetch', tracked(fetchTopic(deps)), { concurrency: 16, backoff }),
-    deps.queues.work('deliver', tracked(deliver(deps)), { concurrency: 8, backoff }),
+    deps.queues.work('fetch', tracked(fetchTopic(deps)), { concurrency: deps.config.fetchConcurrency, backoff }),
+    deps.queues.work('deliver', tracked(deliver(deps)), { concurrency: deps.config.deliverJobs, backoff }),
   ];
   for (const worker of workers) {
     worker.on('failed', (job, err) => deps.log.warn({ module: 'worker', queue: worker.name, jobId: job?.id, err: err.message }, 'job failed'));

@@ -1,5 +1,5 @@
 import type { Deps } from '../deps.js';
-import { deleteExpiredSubscriptions, deleteOldRateLimits, listStaleFetchRequests, listUnqueuedIntents, listUnqueuedNotifications, markIntentsEnqueued, markNotificationEnqueued } from '../db/index.js';
+import { deleteExpiredSubscriptions, deleteOldRateLimits, deleteStaleSeenEntries, listStaleFetchRequests, listUnqueuedIntents, listUnqueuedNotifications, markIntentsEnqueued, markNotificationEnqueued } from '../db/index.js';
 import { bounded } from './bounded.js';
 import { jobIds } from './queues.js';
 
@@ -24,6 +24,7 @@ export async function sweep(deps: Deps, graceSeconds = 10): Promise<void> {
     await markNotificationEnqueued(db, notificationId);
   }
   await deleteOldRateLimits(db);
+  await deleteStaleSeenEntries(db, deps.config.seenEntriesDays);
   // A fetch request also waits while its job is queued behind others; re-enqueueing it then is harmless (deduplicated).
   const topics = await listStaleFetchRequests(db, graceSeconds);
   for (const topicId of topics) await enqueueFetch(deps, topicId);

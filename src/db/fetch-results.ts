@@ -1,0 +1,96 @@
+import type { Queryable } from './pool.js';
+
+/** What a successful fetch of a changed body leaves behind. */
+export interface FetchResult {
+  topicId: number;
+  /** When the fetch started: a publish mark older than this was served by it. */
+  startedAt: Date;
+  status: number;
+  etag: string | null;
+  lastModified: string | null;
+  /** Hash and type of the body as fetched. */
+  bodyHash: string;
+  contentType: string | null;
+  parseError: string | null;
+  /** Every entry the topic carries now, for the next diff. */
+  entries: Array<{ key: string; contentHash: string }>;
+}
+
+/** The content to deliver, stored once by hash, and its counts for X-Crier-Entries. */
+export interface NewContent {
+  hash: string;
+  contentType: string;
+  body: Buffer;
+  newEntries: number;
+  updatedEntries: number;
+}
+
+// Shared CTEs: remember the entries, record the fetch. Params $1..$10.
+const SEEN_AND_FETCHED = `
+  seen as (
+    insert into seen_entries (topic_id, entry_key, content_hash)
+    select $1, k, h from unnest($2::text[], $3::text[]) as e(k, h)
+    on conflict (topic_id, entry_key) do update set content_hash = excluded.content_hash, last_seen_at = now()
+  ),
+  fetched as (
+    update topics set
+      last_fetch_at = now(), last_fetch_status = $4, last_fetch_error = null,
+      etag = $5, last_modified = $6, content_hash = $7, content_type = $8, parse_error = $9,
+      fetch_requested_at = case when fetch_requested_at <= $10 then null else fetch_requested_at end
+    where id = $1
+  )`;
+
+function params(result: FetchResult): unknown[] {
+  return [
+    result.topicId,
+    result.entries.map((e) => e.key),
+    result.entries.map((e) => e.contentHash),
+    result.status,
+    result.etag,
+    result.lastModified,
+    result.bodyHash,
+    result.contentType,
+    result.parseError,
+    result.startedAt,
+  ];
+}
+
+/**
+ * Content, notification, seen entries and fetch record in one statement:
+ * they land together without a transaction's extra round trips. Returns the
+ * notification id.
+ */
+export async function recordFetchWithContent(db: Queryable, result: FetchResult, content: NewContent): Promise<number> {
+  const { rows } = await db.query(
+    `
+    with ${SEEN_AND_FETCHED},
+    stored as (
+      insert into contents (hash, content_type, body) values ($11, $12, $13) on conflict (hash) do nothing
+    )
+    insert into notifications (topic_id, content_hash, new_entries, updated_entries) values ($1, $11, $14, $15)
+    returning id`,
+    [...params(result), content.hash, content.contentType, content.body, content.newEntries, content.updatedEntries],
+  );
+  return rows[0].id;
+}
+
+/** A changed body that carries nothing new: seen entries and fetch record in one statement. */
+export async function recordFetchWithoutContent(db: Queryable, result: FetchResult): Promise<void> {
+  await db.query(`with ${SEEN_AND_FETCHED} select 1`, params(result));
+}
+
+/** Forgets a topic's oldest entries beyond `max` (by when last seen). */
+export async function pruneSeenEntries(db: Queryable, topicId: number, max: number): Promise<void> {
+  await db.query(
+    `
+    delete from seen_entries where topic_id = $1 and entry_key in (
+      select entry_key from seen_entries where topic_id = $1 order by last_seen_at desc, entry_key offset $2)`,
+    [topicId, max],
+  );
+}
+
+/** Forgets entries of every topic not seen for `days` (run by the sweep). */
+export async function deleteStaleSeenEntries(db: Queryable, days: number): Promise<number> {
+  const result = await db.query('delete from seen_entries where last_seen_at < now() - make_interval(days => $1)', [days]);
+  return result.rowCount ?? 0;
+}
