@@ -21,3 +21,15 @@ export async function getContent(db: Queryable, hash: string): Promise<Content> 
   if (!rows[0]) throw new Error(`content ${hash} is missing`);
   return { hash: rows[0].hash, contentType: rows[0].content_type, body: rows[0].body };
 }
+
+/** The content a notification delivers. */
+export async function getContentOfNotification(db: Queryable, notificationId: number): Promise<Content> {
+  const { rows } = await db.query(
+    `
+    select c.hash, c.content_type, c.body from contents c
+    join notifications n on n.content_hash = c.hash where n.id = $1`,
+    [notificationId],
+  );
+  if (!rows[0]) throw new Error(`content of notification ${notificationId} is missing`);
+  return { hash: rows[0].hash, contentType: rows[0].content_type, body: rows[0].body };
+}

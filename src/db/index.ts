@@ -20,7 +20,7 @@ export {
 export type { Subscription, DeliveryTarget, DeliveryOutcome } from './subscriptions.js';
 export { insertIntent, insertIntents, markIntentsEnqueued, findIntentById, findIntentsByIds, deleteIntent, deleteIntents, listUnqueuedIntents } from './intents.js';
 export type { Intent, IntentMode } from './intents.js';
-export { storeContent, getContent } from './contents.js';
+export { storeContent, getContent, getContentOfNotification } from './contents.js';
 export type { Content } from './contents.js';
 export { insertNotification, findNotificationById, markNotificationEnqueued, listUnqueuedNotifications } from './notifications.js';
 export type { Notification } from './notifications.js';

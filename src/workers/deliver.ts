@@ -4,7 +4,7 @@ import {
   deleteSubscriptionById,
   findNotificationById,
   findSubscriptionById,
-  getContent,
+  getContentOfNotification,
   listDeliveryTargetsForNotification,
   recordDeliveries,
   recordDeliveryOutcomes,
@@ -34,16 +34,18 @@ type AttemptResult =
 export function deliver(deps: Deps) {
   const log = deps.log.child({ module: 'deliver' });
   const limit = createSemaphore(deps.config.deliverConcurrency);
-  const contents = new Map<string, Content>(); // bodies are immutable by hash: cache a few
   // Per callback origin, in this process only (see circuit.ts).
   const circuits = createCircuitBreakers({ minAttempts: deps.config.circuitMinAttempts, cooldownMs: deps.config.circuitCooldownMs, maxCooldownMs: 5 * 60 * 1000 });
+  // A notification's body never changes: the pages of one fan-out read it once per process.
+  const contents = new Map<number, Promise<Content>>();
 
-  async function contentFor(hash: string): Promise<Content> {
-    let content = contents.get(hash);
+  function contentFor(notificationId: number): Promise<Content> {
+    let content = contents.get(notificationId);
     if (!content) {
-      content = await getContent(deps.db.pool, hash);
+      content = getContentOfNotification(deps.db.pool, notificationId);
+      content.catch(() => contents.delete(notificationId));
       if (contents.size >= 16) contents.delete(contents.keys().next().value!);
-      contents.set(hash, content);
+      contents.set(notificationId, content);
     }
     return content;
   }
@@ -112,9 +114,10 @@ export function deliver(deps: Deps) {
   }
 
   async function runPage(job: Job, data: DeliverPage): Promise<void> {
-    const [n, targets] = await Promise.all([
+    const [n, targets, content] = await Promise.all([
       findNotificationById(deps.db.pool, data.notificationId),
       listDeliveryTargetsForNotification(deps.db.pool, data.notificationId, data.afterId, deps.config.deliverPageSize),
+      contentFor(data.notificationId).catch(() => undefined),
     ]);
     if (!n) return;
     if (targets.length === deps.config.deliverPageSize) {
@@ -123,7 +126,7 @@ export function deliver(deps: Deps) {
       await deps.queues.deliver.add('page', { kind: 'page', notificationId: n.id, afterId }, { jobId: jobIds.page(n.id, afterId) });
     }
     if (targets.length === 0) return;
-    const content = await contentFor(n.contentHash);
+    if (!content) throw new Error(`content of notification ${n.id} is missing`);
     const results = await Promise.all(targets.map((t) => attempt(n, content, t)));
     await record(n, targets.map((t, i) => settle(n, t, 1, results[i])), targets);
     const failed = results.filter((r) => !r.ok).length;
@@ -135,7 +138,7 @@ export function deliver(deps: Deps) {
     // WebSub §7 (H23): keep trying only while the subscription lives.
     if (!n || !sub || sub.expiresAt.getTime() <= Date.now()) return;
     const target = { id: sub.id, callback: sub.callback, secret: sub.secret };
-    const result = await attempt(n, await contentFor(n.contentHash), target);
+    const result = await attempt(n, await contentFor(n.id), target);
     await record(n, [settle(n, target, data.attempt, result, data.deferred ?? 0)], [target]);
     log.info({ jobId: job.id, notificationId: n.id, subscriptionId: sub.id, attempt: data.attempt, ok: result.ok }, 'delivery retried');
   }

@@ -36,6 +36,9 @@ export function fetchTopic(deps: Deps) {
     const startedAt = new Date(Date.now() - 1);
     const ctx = { jobId: job.id, topicId: topic.id };
 
+    // Read while the topic downloads: it is on the path from ping to delivery.
+    const seenEntries = loadSeenEntries(deps.db.pool, topic.id);
+    seenEntries.catch(() => undefined); // an early return leaves it unawaited
     let response;
     try {
       response = await deps.http.topics.fetchTopic(topic.url, { etag: topic.etag, lastModified: topic.lastModified });
@@ -61,7 +64,7 @@ export function fetchTopic(deps: Deps) {
       return;
     }
 
-    const seen = await loadSeenEntries(deps.db.pool, topic.id);
+    const seen = await seenEntries;
     const selection = select(response.body, response.contentType, seen);
     const result = { topicId: topic.id, startedAt, status: response.status, ...validators, bodyHash: hash, contentType: response.contentType ?? null, parseError: selection.parseError, entries: selection.entries };
     if (seen.size + selection.newEntries > deps.config.seenEntriesMax) await pruneSeenEntries(deps.db.pool, topic.id, deps.config.seenEntriesMax);
