@@ -50,26 +50,40 @@ export function deliver(deps: Deps) {
     return content;
   }
 
-  async function attempt(n: Notification, content: Content, target: DeliveryTarget): Promise<AttemptResult> {
-    const headers: Record<string, string> = {
-      'content-type': content.contentType,
-      // WebSub §7 (H21): both links in one header.
-      link: `<${deps.config.publicUrl}>; rel="hub", <${n.topicUrl}>; rel="self"`,
-      // Same id on every retry, so subscribers can drop duplicates.
-      'x-hub-delivery': `${n.id}.${target.id}`,
-      'x-crier-entries': `new=${n.newEntries}, updated=${n.updatedEntries}`,
-    };
-    if (target.secret) headers['x-hub-signature'] = sign(content.body, target.secret, 'sha256');
-    let origin: string;
-    try {
-      origin = new URL(target.callback).origin;
-    } catch {
-      origin = target.callback;
+  // Each page walks its subscribers in a few lanes, so pages waiting for the shared limit hold little.
+  const lanesPerPage = Math.max(4, Math.ceil((2 * deps.config.deliverConcurrency) / deps.config.deliverJobs));
+
+  // Headers shared by every delivery of one notification, built once per page.
+  const sharedHeaders = new WeakMap<Notification, Record<string, string>>();
+  function headersOf(n: Notification, content: Content): Record<string, string> {
+    let headers = sharedHeaders.get(n);
+    if (!headers) {
+      headers = {
+        'content-type': content.contentType,
+        // WebSub §7 (H21): both links in one header.
+        link: `<${deps.config.publicUrl}>; rel="hub", <${n.topicUrl}>; rel="self"`,
+        'x-crier-entries': `new=${n.newEntries}, updated=${n.updatedEntries}`,
+      };
+      sharedHeaders.set(n, headers);
     }
+    return headers;
+  }
+
+  async function attempt(n: Notification, content: Content, target: DeliveryTarget): Promise<AttemptResult> {
+    // Everything per delivery is built once a slot is free, so a queued page holds no signatures or headers.
     return limit(async (): Promise<AttemptResult> => {
+      let origin: string;
+      try {
+        origin = new URL(target.callback).origin;
+      } catch {
+        origin = target.callback;
+      }
       // Asked once a slot is free: the circuit may have opened while this waited.
       const admission = circuits.admit(origin);
       if (!admission.allowed) return { ok: false, deferred: true, retryAt: admission.retryAt, error: `circuit open for ${origin}: too many recent failures; delivery postponed` };
+      // Same id on every retry, so subscribers can drop duplicates.
+      const headers: Record<string, string> = { ...headersOf(n, content), 'x-hub-delivery': `${n.id}.${target.id}` };
+      if (target.secret) headers['x-hub-signature'] = sign(content.body, target.secret, 'sha256');
       try {
         const { status } = await deps.http.callbacks.post(target.callback, content.body, headers);
         // A 4xx is the subscriber's answer, not a sick host; timeouts, resets, 5xx, 408 and 429 are.
@@ -127,7 +141,7 @@ export function deliver(deps: Deps) {
     }
     if (targets.length === 0) return;
     if (!content) throw new Error(`content of notification ${n.id} is missing`);
-    const results = await Promise.all(targets.map((t) => attempt(n, content, t)));
+    const results = await inLanes(targets, lanesPerPage, (t) => attempt(n, content, t));
     await record(n, targets.map((t, i) => settle(n, t, 1, results[i])), targets);
     const failed = results.filter((r) => !r.ok).length;
     log.info({ jobId: job.id, notificationId: n.id, delivered: targets.length - failed, failed }, 'page delivered');
@@ -163,4 +177,18 @@ export function deliver(deps: Deps) {
     if (job.data.kind === 'retry') return runRetry(job, job.data);
     return runPage(job, job.data);
   };
+}
+
+/** Maps `items` through `fn` with at most `lanes` calls in flight, keeping order. */
+async function inLanes<T, R>(items: T[], lanes: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(lanes, items.length) }, lane));
+  return results;
 }
