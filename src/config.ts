@@ -54,7 +54,7 @@ export type Config = Readonly<{
   requestTimeoutMs: number;
   /** HUB_DELIVER_PAGE_SIZE: subscribers per deliver job. Default 500. */
   deliverPageSize: number;
-  /** HUB_DELIVER_CONCURRENCY: POSTs in flight per worker process. Default 256. */
+  /** HUB_DELIVER_CONCURRENCY: POSTs in flight per worker process. Default 128. */
   deliverConcurrency: number;
   /** HUB_ORIGIN_CONNECTIONS: keep-alive connections per callback origin. Default 64. */
   originConnections: number;
@@ -177,7 +177,7 @@ export function loadConfig(env: Env = process.env): Config {
     connectTimeoutMs: int('HUB_CONNECT_TIMEOUT_MS', 5000, 1),
     requestTimeoutMs: int('HUB_REQUEST_TIMEOUT_MS', 10000, 1),
     deliverPageSize: int('HUB_DELIVER_PAGE_SIZE', 500, 1, 10000),
-    deliverConcurrency: int('HUB_DELIVER_CONCURRENCY', 256, 1),
+    deliverConcurrency: int('HUB_DELIVER_CONCURRENCY', 128, 1),
     originConnections: int('HUB_ORIGIN_CONNECTIONS', 64, 1),
     seenEntriesMax: int('HUB_SEEN_ENTRIES_MAX', 2000, 1),
     seenEntriesDays: int('HUB_SEEN_ENTRIES_DAYS', 90, 1),

@@ -16,7 +16,7 @@ import {
 } from '../db/index.js';
 import { retryDelay } from './backoff.js';
 import { createCircuitBreakers } from './circuit.js';
-import { createSemaphore } from './semaphore.js';
+import { createDeliverySlots } from './delivery-slots.js';
 import { sign } from './signature.js';
 import { jobIds, type DeliverPage, type DeliverRetry, type JobData } from './queues.js';
 
@@ -33,7 +33,7 @@ type AttemptResult =
  */
 export function deliver(deps: Deps) {
   const log = deps.log.child({ module: 'deliver' });
-  const limit = createSemaphore(deps.config.deliverConcurrency);
+  const slots = createDeliverySlots(deps.config.deliverConcurrency);
   // Per callback origin, in this process only (see circuit.ts).
   const circuits = createCircuitBreakers({ minAttempts: deps.config.circuitMinAttempts, cooldownMs: deps.config.circuitCooldownMs, maxCooldownMs: 5 * 60 * 1000 });
   // A notification's body never changes: the pages of one fan-out read it once per process.
@@ -49,9 +49,6 @@ export function deliver(deps: Deps) {
     }
     return content;
   }
-
-  // Each page walks its subscribers in a few lanes, so pages waiting for the shared limit hold little.
-  const lanesPerPage = Math.max(4, Math.ceil((2 * deps.config.deliverConcurrency) / deps.config.deliverJobs));
 
   // Headers shared by every delivery of one notification, built once per page.
   const sharedHeaders = new WeakMap<Notification, Record<string, string>>();
@@ -70,31 +67,29 @@ export function deliver(deps: Deps) {
   }
 
   async function attempt(n: Notification, content: Content, target: DeliveryTarget): Promise<AttemptResult> {
-    // Everything per delivery is built once a slot is free, so a queued page holds no signatures or headers.
-    return limit(async (): Promise<AttemptResult> => {
-      let origin: string;
-      try {
-        origin = new URL(target.callback).origin;
-      } catch {
-        origin = target.callback;
-      }
-      // Asked once a slot is free: the circuit may have opened while this waited.
-      const admission = circuits.admit(origin);
-      if (!admission.allowed) return { ok: false, deferred: true, retryAt: admission.retryAt, error: `circuit open for ${origin}: too many recent failures; delivery postponed` };
-      // Same id on every retry, so subscribers can drop duplicates.
-      const headers: Record<string, string> = { ...headersOf(n, content), 'x-hub-delivery': `${n.id}.${target.id}` };
-      if (target.secret) headers['x-hub-signature'] = sign(content.body, target.secret, 'sha256');
-      try {
-        const { status } = await deps.http.callbacks.post(target.callback, content.body, headers);
-        // A 4xx is the subscriber's answer, not a sick host; timeouts, resets, 5xx, 408 and 429 are.
-        circuits.record(origin, status < 500 && status !== 408 && status !== 429);
-        if (status >= 200 && status < 300) return { ok: true };
-        return { ok: false, gone: status === 410, status, error: `callback answered ${status}` };
-      } catch (err) {
-        circuits.record(origin, (err as { code?: string }).code === 'HUB_ERR_ADDRESS_BLOCKED');
-        return { ok: false, gone: false, status: null, error: (err as Error).message };
-      }
-    });
+    // Runs once a slot is free (delivery-slots.ts): nothing is built for a queued subscriber.
+    let origin: string;
+    try {
+      origin = new URL(target.callback).origin;
+    } catch {
+      origin = target.callback;
+    }
+    // Asked once a slot is free: the circuit may have opened while this waited.
+    const admission = circuits.admit(origin);
+    if (!admission.allowed) return { ok: false, deferred: true, retryAt: admission.retryAt, error: `circuit open for ${origin}: too many recent failures; delivery postponed` };
+    // Same id on every retry, so subscribers can drop duplicates.
+    const headers: Record<string, string> = { ...headersOf(n, content), 'x-hub-delivery': `${n.id}.${target.id}` };
+    if (target.secret) headers['x-hub-signature'] = sign(content.body, target.secret, 'sha256');
+    try {
+      const { status } = await deps.http.callbacks.post(target.callback, content.body, headers);
+      // A 4xx is the subscriber's answer, not a sick host; timeouts, resets, 5xx, 408 and 429 are.
+      circuits.record(origin, status < 500 && status !== 408 && status !== 429);
+      if (status >= 200 && status < 300) return { ok: true };
+      return { ok: false, gone: status === 410, status, error: `callback answered ${status}` };
+    } catch (err) {
+      circuits.record(origin, (err as { code?: string }).code === 'HUB_ERR_ADDRESS_BLOCKED');
+      return { ok: false, gone: false, status: null, error: (err as Error).message };
+    }
   }
 
   /** Outcome of attempt number `attemptNo` for one subscriber, and the retry job it needs. */
@@ -141,7 +136,7 @@ export function deliver(deps: Deps) {
     }
     if (targets.length === 0) return;
     if (!content) throw new Error(`content of notification ${n.id} is missing`);
-    const results = await inLanes(targets, lanesPerPage, (t) => attempt(n, content, t));
+    const results = await slots.map(targets, data.afterId, (t) => attempt(n, content, t));
     await record(n, targets.map((t, i) => settle(n, t, 1, results[i])), targets);
     const failed = results.filter((r) => !r.ok).length;
     log.info({ jobId: job.id, notificationId: n.id, delivered: targets.length - failed, failed }, 'page delivered');
@@ -152,7 +147,8 @@ export function deliver(deps: Deps) {
     // WebSub §7 (H23): keep trying only while the subscription lives.
     if (!n || !sub || sub.expiresAt.getTime() <= Date.now()) return;
     const target = { id: sub.id, callback: sub.callback, secret: sub.secret };
-    const result = await attempt(n, await contentFor(n.id), target);
+    const content = await contentFor(n.id);
+    const [result] = await slots.map([target], 0, (t) => attempt(n, content, t));
     await record(n, [settle(n, target, data.attempt, result, data.deferred ?? 0)], [target]);
     log.info({ jobId: job.id, notificationId: n.id, subscriptionId: sub.id, attempt: data.attempt, ok: result.ok }, 'delivery retried');
   }
@@ -179,16 +175,3 @@ export function deliver(deps: Deps) {
   };
 }
 
-/** Maps `items` through `fn` with at most `lanes` calls in flight, keeping order. */
-async function inLanes<T, R>(items: T[], lanes: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(lanes, items.length) }, lane));
-  return results;
-}
