@@ -1,20 +1,8 @@
 import type { Queryable } from './pool.js';
+import type { Subscription } from './subscriptions.js';
 
 /** What an operator sees of a subscription: its delivery state and lease, never its secret. */
-export interface AdminSubscription {
-  id: number;
-  topicId: number;
-  topicUrl: string;
-  callback: string;
-  hasSecret: boolean;
-  leaseSeconds: number;
-  expiresAt: Date;
-  verifiedAt: Date;
-  lastDeliveryAt: Date | null;
-  lastDeliveryStatus: string | null;
-  lastDeliveryError: string | null;
-  nextRetryAt: Date | null;
-}
+export type AdminSubscription = Omit<Subscription, 'secret'> & { topicUrl: string; hasSecret: boolean };
 
 /** What an operator sees of a topic: its last fetch and how many subscribe to it. */
 export interface AdminTopic {
