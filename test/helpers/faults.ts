@@ -226,7 +226,4 @@ export function tally(sinks: Sink[], callbacks: Array<{ url: string; deliveryId:
   return { lost, duplicated };
 }
 
-export const rss = (items: string[]) =>
-  `<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>T</title><link>http://example.com/</link>\n${items
-    .map((i) => `<item><guid>${i}</guid><title>${i}</title></item>`)
-    .join('\n')}\n</channel></rss>\n`;
+export { rss } from './feeds.js';

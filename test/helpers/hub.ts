@@ -9,6 +9,7 @@ import { createLogger } from '../../src/log.js';
 import { startHub, type RunningHub } from '../../src/main.js';
 import { PG_ADMIN_URL, REDIS_URL, TEMPLATE_DB, databaseUrl } from './services.js';
 import { freePort } from './ports.js';
+import { waitFor } from './wait.js';
 
 /** The storage/queue combinations the integration flows run on (DESIGN.md). */
 export type Backend = 'embedded' | 'pg-redis' | 'pg-pgqueue';
@@ -23,6 +24,8 @@ export interface TestHub {
   query<T = any>(sql: string, params?: unknown[]): Promise<T[]>;
   /** POSTs a form to the hub; returns status and text. */
   post(fields: Record<string, string | string[]>, headers?: Record<string, string>): Promise<{ status: number; text: string; headers: Headers }>;
+  /** Subscribes `callback` to `topic` (extra hub.* fields optional) and waits until it is verified. */
+  subscribeAndWait(callback: string, topic: string, extra?: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -94,7 +97,7 @@ export async function startTestHub(
   const config = loadConfig({ ...TEST_ENV, ...provisioned.env, PORT: String(port), HUB_PUBLIC_URL: `http://127.0.0.1:${port}/`, ...overrides });
   const hub = await startHub(config, { log: createLogger(config, options.logDestination), sweepIntervalMs: 500 });
   const url = hub.url!;
-  return {
+  const testHub: TestHub = {
     url,
     hub,
     config,
@@ -109,9 +112,15 @@ export async function startTestHub(
       const res = await fetch(url, { method: 'POST', body: form, headers });
       return { status: res.status, text: await res.text(), headers: res.headers };
     },
+    async subscribeAndWait(callback, topic, extra = {}) {
+      const res = await testHub.post({ 'hub.mode': 'subscribe', 'hub.callback': callback, 'hub.topic': topic, ...extra });
+      if (res.status !== 202) throw new Error(`subscribe answered ${res.status}: ${res.text}`);
+      await waitFor(async () => (await testHub.query('select 1 from subscriptions where callback = $1', [callback])).length === 1, { what: `subscription of ${callback}` });
+    },
     async stop() {
       await hub.close();
       await provisioned.cleanup();
     },
   };
+  return testHub;
 }

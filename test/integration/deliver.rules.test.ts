@@ -5,11 +5,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { BACKENDS, startTestHub, type TestHub } from '../helpers/hub.js';
 import { startPublisher, startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
 import { quietPeriod, waitFor } from '../helpers/wait.js';
+import { rss } from '../helpers/feeds.js';
 
-const rss = (items: string[]) =>
-  `<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>T</title><link>http://example.com/</link>\n${items
-    .map((i) => `<item><guid>${i}</guid><title>${i}</title></item>`)
-    .join('\n')}\n</channel></rss>\n`;
 const RSS = 'application/rss+xml; charset=utf-8';
 
 describe.each(BACKENDS)('delivery rules on %s', (backend) => {

@@ -59,8 +59,7 @@ describe.each(BACKENDS_HERE)('feed diffing through the running hub on %s', (back
       { id: 'e1', title: 'First', body: 'one' },
     ];
     publisher.set(path, { body: format.render(entries), contentType: format.contentType });
-    await hub.post({ 'hub.mode': 'subscribe', 'hub.callback': callback, 'hub.topic': topic });
-    await waitFor(async () => (await hub.query('select 1 from subscriptions where callback = $1', [callback])).length === 1);
+    await hub.subscribeAndWait(callback, topic);
 
     // First fetch: every entry the topic carries.
     await publish();

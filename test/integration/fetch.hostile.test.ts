@@ -82,8 +82,7 @@ describe('fetching hostile and unusual topics (pg-redis)', () => {
   async function subscribeAndPublish(path: string): Promise<string> {
     const callback = `${subscriber.origin}/cb${path}`;
     const topic = `${publisher.origin}${path}`;
-    await hub.post({ 'hub.mode': 'subscribe', 'hub.callback': callback, 'hub.topic': topic });
-    await waitFor(async () => (await hub.query('select 1 from subscriptions where callback = $1', [callback])).length === 1);
+    await hub.subscribeAndWait(callback, topic);
     await hub.post({ 'hub.mode': 'publish', 'hub.url': topic });
     return topic;
   }

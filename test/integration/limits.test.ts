@@ -2,11 +2,7 @@ import { readFileSync } from 'node:fs';
 import { provisionBackend, startTestHub, type TestHub } from '../helpers/hub.js';
 import { startPublisher, startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
 import { quietPeriod, waitFor } from '../helpers/wait.js';
-
-const rss = (items: string[], padding = '') =>
-  `<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>T</title><link>http://example.com/</link>${padding}\n${items
-    .map((i) => `<item><guid>${i}</guid><title>${i}</title></item>`)
-    .join('\n')}\n</channel></rss>\n`;
+import { rss } from '../helpers/feeds.js';
 
 /** Fixed one-minute windows: start a counting test well inside one, never across its edge. */
 async function awayFromMinuteEdge(): Promise<void> {

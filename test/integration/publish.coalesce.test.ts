@@ -3,11 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { BACKENDS, startTestHub, type TestHub } from '../helpers/hub.js';
 import { startSubscriber, type Subscriber } from '../helpers/servers.js';
 import { quietPeriod, waitFor } from '../helpers/wait.js';
-
-const rss = (items: string[]) =>
-  `<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>T</title><link>http://example.com/</link>\n${items
-    .map((i) => `<item><guid>${i}</guid><title>${i}</title></item>`)
-    .join('\n')}\n</channel></rss>\n`;
+import { rss } from '../helpers/feeds.js';
 
 /** A publisher that counts GETs and answers each after `delayMs` with the document current when the GET arrived. */
 async function slowPublisher() {

@@ -2,11 +2,7 @@ import crypto from 'node:crypto';
 import { BACKENDS, startTestHub, type TestHub } from '../helpers/hub.js';
 import { startPublisher, startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
 import { quietPeriod, waitFor } from '../helpers/wait.js';
-
-const rss = (items: string[]) =>
-  `<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>T</title><link>http://example.com/</link>\n${items
-    .map((i) => `<item><guid>${i}</guid><title>${i}</title><description>about ${i}</description></item>`)
-    .join('\n')}\n</channel></rss>\n`;
+import { rss } from '../helpers/feeds.js';
 
 describe.each(BACKENDS)('publish and deliver on %s', (backend) => {
   let hub: TestHub;
@@ -24,12 +20,7 @@ describe.each(BACKENDS)('publish and deliver on %s', (backend) => {
     await subscriber.close();
   });
 
-  async function subscribe(callback: string, topic: string, secret?: string) {
-    const fields: Record<string, string> = { 'hub.mode': 'subscribe', 'hub.callback': callback, 'hub.topic': topic };
-    if (secret) fields['hub.secret'] = secret;
-    expect((await hub.post(fields)).status).toBe(202);
-    await waitFor(async () => (await hub.query('select 1 from subscriptions where callback = $1', [callback])).length === 1, { what: 'subscription' });
-  }
+  const subscribe = (callback: string, topic: string, secret?: string) => hub.subscribeAndWait(callback, topic, secret ? { 'hub.secret': secret } : {});
 
   test('H19 H21 H24: a publish delivers the new content with the topic type, both Link rels and a sha256 signature', async () => {
     const topic = publisher.topicUrl('/feed.xml');
