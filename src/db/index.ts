@@ -4,25 +4,20 @@ export { migrate, MIGRATIONS_DIR } from './migrate.js';
 export { upsertTopic, requestFetches, findTopicById, findTopicByUrl, recordFetch, listStaleFetchRequests } from './topics.js';
 export type { Topic, FetchOutcome } from './topics.js';
 export {
-  findSubscription,
   findSubscriptionById,
-  activateSubscription,
   activateSubscriptionsFromIntents,
   deleteSubscription,
   deleteSubscriptionById,
-  listDeliveryTargets,
   listDeliveryTargetsForNotification,
-  countActiveSubscriptions,
   recordDeliveryOutcomes,
   deleteExpiredSubscriptions,
-  listSubscriptionsForAdmin,
 } from './subscriptions.js';
 export type { Subscription, DeliveryTarget, DeliveryOutcome } from './subscriptions.js';
-export { insertIntent, insertIntents, markIntentsEnqueued, findIntentById, findIntentsByIds, deleteIntent, deleteIntents, listUnqueuedIntents } from './intents.js';
+export { insertIntents, markIntentsEnqueued, findIntentsByIds, deleteIntent, deleteIntents, listUnqueuedIntents } from './intents.js';
 export type { Intent, IntentMode } from './intents.js';
-export { storeContent, getContent, getContentOfNotification } from './contents.js';
+export { getContentOfNotification } from './contents.js';
 export type { Content } from './contents.js';
-export { insertNotification, findNotificationById, markNotificationEnqueued, listUnqueuedNotifications } from './notifications.js';
+export { findNotificationById, markNotificationEnqueued, listUnqueuedNotifications } from './notifications.js';
 export type { Notification } from './notifications.js';
 export { loadSeenEntries } from './seen-entries.js';
 export { recordDeliveries, listDeliveriesForSubscription } from './deliveries.js';

@@ -27,16 +27,6 @@ function fromRow(row: Record<string, any>): Intent {
   };
 }
 
-export async function insertIntent(db: Queryable, intent: Omit<Intent, 'id'>): Promise<number> {
-  const { rows } = await db.query(
-    `
-    insert into intents (topic_url, callback, mode, secret, lease_seconds, verify_token, reason)
-    values ($1, $2, $3, $4, $5, $6, $7) returning id`,
-    [intent.topicUrl, intent.callback, intent.mode, intent.secret, intent.leaseSeconds, intent.verifyToken, intent.reason],
-  );
-  return rows[0].id;
-}
-
 /** Stores several intents in one statement; ids come back in input order. */
 export async function insertIntents(db: Queryable, intents: Array<Omit<Intent, 'id'>>): Promise<number[]> {
   const { rows } = await db.query(
@@ -63,11 +53,6 @@ export async function insertIntents(db: Queryable, intents: Array<Omit<Intent, '
 
 export async function markIntentsEnqueued(db: Queryable, ids: number[]): Promise<void> {
   await db.query('update intents set enqueued_at = now() where id = any($1::bigint[])', [ids]);
-}
-
-export async function findIntentById(db: Queryable, id: number): Promise<Intent | undefined> {
-  const { rows } = await db.query('select * from intents where id = $1', [id]);
-  return rows[0] ? fromRow(rows[0]) : undefined;
 }
 
 export async function deleteIntent(db: Queryable, id: number): Promise<void> {

@@ -10,19 +10,6 @@ export interface Notification {
   updatedEntries: number;
 }
 
-export async function insertNotification(
-  db: Queryable,
-  input: { topicId: number; contentHash: string; newEntries: number; updatedEntries: number },
-): Promise<number> {
-  const { rows } = await db.query(
-    `
-    insert into notifications (topic_id, content_hash, new_entries, updated_entries)
-    values ($1, $2, $3, $4) returning id`,
-    [input.topicId, input.contentHash, input.newEntries, input.updatedEntries],
-  );
-  return rows[0].id;
-}
-
 export async function findNotificationById(db: Queryable, id: number): Promise<Notification | undefined> {
   const { rows } = await db.query(
     `

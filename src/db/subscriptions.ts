@@ -37,34 +37,9 @@ function fromRow(row: Record<string, any>): Subscription {
   };
 }
 
-export async function findSubscription(db: Queryable, topicId: number, callback: string): Promise<Subscription | undefined> {
-  const { rows } = await db.query('select * from subscriptions where topic_id = $1 and callback = $2', [topicId, callback]);
-  return rows[0] ? fromRow(rows[0]) : undefined;
-}
-
 export async function findSubscriptionById(db: Queryable, id: number): Promise<Subscription | undefined> {
   const { rows } = await db.query('select * from subscriptions where id = $1', [id]);
   return rows[0] ? fromRow(rows[0]) : undefined;
-}
-
-/** WebSub §5.1: a verified request replaces the old state; the lease counts from now. */
-export async function activateSubscription(
-  db: Queryable,
-  input: { topicId: number; callback: string; secret: string | null; leaseSeconds: number },
-): Promise<number> {
-  const { rows } = await db.query(
-    `
-    insert into subscriptions (topic_id, callback, secret, lease_seconds, expires_at)
-    values ($1, $2, $3, $4::int, now() + make_interval(secs => $4::int))
-    on conflict (topic_id, callback) do update set
-      secret = excluded.secret,
-      lease_seconds = excluded.lease_seconds,
-      expires_at = excluded.expires_at,
-      verified_at = now()
-    returning id`,
-    [input.topicId, input.callback, input.secret, input.leaseSeconds],
-  );
-  return rows[0].id;
 }
 
 /**
@@ -107,18 +82,6 @@ export async function deleteSubscriptionById(db: Queryable, id: number): Promise
   await db.query('delete from subscriptions where id = $1', [id]);
 }
 
-/** One keyset page of a topic's live subscribers, in id order after `afterId`. */
-export async function listDeliveryTargets(db: Queryable, topicId: number, afterId: number, limit: number): Promise<DeliveryTarget[]> {
-  const { rows } = await db.query(
-    `
-    select id, callback, secret from subscriptions
-    where topic_id = $1 and id > $2 and expires_at > now()
-    order by id limit $3`,
-    [topicId, afterId, limit],
-  );
-  return rows;
-}
-
 /** The same page, found through the notification (so it can be read alongside it). */
 export async function listDeliveryTargetsForNotification(db: Queryable, notificationId: number, afterId: number, limit: number): Promise<DeliveryTarget[]> {
   const { rows } = await db.query(
@@ -130,11 +93,6 @@ export async function listDeliveryTargetsForNotification(db: Queryable, notifica
     [notificationId, afterId, limit],
   );
   return rows;
-}
-
-export async function countActiveSubscriptions(db: Queryable, topicId: number): Promise<number> {
-  const { rows } = await db.query('select count(*)::int as n from subscriptions where topic_id = $1 and expires_at > now()', [topicId]);
-  return rows[0].n;
 }
 
 export interface DeliveryOutcome {
@@ -169,14 +127,4 @@ export async function recordDeliveryOutcomes(db: Queryable, outcomes: DeliveryOu
 export async function deleteExpiredSubscriptions(db: Queryable): Promise<number> {
   const result = await db.query('delete from subscriptions where expires_at <= now()');
   return result.rowCount ?? 0;
-}
-
-export async function listSubscriptionsForAdmin(db: Queryable, afterId: number, limit: number): Promise<Array<Subscription & { topicUrl: string }>> {
-  const { rows } = await db.query(
-    `
-    select s.*, t.url as topic_url from subscriptions s join topics t on t.id = s.topic_id
-    where s.id > $1 order by s.id limit $2`,
-    [afterId, limit],
-  );
-  return rows.map((r) => ({ ...fromRow(r), topicUrl: r.topic_url }));
 }

@@ -1,3 +1,4 @@
+import { EMPTY_NS, NS, resolve, withDeclarations } from './namespaces.js';
 import type { FeedFormat } from './types.js';
 
 /**
@@ -9,19 +10,6 @@ import type { FeedFormat } from './types.js';
  * only cost linear time; it recovers from mismatched and missing end tags the
  * way HTML parsers do (an end tag closes the nearest open element of that name).
  */
-
-export const NS = {
-  atom10: 'http://www.w3.org/2005/Atom',
-  atom03: 'http://purl.org/atom/ns#',
-  rdf: 'http://www.w3.org/1999/02/22-rdf-syntax-ns#',
-  rss10: 'http://purl.org/rss/1.0/',
-  rss090: 'http://my.netscape.com/rdf/simple/0.9/',
-  rss11: 'http://purl.org/net/rss1.1#',
-  dc: 'http://purl.org/dc/elements/1.1/',
-  dcterms: 'http://purl.org/dc/terms/',
-  content: 'http://purl.org/rss/1.0/modules/content/',
-  xml: 'http://www.w3.org/XML/1998/namespace',
-} as const;
 
 /** One element: its name, namespace and offsets into the decoded text. */
 export interface ElementSpan {
@@ -83,10 +71,8 @@ interface Frame {
   role: Role;
 }
 
-const EMPTY_NS: ReadonlyMap<string, string> = new Map([['xml', NS.xml]]);
 /** How far down the stack an unmatched end tag may look for its element. */
 const END_TAG_SEARCH = 32;
-const ATTR = /([^\s=/]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
 
 function isNameStart(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 58 || c > 127;
@@ -94,25 +80,6 @@ function isNameStart(c: number): boolean {
 
 function isNameEnd(c: number): boolean {
   return c === 32 || c === 10 || c === 13 || c === 9 || c === 62 || c === 47;
-}
-
-function withDeclarations(parent: ReadonlyMap<string, string>, attrs: string): ReadonlyMap<string, string> {
-  let map: Map<string, string> | undefined;
-  ATTR.lastIndex = 0;
-  for (let m = ATTR.exec(attrs); m; m = ATTR.exec(attrs)) {
-    const name = m[1];
-    if (name !== 'xmlns' && !name.startsWith('xmlns:')) continue;
-    map ??= new Map(parent);
-    map.set(name === 'xmlns' ? '' : name.slice(6), m[2] ?? m[3] ?? '');
-  }
-  return map ?? parent;
-}
-
-function resolve(qname: string, nsMap: ReadonlyMap<string, string>): { local: string; ns: string } {
-  const colon = qname.indexOf(':');
-  if (colon === -1) return { local: qname, ns: nsMap.get('') ?? '' };
-  const prefix = qname.slice(0, colon);
-  return { local: qname.slice(colon + 1), ns: nsMap.get(prefix) ?? `undeclared:${prefix}` };
 }
 
 /** The feed format a root element announces, if any. */

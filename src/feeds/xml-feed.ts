@@ -1,6 +1,7 @@
 import { entryIdentity } from './entry-id.js';
 import { sha256Hex } from './hash.js';
-import { NS, type ElementSpan, type EntrySpan, type XmlStructure } from './spans.js';
+import { NS } from './namespaces.js';
+import type { ElementSpan, EntrySpan, XmlStructure } from './spans.js';
 import { attributeValue, elementText } from './text.js';
 
 /** Fields read from one XML entry, before identities are made unique. */
