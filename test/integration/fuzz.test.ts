@@ -114,6 +114,8 @@ interface Outcome {
   what: string;
   statuses: number[];
   error?: string;
+  /** Sent a second time after the keep-alive race (see httpRequest). */
+  retried?: boolean;
 }
 
 /** A request through node:http with a random body, content type and encoding. */
@@ -128,16 +130,23 @@ function httpRequest(r: Rng, index: number, hubUrl: URL, agent: http.Agent, clos
   }
   if (r.chance(0.05)) headers['content-type'] = [FORM, 'text/plain'];
   const what = `http #${index}: ${JSON.stringify(headers)} body(${body.length})=${JSON.stringify(body.subarray(0, 120).toString('latin1'))}`;
-  return new Promise((resolve) => {
-    const req = http.request({ host: hubUrl.hostname, port: hubUrl.port, method: 'POST', path: '/', agent, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ index, what, statuses: [res.statusCode ?? 0] }));
-      res.on('error', (err) => resolve({ index, what, statuses: [res.statusCode ?? 0], error: err.message }));
+  const send = (retried: boolean): Promise<Outcome> =>
+    new Promise((resolve) => {
+      const req = http.request({ host: hubUrl.hostname, port: hubUrl.port, method: 'POST', path: '/', agent, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ index, what, statuses: [res.statusCode ?? 0], retried }));
+        res.on('error', (err) => resolve({ index, what, statuses: [res.statusCode ?? 0], error: err.message, retried }));
+      });
+      req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        // The server may close an idle keep-alive socket just as the agent reuses it; Node's
+        // documented answer is to send again on a fresh socket. The retry is counted and bounded.
+        if (!retried && req.reusedSocket && err.code === 'ECONNRESET') resolve(send(true));
+        else resolve({ index, what, statuses: [], error: err.message, retried });
+      });
+      req.end(body);
     });
-    req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
-    req.on('error', (err) => resolve({ index, what, statuses: [], error: err.message }));
-    req.end(body);
-  });
+  return send(false);
 }
 
 /** What only a raw socket can send: lies about length, broken chunking, truncation, bad framing. */
@@ -257,7 +266,10 @@ describe('fuzzing POST / (H9 H28)', () => {
 
     const histogram: Record<string, number> = {};
     for (const o of outcomes) for (const s of o.statuses.length ? o.statuses : ['none']) histogram[s] = (histogram[s] ?? 0) + 1;
-    console.log(`fuzz seed ${SEED}: ${outcomes.length} requests in ${elapsed} ms; statuses ${JSON.stringify(histogram)}`);
+    const retried = outcomes.filter((o) => o.retried).length;
+    console.log(`fuzz seed ${SEED}: ${outcomes.length} requests in ${elapsed} ms; statuses ${JSON.stringify(histogram)}; resent after a keep-alive reset: ${retried}`);
+    // A handful of idle-socket races is the client's lot; more would mean the hub drops connections.
+    expect(retried).toBeLessThan(COUNT / 500);
 
     const serverErrors = outcomes.filter((o) => o.statuses.some((s) => s >= 500));
     if (serverErrors.length > 0) console.log(log.filter((line) => /"level":(50|60)/.test(line)).slice(0, 5).join('\n'));
