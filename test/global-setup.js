@@ -7,7 +7,6 @@ import path from 'node:path';
 import { migrate, MIGRATIONS_DIR } from '../dist/db/migrate.js';
 
 const PG_ADMIN_URL = process.env.CRIER_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const TEMPLATE_DB = 'crier_test_template';
 
 function probe(host, port) {
   return new Promise((resolve) => {
@@ -28,10 +27,14 @@ export default async function globalSetup() {
   if (!pgUp || !redisUp) {
     throw new Error(`tests need PostgreSQL on 127.0.0.1:5432 (${pgUp ? 'up' : 'DOWN'}) and Redis on 127.0.0.1:6379 (${redisUp ? 'up' : 'DOWN'}); .ci/run starts them`);
   }
-  // Several jest runs share the server: rebuilding the template under another run's clones
-  // breaks them, so rebuild only when the migrations changed, one runner at a time. The
-  // migrations' hash is kept as the template's comment (connecting to a template blocks clones).
+  // Several jest runs share the server, possibly from checkouts with different migrations:
+  // each set of migrations gets its own template, named by their hash, built once by one
+  // runner at a time and never rebuilt under another run's clones. The tests read its name
+  // from the environment, which jest's workers inherit. A comment marks a finished build
+  // (connecting to a template would block clones).
   const version = await migrationsHash();
+  const TEMPLATE_DB = `crier_test_template_${version.slice(0, 12)}`;
+  process.env.CRIER_TEST_TEMPLATE_DB = TEMPLATE_DB;
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
   try {

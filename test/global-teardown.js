@@ -9,7 +9,8 @@ const PG_ADMIN_URL = process.env.CRIER_TEST_PG_URL ?? 'postgres://postgres@127.0
 export default async function globalTeardown() {
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
-  const { rows } = await admin.query(`select datname from pg_database where datname like 'crier_test_t_%'`);
+  // Underscores escaped: a bare `_` matches any character, and so matched the shared templates.
+  const { rows } = await admin.query(`select datname from pg_database where datname like 'crier\\_test\\_t\\_%'`);
   for (const row of rows) await admin.query(`drop database if exists ${row.datname}`).catch(() => {});
   await admin.end();
 }

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { startHub, type RunningHub } from '../../src/main.js';
-import { PG_ADMIN_URL, REDIS_URL, TEMPLATE_DB, databaseUrl } from './services.js';
+import { PG_ADMIN_URL, REDIS_URL, databaseUrl, templateDb } from './services.js';
 import { freePort } from './ports.js';
 import { waitFor } from './wait.js';
 
@@ -54,7 +54,7 @@ export async function provisionBackend(backend: Backend): Promise<{ env: Record<
   const dbName = `crier_test_${name}`;
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
-  await admin.query(`create database ${dbName} template ${TEMPLATE_DB}`);
+  await admin.query(`create database ${dbName} template ${templateDb()}`);
   await admin.end();
   const env: Record<string, string> = { DATABASE_URL: databaseUrl(dbName), HUB_QUEUE_PREFIX: name };
   if (backend === 'pg-redis') env.REDIS_URL = REDIS_URL;
