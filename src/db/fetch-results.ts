@@ -23,6 +23,8 @@ export interface NewContent {
   body: Buffer;
   newEntries: number;
   updatedEntries: number;
+  /** How long the storing job claims the first page for itself (see extendNotificationClaim). */
+  claimSeconds: number;
 }
 
 // Shared CTEs: remember the entries, record the fetch. Params $1..$10.
@@ -67,9 +69,10 @@ export async function recordFetchWithContent(db: Queryable, result: FetchResult,
     stored as (
       insert into contents (hash, content_type, body) values ($11, $12, $13) on conflict (hash) do nothing
     )
-    insert into notifications (topic_id, content_hash, new_entries, updated_entries) values ($1, $11, $14, $15)
+    insert into notifications (topic_id, content_hash, new_entries, updated_entries, claimed_until)
+    values ($1, $11, $14, $15, now() + make_interval(secs => $16))
     returning id`,
-    [...params(result), content.hash, content.contentType, content.body, content.newEntries, content.updatedEntries],
+    [...params(result), content.hash, content.contentType, content.body, content.newEntries, content.updatedEntries, content.claimSeconds],
   );
   return rows[0].id;
 }

@@ -17,7 +17,7 @@ export { insertIntents, markIntentsEnqueued, findIntentsByIds, deleteIntent, del
 export type { Intent, IntentMode } from './intents.js';
 export { getContentOfNotification } from './contents.js';
 export type { Content } from './contents.js';
-export { findNotificationById, markNotificationEnqueued, listUnqueuedNotifications } from './notifications.js';
+export { extendNotificationClaim, findNotificationById, markNotificationEnqueued, listUnqueuedNotifications } from './notifications.js';
 export type { Notification } from './notifications.js';
 export { loadSeenEntries } from './seen-entries.js';
 export { recordDeliveries, listDeliveriesForSubscription } from './deliveries.js';

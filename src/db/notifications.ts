@@ -34,11 +34,17 @@ export async function markNotificationEnqueued(db: Queryable, id: number): Promi
   await db.query('update notifications set enqueued_at = now() where id = $1', [id]);
 }
 
-/** Notifications committed but never handed to the deliver queue (the process died in between). */
+/** Keeps the fetch job's claim on delivering the first page itself alive while it runs. */
+export async function extendNotificationClaim(db: Queryable, id: number, seconds: number): Promise<void> {
+  await db.query('update notifications set claimed_until = now() + make_interval(secs => $2) where id = $1 and enqueued_at is null', [id, seconds]);
+}
+
+/** Notifications committed but never handed to the deliver queue, and whose claim lapsed (the process died in between). */
 export async function listUnqueuedNotifications(db: Queryable, olderThanSeconds: number, limit = 1000): Promise<number[]> {
   const { rows } = await db.query(
     `
-    select id from notifications where enqueued_at is null and created_at < now() - make_interval(secs => $1)
+    select id from notifications
+    where enqueued_at is null and created_at < now() - make_interval(secs => $1) and (claimed_until is null or claimed_until < now())
     order by id limit $2`,
     [olderThanSeconds, limit],
   );

@@ -26,12 +26,22 @@ type AttemptResult =
   /** Not attempted: the origin's circuit is open until `retryAt`. */
   | { ok: false; deferred: true; retryAt: number; error: string };
 
+export interface Deliverer {
+  /** The deliver queue's processor: page jobs and retry jobs. */
+  process(job: Job<JobData['deliver']>): Promise<void>;
+  /**
+   * Delivers a just-stored notification's first page in the calling job (and
+   * queues the next page), saving a queue hop between ping and delivery.
+   */
+  firstPage(n: Notification, content: Content): Promise<void>;
+}
+
 /**
- * Content distribution (WebSub §7): a page job POSTs one content to a keyset
+ * Content distribution (WebSub §7): a page POSTs one content to a keyset
  * page of subscribers; a retry job re-attempts one subscriber. A failure
  * schedules that subscriber alone; the rest of the page is done.
  */
-export function deliver(deps: Deps) {
+export function createDeliverer(deps: Deps): Deliverer {
   const log = deps.log.child({ module: 'deliver' });
   const slots = createDeliverySlots(deps.config.deliverConcurrency);
   // Per callback origin, in this process only (see circuit.ts).
@@ -128,18 +138,29 @@ export function deliver(deps: Deps) {
       listDeliveryTargetsForNotification(deps.db.pool, data.notificationId, data.afterId, deps.config.deliverPageSize),
       contentFor(data.notificationId).catch(() => undefined),
     ]);
-    if (!n) return;
+    if (!n || targets.length === 0) return;
+    if (!content) throw new Error(`content of notification ${n.id} is missing`);
+    await deliverPage(n, content, data.afterId, targets, job.id);
+  }
+
+  async function firstPage(n: Notification, content: Content): Promise<void> {
+    // Later pages picked up by this process need not read the body again.
+    contents.set(n.id, Promise.resolve(content));
+    const targets = await listDeliveryTargetsForNotification(deps.db.pool, n.id, 0, deps.config.deliverPageSize);
+    await deliverPage(n, content, 0, targets, 'first page, in the fetch job');
+  }
+
+  async function deliverPage(n: Notification, content: Content, afterId: number, targets: DeliveryTarget[], jobId: string | undefined): Promise<void> {
     if (targets.length === deps.config.deliverPageSize) {
       // Queue the next page first so other workers fan out in parallel with this one.
-      const afterId = targets[targets.length - 1].id;
-      await deps.queues.deliver.add('page', { kind: 'page', notificationId: n.id, afterId }, { jobId: jobIds.page(n.id, afterId) });
+      const nextAfterId = targets[targets.length - 1].id;
+      await deps.queues.deliver.add('page', { kind: 'page', notificationId: n.id, afterId: nextAfterId }, { jobId: jobIds.page(n.id, nextAfterId) });
     }
     if (targets.length === 0) return;
-    if (!content) throw new Error(`content of notification ${n.id} is missing`);
-    const results = await slots.map(targets, data.afterId, (t) => attempt(n, content, t));
+    const results = await slots.map(targets, afterId, (t) => attempt(n, content, t));
     await record(n, targets.map((t, i) => settle(n, t, 1, results[i])), targets);
     const failed = results.filter((r) => !r.ok).length;
-    log.info({ jobId: job.id, notificationId: n.id, delivered: targets.length - failed, failed }, 'page delivered');
+    log.info({ jobId, notificationId: n.id, delivered: targets.length - failed, failed }, 'page delivered');
   }
 
   async function runRetry(job: Job, data: DeliverRetry): Promise<void> {
@@ -169,9 +190,9 @@ export function deliver(deps: Deps) {
     }
   }
 
-  return async (job: Job<JobData['deliver']>): Promise<void> => {
-    if (job.data.kind === 'retry') return runRetry(job, job.data);
-    return runPage(job, job.data);
+  return {
+    process: async (job) => (job.data.kind === 'retry' ? runRetry(job, job.data) : runPage(job, job.data)),
+    firstPage,
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
 import type { Deps } from '../deps.js';
 import {
+  extendNotificationClaim,
   findTopicById,
   loadSeenEntries,
   markNotificationEnqueued,
@@ -9,8 +10,10 @@ import {
   recordFetchWithContent,
   recordFetchWithoutContent,
 } from '../db/index.js';
+import type { Content, Notification } from '../db/index.js';
 import { bodyHash, selectNewContent } from '../feeds/index.js';
 import { HubError } from '../errors.js';
+import type { Deliverer } from './deliver.js';
 import { jobIds, type JobData } from './queues.js';
 
 /** What a fetch decided to deliver, if anything. */
@@ -26,10 +29,13 @@ interface Delivery {
 
 /**
  * Fetches a topic (checklist H18), works out what is new and, if anything is,
- * stores it once and queues its fan-out. Unchanged content delivers nothing.
+ * stores it once and fans it out: the first page right here, the rest queued.
+ * Unchanged content delivers nothing.
  */
-export function fetchTopic(deps: Deps) {
+export function fetchTopic(deps: Deps, deliverer: Deliverer) {
   const log = deps.log.child({ module: 'fetch' });
+  // The first page is claimed like a job (HUB_JOB_LOCK_MS): a dead process's claim lapses and the sweep queues the page.
+  const claimSeconds = deps.config.jobLockMs / 1000;
   return async (job: Job<JobData['fetch']>): Promise<void> => {
     const topic = await findTopicById(deps.db.pool, job.data.topicId);
     if (!topic) return;
@@ -74,18 +80,32 @@ export function fetchTopic(deps: Deps) {
       log.debug(ctx, 'no new entries');
       return;
     }
-    const body = selection.body;
-    const notificationId = await recordFetchWithContent(deps.db.pool, result, {
-      hash: bodyHash(body),
-      contentType: selection.contentType,
-      body,
-      newEntries: selection.newEntries,
-      updatedEntries: selection.updatedEntries,
-    });
-    await deps.queues.deliver.add('page', { kind: 'page', notificationId, afterId: 0 }, { jobId: jobIds.page(notificationId, 0) });
-    await markNotificationEnqueued(deps.db.pool, notificationId);
-    log.info({ ...ctx, notificationId, bytes: body.length, newEntries: selection.newEntries, updatedEntries: selection.updatedEntries }, 'new content queued for delivery');
+    const content = { hash: bodyHash(selection.body), contentType: selection.contentType, body: selection.body };
+    const counts = { newEntries: selection.newEntries, updatedEntries: selection.updatedEntries };
+    const notificationId = await recordFetchWithContent(deps.db.pool, result, { ...content, ...counts, claimSeconds });
+    log.info({ ...ctx, notificationId, bytes: content.body.length, ...counts }, 'new content stored for delivery');
+    await deliverFirstPage({ id: notificationId, topicId: topic.id, topicUrl: topic.url, contentHash: content.hash, ...counts }, content);
   };
+
+  /**
+   * The first page goes out from this job under a renewed claim. If it fails
+   * midway, the page is queued instead: its subscribers may get it twice, with
+   * the same X-Hub-Delivery id.
+   */
+  async function deliverFirstPage(n: Notification, content: Content): Promise<void> {
+    const renew = setInterval(() => {
+      extendNotificationClaim(deps.db.pool, n.id, claimSeconds).catch((err) => log.warn({ notificationId: n.id, err: (err as Error).message }, 'could not renew the first-page claim'));
+    }, deps.config.jobLockMs / 3);
+    try {
+      await deliverer.firstPage(n, content);
+    } catch (err) {
+      log.warn({ notificationId: n.id, err: (err as Error).message }, 'first page failed in the fetch job; queueing it');
+      await deps.queues.deliver.add('page', { kind: 'page', notificationId: n.id, afterId: 0 }, { jobId: jobIds.page(n.id, 0) });
+    } finally {
+      clearInterval(renew);
+    }
+    await markNotificationEnqueued(deps.db.pool, n.id);
+  }
 }
 
 /** Feeds deliver only new and changed entries (WebSub §7 allows it); anything else goes whole. */

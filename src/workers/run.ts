@@ -1,7 +1,7 @@
 import type { Worker } from 'bullmq';
 import type { Deps } from '../deps.js';
 import { retryDelay } from './backoff.js';
-import { deliver } from './deliver.js';
+import { createDeliverer } from './deliver.js';
 import { fetchTopic } from './fetch-topic.js';
 import { sweep } from './sweep.js';
 import { verifyIntent } from './verify-intent.js';
@@ -27,10 +27,11 @@ export function startWorkers(deps: Deps, options: { sweepIntervalMs?: number } =
     void settled.then(() => inFlight.delete(settled));
     return running;
   };
+  const deliverer = createDeliverer(deps);
   const workers: Worker[] = [
     deps.queues.work('verify', tracked(verifyIntent(deps)), { concurrency: 64, backoff }),
-    deps.queues.work('fetch', tracked(fetchTopic(deps)), { concurrency: deps.config.fetchConcurrency, backoff }),
-    deps.queues.work('deliver', tracked(deliver(deps)), { concurrency: deps.config.deliverJobs, backoff }),
+    deps.queues.work('fetch', tracked(fetchTopic(deps, deliverer)), { concurrency: deps.config.fetchConcurrency, backoff }),
+    deps.queues.work('deliver', tracked(deliverer.process), { concurrency: deps.config.deliverJobs, backoff }),
   ];
   for (const worker of workers) {
     worker.on('failed', (job, err) => deps.log.warn({ module: 'worker', queue: worker.name, jobId: job?.id, err: err.message }, 'job failed'));
