@@ -1,4 +1,5 @@
 import type { Queryable } from './pool.js';
+import type { DeliveryTarget } from './subscriptions.js';
 
 /** What a successful fetch of a changed body leaves behind. */
 export interface FetchResult {
@@ -60,21 +61,34 @@ function params(result: FetchResult): unknown[] {
 /**
  * Content, notification, seen entries and fetch record in one statement:
  * they land together without a transaction's extra round trips. Returns the
- * notification id.
+ * notification id and, read in the same round trip because it is on the path
+ * from ping to delivery, the first `pageSize` subscribers to deliver it to.
  */
-export async function recordFetchWithContent(db: Queryable, result: FetchResult, content: NewContent): Promise<number> {
+export async function recordFetchWithContent(
+  db: Queryable,
+  result: FetchResult,
+  content: NewContent,
+  pageSize: number,
+): Promise<{ notificationId: number; firstPage: DeliveryTarget[] }> {
   const { rows } = await db.query(
     `
     with ${SEEN_AND_FETCHED},
     stored as (
       insert into contents (hash, content_type, body) values ($11, $12, $13) on conflict (hash) do nothing
+    ),
+    notification as (
+      insert into notifications (topic_id, content_hash, new_entries, updated_entries, claimed_until)
+      values ($1, $11, $14, $15, now() + make_interval(secs => $16))
+      returning id
     )
-    insert into notifications (topic_id, content_hash, new_entries, updated_entries, claimed_until)
-    values ($1, $11, $14, $15, now() + make_interval(secs => $16))
-    returning id`,
-    [...params(result), content.hash, content.contentType, content.body, content.newEntries, content.updatedEntries, content.claimSeconds],
+    select notification.id, coalesce((
+      select json_agg(json_build_object('id', s.id, 'callback', s.callback, 'secret', s.secret) order by s.id)
+      from (select id, callback, secret from subscriptions where topic_id = $1 and expires_at > now() order by id limit $17) s
+    ), '[]') as first_page
+    from notification`,
+    [...params(result), content.hash, content.contentType, content.body, content.newEntries, content.updatedEntries, content.claimSeconds, pageSize],
   );
-  return rows[0].id;
+  return { notificationId: rows[0].id, firstPage: rows[0].first_page };
 }
 
 /** A changed body that carries nothing new: seen entries and fetch record in one statement. */

@@ -33,7 +33,7 @@ export interface Deliverer {
    * Delivers a just-stored notification's first page in the calling job (and
    * queues the next page), saving a queue hop between ping and delivery.
    */
-  firstPage(n: Notification, content: Content): Promise<void>;
+  firstPage(n: Notification, content: Content, targets: DeliveryTarget[]): Promise<void>;
 }
 
 /**
@@ -143,10 +143,9 @@ export function createDeliverer(deps: Deps): Deliverer {
     await deliverPage(n, content, data.afterId, targets, job.id);
   }
 
-  async function firstPage(n: Notification, content: Content): Promise<void> {
+  async function firstPage(n: Notification, content: Content, targets: DeliveryTarget[]): Promise<void> {
     // Later pages picked up by this process need not read the body again.
     contents.set(n.id, Promise.resolve(content));
-    const targets = await listDeliveryTargetsForNotification(deps.db.pool, n.id, 0, deps.config.deliverPageSize);
     await deliverPage(n, content, 0, targets, 'first page, in the fetch job');
   }
 

@@ -10,7 +10,7 @@ import {
   recordFetchWithContent,
   recordFetchWithoutContent,
 } from '../db/index.js';
-import type { Content, Notification } from '../db/index.js';
+import type { Content, DeliveryTarget, Notification } from '../db/index.js';
 import { bodyHash, selectNewContent } from '../feeds/index.js';
 import { HubError } from '../errors.js';
 import type { Deliverer } from './deliver.js';
@@ -82,9 +82,9 @@ export function fetchTopic(deps: Deps, deliverer: Deliverer) {
     }
     const content = { hash: bodyHash(selection.body), contentType: selection.contentType, body: selection.body };
     const counts = { newEntries: selection.newEntries, updatedEntries: selection.updatedEntries };
-    const notificationId = await recordFetchWithContent(deps.db.pool, result, { ...content, ...counts, claimSeconds });
+    const { notificationId, firstPage } = await recordFetchWithContent(deps.db.pool, result, { ...content, ...counts, claimSeconds }, deps.config.deliverPageSize);
     log.info({ ...ctx, notificationId, bytes: content.body.length, ...counts }, 'new content stored for delivery');
-    await deliverFirstPage({ id: notificationId, topicId: topic.id, topicUrl: topic.url, contentHash: content.hash, ...counts }, content);
+    await deliverFirstPage({ id: notificationId, topicId: topic.id, topicUrl: topic.url, contentHash: content.hash, ...counts }, content, firstPage);
   };
 
   /**
@@ -92,12 +92,12 @@ export function fetchTopic(deps: Deps, deliverer: Deliverer) {
    * midway, the page is queued instead: its subscribers may get it twice, with
    * the same X-Hub-Delivery id.
    */
-  async function deliverFirstPage(n: Notification, content: Content): Promise<void> {
+  async function deliverFirstPage(n: Notification, content: Content, targets: DeliveryTarget[]): Promise<void> {
     const renew = setInterval(() => {
       extendNotificationClaim(deps.db.pool, n.id, claimSeconds).catch((err) => log.warn({ notificationId: n.id, err: (err as Error).message }, 'could not renew the first-page claim'));
     }, deps.config.jobLockMs / 3);
     try {
-      await deliverer.firstPage(n, content);
+      await deliverer.firstPage(n, content, targets);
     } catch (err) {
       log.warn({ notificationId: n.id, err: (err as Error).message }, 'first page failed in the fetch job; queueing it');
       await deps.queues.deliver.add('page', { kind: 'page', notificationId: n.id, afterId: 0 }, { jobId: jobIds.page(n.id, 0) });
