@@ -27,10 +27,14 @@ export async function sweep(deps: Deps, graceSeconds = 10): Promise<void> {
   await deleteStaleSeenEntries(db, deps.config.seenEntriesDays);
   // A fetch request also waits while its job is queued behind others; re-enqueueing it then is harmless (deduplicated).
   const topics = await listStaleFetchRequests(db, graceSeconds);
-  for (const topicId of topics) await enqueueFetch(deps, topicId);
+  if (topics.length > 0) await enqueueFetches(deps, topics);
 }
 
-/** One fetch per topic at a time; a ping during a fetch queues exactly one more (no update missed). */
-export async function enqueueFetch(deps: Deps, topicId: number): Promise<void> {
-  await bounded(deps.queues.fetch.add('fetch', { topicId }, { deduplication: { id: jobIds.fetch(topicId), keepLastIfActive: true } }), `fetch of topic ${topicId}`);
+/**
+ * One fetch per topic at a time; a ping during a fetch queues exactly one more
+ * (no update missed). One call to the queue backend for all of a ping's topics.
+ */
+export async function enqueueFetches(deps: Deps, topicIds: number[]): Promise<void> {
+  const jobs = topicIds.map((topicId) => ({ name: 'fetch', data: { topicId }, opts: { deduplication: { id: jobIds.fetch(topicId), keepLastIfActive: true } } }));
+  await bounded(deps.queues.fetch.addBulk(jobs), topicIds.length === 1 ? `fetch of topic ${topicIds[0]}` : `fetches of ${topicIds.length} topics`);
 }
