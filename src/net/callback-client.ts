@@ -21,7 +21,7 @@ export interface CallbackClient {
   /** Verification of intent (WebSub §5.3): GET, body read up to 64 KiB. */
   get(url: string): Promise<CallbackResponse>;
   /** Content distribution (WebSub §7): POST; redirects are not followed, the body is ignored. */
-  post(url: string, body: Buffer, headers: Record<string, string>): Promise<CallbackResponse>;
+  post(url: string | URL, body: Buffer, headers: Record<string, string>): Promise<CallbackResponse>;
   close(): Promise<void>;
 }
 
@@ -38,7 +38,7 @@ export function createCallbackClient(options: CallbackClientOptions): CallbackCl
     connect: { timeout: options.connectTimeoutMs, lookup: lookupFor(options.allowPrivateNetworks) as never },
   });
 
-  async function send(method: 'GET' | 'POST', url: string, body: Buffer | undefined, headers: Record<string, string>): Promise<CallbackResponse> {
+  async function send(method: 'GET' | 'POST', url: string | URL, body: Buffer | undefined, headers: Record<string, string>): Promise<CallbackResponse> {
     const target = assertUrlAllowed(url, options.allowPrivateNetworks);
     try {
       // No AbortSignal per request (about 5% of the fan-out CPU profile, plus its GC):

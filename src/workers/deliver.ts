@@ -78,11 +78,14 @@ export function createDeliverer(deps: Deps): Deliverer {
 
   async function attempt(n: Notification, content: Content, target: DeliveryTarget): Promise<AttemptResult> {
     // Runs once a slot is free (delivery-slots.ts): nothing is built for a queued subscriber.
+    // Parsed once per delivery: the circuit keys on its origin and the client reuses it.
+    let url: URL | string;
     let origin: string;
     try {
-      origin = new URL(target.callback).origin;
+      url = new URL(target.callback);
+      origin = url.origin;
     } catch {
-      origin = target.callback;
+      url = origin = target.callback;
     }
     // Asked once a slot is free: the circuit may have opened while this waited.
     const admission = circuits.admit(origin);
@@ -91,7 +94,7 @@ export function createDeliverer(deps: Deps): Deliverer {
     const headers: Record<string, string> = { ...headersOf(n, content), 'x-hub-delivery': `${n.id}.${target.id}` };
     if (target.secret) headers['x-hub-signature'] = sign(content.body, target.secret, 'sha256');
     try {
-      const { status } = await deps.http.callbacks.post(target.callback, content.body, headers);
+      const { status } = await deps.http.callbacks.post(url, content.body, headers);
       // A 4xx is the subscriber's answer, not a sick host; timeouts, resets, 5xx, 408 and 429 are.
       circuits.record(origin, status < 500 && status !== 408 && status !== 429);
       if (status >= 200 && status < 300) return { ok: true };
