@@ -10,6 +10,8 @@ import { waitFor } from '../helpers/wait.js';
 const SLOW_MS = 3000;
 const SUBSCRIBERS = 20;
 const SHUTDOWN_TIMEOUT_MS = 15_000;
+// The slow answers must stay in flight, not time out: the test default (3 s) raced SLOW_MS on a loaded machine.
+const REQUEST_TIMEOUT_MS = String(SLOW_MS * 3);
 
 describe('SIGTERM drains in-flight deliveries', () => {
   let publisher: Publisher;
@@ -36,7 +38,7 @@ describe('SIGTERM drains in-flight deliveries', () => {
     });
 
     test('takes no new work, lets its in-flight deliveries finish and exits 0 within the shutdown timeout', async () => {
-      const env = faultEnv({ databaseUrl: postgres.url, redisUrl: redis.url }, { HUB_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS) });
+      const env = faultEnv({ databaseUrl: postgres.url, redisUrl: redis.url }, { HUB_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS), HUB_REQUEST_TIMEOUT_MS: REQUEST_TIMEOUT_MS });
       const web = await startHubIn({ ...env, HUB_ROLE: 'web' });
       const db = new pg.Pool({ connectionString: postgres.url, max: 2 });
       try {
@@ -86,7 +88,7 @@ describe('SIGTERM drains in-flight deliveries', () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'crier-embedded-'));
     const token = crypto.randomBytes(16).toString('hex');
     const before = sink.completed();
-    const hub = await spawnHub('all', faultEnv({}, { HUB_DATA_DIR: dir, HUB_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS), HUB_ADMIN_TOKEN: token }));
+    const hub = await spawnHub('all', faultEnv({}, { HUB_DATA_DIR: dir, HUB_SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS), HUB_REQUEST_TIMEOUT_MS: REQUEST_TIMEOUT_MS, HUB_ADMIN_TOKEN: token }));
     try {
       const topic = publisher.topicUrl('/embedded.xml');
       publisher.set('/embedded.xml', { body: rss(['e1']), contentType: 'application/rss+xml' });
