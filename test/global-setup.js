@@ -32,6 +32,8 @@ export default async function globalSetup() {
   // runner at a time and never rebuilt under another run's clones. The tests read its name
   // from the environment, which jest's workers inherit. A comment marks a finished build
   // (connecting to a template would block clones).
+  // Names every database this run creates, so its teardown drops only its own.
+  process.env.CRIER_TEST_RUN = crypto.randomBytes(3).toString('hex');
   const version = await migrationsHash();
   const TEMPLATE_DB = `crier_test_template_${version.slice(0, 12)}`;
   process.env.CRIER_TEST_TEMPLATE_DB = TEMPLATE_DB;

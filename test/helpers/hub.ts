@@ -39,9 +39,9 @@ export const TEST_ENV = {
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
 };
 
-/** A unique name usable as database name and queue prefix. */
+/** A unique name usable as database name and queue prefix; it carries the run's id (global-setup.js) for the teardown. */
 export function uniqueName(): string {
-  return `t_${crypto.randomBytes(5).toString('hex')}`;
+  return `t_${process.env.CRIER_TEST_RUN ?? 'norun'}_${crypto.randomBytes(5).toString('hex')}`;
 }
 
 /** Environment for a fresh, isolated backend: a cloned database, a unique queue prefix or data dir. */

@@ -22,7 +22,7 @@ describe('admin endpoint', () => {
         expect((await get(hub, path, '')).status).toBe(404);
       }
     } finally {
-      await hub.stop();
+      await hub?.stop();
     }
   });
 
@@ -57,9 +57,9 @@ describe('admin endpoint', () => {
       await waitFor(async () => (await hub.query('select 1 from topics where url = $1 and last_fetch_status is not null', [missing])).length === 1, { what: 'failed fetch' });
     });
     afterAll(async () => {
-      await hub.stop();
-      await publisher.close();
-      await subscriber.close();
+      await hub?.stop();
+      await publisher?.close();
+      await subscriber?.close();
     });
 
     test('401 without a token, with a wrong token, or with another scheme; WWW-Authenticate names Bearer', async () => {

@@ -19,7 +19,7 @@ describe.each(BACKENDS)('circuit breaker per callback origin on %s', (backend) =
   });
   afterAll(async () => {
     await hub?.stop();
-    await publisher.close();
+    await publisher?.close();
     await sick.close();
     await healthy.close();
   });

@@ -20,14 +20,14 @@ describe.each(BACKENDS)('delivery rules on %s', (backend) => {
     publisher = await startPublisher();
   });
   afterAll(async () => {
-    await hub.stop();
-    await publisher.close();
+    await hub?.stop();
+    await publisher?.close();
   });
   beforeEach(async () => {
     subscriber = await startSubscriber();
   });
   afterEach(async () => {
-    await subscriber.close();
+    await subscriber?.close();
   });
 
   async function subscribe(path: string, topic: string, secret?: string): Promise<string> {

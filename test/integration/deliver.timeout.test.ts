@@ -21,7 +21,7 @@ describe.each(BACKENDS)('a hanging callback on %s', (backend) => {
   });
   afterAll(async () => {
     await hub?.stop();
-    await publisher.close();
+    await publisher?.close();
     await Promise.all(sinks.map((s) => s.close()));
     await hanging.close();
   });

@@ -42,9 +42,9 @@ describe.each(BACKENDS_HERE)('feed diffing through the running hub on %s', (back
     subscriber = await startSubscriber();
   });
   afterAll(async () => {
-    await hub.stop();
-    await publisher.close();
-    await subscriber.close();
+    await hub?.stop();
+    await publisher?.close();
+    await subscriber?.close();
   });
 
   test.each(Object.keys(FORMATS))('%s: a new entry arrives alone, an unchanged feed sends nothing, an edited entry arrives as an update', async (name) => {

@@ -74,9 +74,9 @@ describe('fetching hostile and unusual topics (pg-redis)', () => {
     });
   });
   afterAll(async () => {
-    await hub.stop();
-    await subscriber.close();
-    await publisher.close();
+    await hub?.stop();
+    await subscriber?.close();
+    await publisher?.close();
   });
 
   async function subscribeAndPublish(path: string): Promise<string> {

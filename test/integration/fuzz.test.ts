@@ -230,8 +230,8 @@ describe('fuzzing POST / (H9 H28)', () => {
     subscriber = await startSubscriber();
   });
   afterAll(async () => {
-    await hub.stop();
-    await subscriber.close();
+    await hub?.stop();
+    await subscriber?.close();
   });
 
   test('H9: a NUL in a hub.* value (found by this fuzzer: PostgreSQL refused it with a 500) is a 400', async () => {

@@ -21,9 +21,9 @@ describe('limits on what a stranger controls (H28)', () => {
     subscriber = await startSubscriber();
   });
   afterAll(async () => {
-    await hub.stop();
-    await publisher.close();
-    await subscriber.close();
+    await hub?.stop();
+    await publisher?.close();
+    await subscriber?.close();
   });
 
   async function subscribe(path: string, topicPath: string) {
@@ -192,7 +192,7 @@ describe('rate limit switches (H28)', () => {
       }
       expect(statuses).toEqual([204, 204, 204, 429]);
     } finally {
-      await hub.stop();
+      await hub?.stop();
     }
   });
 
@@ -204,7 +204,7 @@ describe('rate limit switches (H28)', () => {
       }
       expect(await hub.query('select * from rate_limits')).toHaveLength(0);
     } finally {
-      await hub.stop();
+      await hub?.stop();
     }
   });
 });

@@ -44,8 +44,8 @@ describe('outbound requests refuse private addresses (H27)', () => {
     port = Number(new URL(publisher.origin).port);
   });
   afterAll(async () => {
-    await publisher.close();
-    await subscriber.close();
+    await publisher?.close();
+    await subscriber?.close();
     await other.close();
   });
 
@@ -212,9 +212,9 @@ describe('the hub with default settings (H27)', () => {
     publisher.set('/feed.xml', { body: RSS, contentType: 'application/rss+xml' });
   });
   afterAll(async () => {
-    await hub.stop();
-    await publisher.close();
-    await subscriber.close();
+    await hub?.stop();
+    await publisher?.close();
+    await subscriber?.close();
   });
 
   test('H27: a subscription whose callback is a loopback, metadata or private literal is refused with 400', async () => {
@@ -278,9 +278,9 @@ describe('the hub with HUB_ALLOW_PRIVATE_NETWORKS=1 (H27)', () => {
       await hub.post({ 'hub.mode': 'publish', 'hub.url': publisher.topicUrl('/feed.xml') });
       await waitFor(() => subscriber.deliveries().length === 1, { what: 'delivery' });
     } finally {
-      await hub.stop();
-      await publisher.close();
-      await subscriber.close();
+      await hub?.stop();
+      await publisher?.close();
+      await subscriber?.close();
     }
   });
 });

@@ -15,9 +15,9 @@ describe.each(BACKENDS)('publish and deliver on %s', (backend) => {
     subscriber = await startSubscriber();
   });
   afterAll(async () => {
-    await hub.stop();
-    await publisher.close();
-    await subscriber.close();
+    await hub?.stop();
+    await publisher?.close();
+    await subscriber?.close();
   });
 
   const subscribe = (callback: string, topic: string, secret?: string) => hub.subscribeAndWait(callback, topic, secret ? { 'hub.secret': secret } : {});

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import pg from 'pg';
 import { TEST_ENV, provisionBackend } from '../helpers/hub.js';
 import { freePort } from '../helpers/ports.js';
 import { startPublisher, startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
@@ -28,6 +29,7 @@ function startChild(role: 'web' | 'worker', env: Record<string, string>): Child 
 // DESIGN.md "at scale": HUB_ROLE=web and HUB_ROLE=worker processes sharing PostgreSQL and Redis.
 describe('one web and two worker processes on PostgreSQL + Redis', () => {
   let cleanup: () => Promise<void>;
+  let db: pg.Pool;
   let children: Child[] = [];
   let hubUrl: string;
   let publisher: Publisher;
@@ -36,6 +38,7 @@ describe('one web and two worker processes on PostgreSQL + Redis', () => {
   beforeAll(async () => {
     const provisioned = await provisionBackend('pg-redis');
     cleanup = provisioned.cleanup;
+    db = new pg.Pool({ connectionString: provisioned.env.DATABASE_URL, max: 1 });
     const port = await freePort();
     hubUrl = `http://127.0.0.1:${port}/`;
     const env = {
@@ -57,8 +60,9 @@ describe('one web and two worker processes on PostgreSQL + Redis', () => {
   afterAll(async () => {
     for (const child of children) if (child.proc.exitCode === null && child.proc.signalCode === null) child.proc.kill('SIGKILL');
     await Promise.all(children.map((c) => c.exited));
-    await publisher.close();
+    await publisher?.close();
     await Promise.all(subscribers.map((s) => s.close()));
+    await db.end();
     await cleanup();
   });
 
@@ -75,7 +79,9 @@ describe('one web and two worker processes on PostgreSQL + Redis', () => {
     for (const { s, path: p } of callbacks) expect(await post({ 'hub.mode': 'subscribe', 'hub.callback': `${s.origin}${p}`, 'hub.topic': topic })).toBe(202);
     const verified = () => callbacks.filter(({ s, path: p }) => s.verifications().some((v) => v.url.startsWith(`${p}?`))).length;
     await waitFor(() => verified() === callbacks.length, { timeoutMs: 20_000, what: 'all verifications' });
-    await quietPeriod(300); // activation is committed just after the challenge is answered
+    // Activation is committed once the whole batch of challenges is answered.
+    const active = async () => (await db.query('select count(*)::int as n from subscriptions')).rows[0].n as number;
+    await waitFor(async () => (await active()) === callbacks.length, { timeoutMs: 20_000, what: 'all subscriptions active' });
 
     expect(await post({ 'hub.mode': 'publish', 'hub.url': topic })).toBe(204);
     const received = () => callbacks.filter(({ s, path: p }) => s.deliveries().some((d) => d.url === p)).length;

@@ -91,9 +91,9 @@ describe('secrets never leave the hub (H24, issue 4)', () => {
       });
     });
     afterAll(async () => {
-      await hub.stop();
-      await publisher.close();
-      await subscriber.close();
+      await hub?.stop();
+      await publisher?.close();
+      await subscriber?.close();
     });
 
     async function post(fields: Record<string, string | string[]>) {

@@ -12,8 +12,8 @@ describe('default address policy on pg-redis', () => {
     subscriber = await startSubscriber();
   });
   afterAll(async () => {
-    await hub.stop();
-    await subscriber.close();
+    await hub?.stop();
+    await subscriber?.close();
   });
 
   test('the default configuration does not allow private networks', () => {

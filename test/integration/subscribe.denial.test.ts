@@ -14,9 +14,9 @@ describe.each(BACKENDS)('subscription denial on %s', (backend) => {
     hub = await startTestHub(backend, { HUB_TOPIC_ALLOW: `${publisher.origin}/served/, https://elsewhere.example/feeds/` });
   });
   afterAll(async () => {
-    await hub.stop();
-    await publisher.close();
-    await subscriber.close();
+    await hub?.stop();
+    await publisher?.close();
+    await subscriber?.close();
   });
 
   const requestsTo = (path: string) => subscriber.requests.filter((r) => r.url.split('?')[0] === path);

@@ -15,9 +15,9 @@ describe('subscription and publish parameters on pg-redis', () => {
     subscriber = await startSubscriber();
   });
   afterAll(async () => {
-    await hub.stop();
-    await publisher.close();
-    await subscriber.close();
+    await hub?.stop();
+    await publisher?.close();
+    await subscriber?.close();
   });
 
   const subscribeFields = (path: string, extra: Record<string, string | string[]> = {}) => ({

@@ -12,14 +12,14 @@ describe.each(BACKENDS)('subscription verification on %s', (backend) => {
     publisher = await startPublisher();
   });
   afterAll(async () => {
-    await hub.stop();
-    await publisher.close();
+    await hub?.stop();
+    await publisher?.close();
   });
   beforeEach(async () => {
     subscriber = await startSubscriber();
   });
   afterEach(async () => {
-    await subscriber.close();
+    await subscriber?.close();
   });
 
   const activeCount = async (callback: string) =>
