@@ -1,4 +1,7 @@
-/** `npx tsx bench/profile-top.ts <file.cpuprofile> [n]`: top functions by self time, and by package. */
+/**
+ * `npx tsx bench/profile-top.ts <file.cpuprofile> [n] [lastSeconds]`: top functions by self time, and by
+ * package; with lastSeconds, only the profile's final seconds (a scenario's measured part, without start-up).
+ */
 import fs from 'node:fs';
 
 interface Node {
@@ -6,10 +9,15 @@ interface Node {
   callFrame: { functionName: string; url: string; lineNumber: number };
   children?: number[];
 }
-const [file, top = '25'] = process.argv.slice(2);
+const [file, top = '25', lastSeconds] = process.argv.slice(2);
 const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as { nodes: Node[]; samples: number[]; timeDeltas: number[] };
+const at: number[] = [];
+profile.timeDeltas.reduce((t, d, i) => (at[i] = t + d), 0);
+const from = lastSeconds ? at[at.length - 1] - Number(lastSeconds) * 1e6 : -Infinity;
 const self = new Map<number, number>();
-profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+profile.samples.forEach((id, i) => {
+  if (at[i] >= from) self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+});
 const total = [...self.values()].reduce((a, b) => a + b, 0);
 const byFn = new Map<string, number>();
 const byPkg = new Map<string, number>();
