@@ -1,7 +1,7 @@
 export { createDatabase, withTransaction } from './pool.js';
 export type { Database, Queryable } from './pool.js';
 export { migrate, MIGRATIONS_DIR } from './migrate.js';
-export { upsertTopic, requestFetches, findTopicById, findTopicByUrl, recordFetch, listStaleFetchRequests } from './topics.js';
+export { upsertTopic, requestFetches, findTopicForFetch, findTopicByUrl, recordFetch, listStaleFetchRequests } from './topics.js';
 export type { Topic, FetchOutcome } from './topics.js';
 export {
   findSubscriptionById,
@@ -19,7 +19,6 @@ export { getContentOfNotification } from './contents.js';
 export type { Content } from './contents.js';
 export { extendNotificationClaim, findNotificationById, markNotificationEnqueued, listUnqueuedNotifications } from './notifications.js';
 export type { Notification } from './notifications.js';
-export { loadSeenEntries } from './seen-entries.js';
 export { recordDeliveries, listDeliveriesForSubscription } from './deliveries.js';
 export type { DeliveryRecord, DeliveryStatus } from './deliveries.js';
 export { hitRateLimits, deleteOldRateLimits } from './rate-limits.js';

@@ -102,11 +102,16 @@ export interface DeliveryOutcome {
   nextRetryAt: Date | null;
 }
 
-/** One statement for a whole page of outcomes: per-delivery writes are batched. */
-export async function recordDeliveryOutcomes(db: Queryable, outcomes: DeliveryOutcome[]): Promise<void> {
-  if (outcomes.length === 0) return;
+/**
+ * One statement for a whole page of outcomes: per-delivery writes are batched.
+ * `handedOverNotificationId` marks a notification whose first page this was as
+ * handed over (see extendNotificationClaim) in the same round trip.
+ */
+export async function recordDeliveryOutcomes(db: Queryable, outcomes: DeliveryOutcome[], handedOverNotificationId?: number): Promise<void> {
+  if (outcomes.length === 0 && handedOverNotificationId === undefined) return;
   await db.query(
     `
+    with handed_over as (update notifications set enqueued_at = now() where id = $5)
     update subscriptions s set
       last_delivery_at = now(),
       last_delivery_status = o.status,
@@ -119,6 +124,7 @@ export async function recordDeliveryOutcomes(db: Queryable, outcomes: DeliveryOu
       outcomes.map((o) => o.status),
       outcomes.map((o) => o.error),
       outcomes.map((o) => o.nextRetryAt),
+      handedOverNotificationId ?? null,
     ],
   );
 }

@@ -63,9 +63,16 @@ export async function requestFetches(db: Queryable, urls: string[]): Promise<Arr
   return rows;
 }
 
-export async function findTopicById(db: Queryable, id: number): Promise<Topic | undefined> {
-  const { rows } = await db.query('select * from topics where id = $1', [id]);
-  return rows[0] ? fromRow(rows[0]) : undefined;
+/** A topic and the entries it carried before (key -> content hash), in one round trip: a fetch needs both. */
+export async function findTopicForFetch(db: Queryable, id: number): Promise<{ topic: Topic; seen: Map<string, string> } | undefined> {
+  const { rows } = await db.query(
+    `
+    select t.*, (select coalesce(json_object_agg(entry_key, content_hash), '{}') from seen_entries where topic_id = t.id) as seen
+    from topics t where t.id = $1`,
+    [id],
+  );
+  if (!rows[0]) return undefined;
+  return { topic: fromRow(rows[0]), seen: new Map(Object.entries(rows[0].seen as Record<string, string>)) };
 }
 
 export async function findTopicByUrl(db: Queryable, url: string): Promise<Topic | undefined> {

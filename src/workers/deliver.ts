@@ -6,6 +6,7 @@ import {
   findSubscriptionById,
   getContentOfNotification,
   listDeliveryTargetsForNotification,
+  markNotificationEnqueued,
   recordDeliveries,
   recordDeliveryOutcomes,
   type Content,
@@ -31,7 +32,8 @@ export interface Deliverer {
   process(job: Job<JobData['deliver']>): Promise<void>;
   /**
    * Delivers a just-stored notification's first page in the calling job (and
-   * queues the next page), saving a queue hop between ping and delivery.
+   * queues the next page), saving a queue hop between ping and delivery. The
+   * notification is marked handed over with the page's outcomes.
    */
   firstPage(n: Notification, content: Content, targets: DeliveryTarget[]): Promise<void>;
 }
@@ -149,10 +151,11 @@ export function createDeliverer(deps: Deps): Deliverer {
   async function firstPage(n: Notification, content: Content, targets: DeliveryTarget[]): Promise<void> {
     // Later pages picked up by this process need not read the body again.
     contents.set(n.id, Promise.resolve(content));
-    await deliverPage(n, content, 0, targets, 'first page, in the fetch job');
+    if (targets.length === 0) return markNotificationEnqueued(deps.db.pool, n.id);
+    await deliverPage(n, content, 0, targets, 'first page, in the fetch job', n.id);
   }
 
-  async function deliverPage(n: Notification, content: Content, afterId: number, targets: DeliveryTarget[], jobId: string | undefined): Promise<void> {
+  async function deliverPage(n: Notification, content: Content, afterId: number, targets: DeliveryTarget[], jobId: string | undefined, handedOver?: number): Promise<void> {
     if (targets.length === deps.config.deliverPageSize) {
       // Queue the next page first so other workers fan out in parallel with this one.
       const nextAfterId = targets[targets.length - 1].id;
@@ -160,7 +163,7 @@ export function createDeliverer(deps: Deps): Deliverer {
     }
     if (targets.length === 0) return;
     const results = await slots.map(targets, afterId, (t) => attempt(n, content, t));
-    await record(n, targets.map((t, i) => settle(n, t, 1, results[i])), targets);
+    await record(n, targets.map((t, i) => settle(n, t, 1, results[i])), targets, handedOver);
     const failed = results.filter((r) => !r.ok).length;
     log.info({ jobId, notificationId: n.id, delivered: targets.length - failed, failed }, 'page delivered');
   }
@@ -176,12 +179,12 @@ export function createDeliverer(deps: Deps): Deliverer {
     log.info({ jobId: job.id, notificationId: n.id, subscriptionId: sub.id, attempt: data.attempt, ok: result.ok }, 'delivery retried');
   }
 
-  async function record(n: Notification, settled: Array<ReturnType<typeof settle>>, targets: DeliveryTarget[]): Promise<void> {
+  async function record(n: Notification, settled: Array<ReturnType<typeof settle>>, targets: DeliveryTarget[], handedOver?: number): Promise<void> {
     const outcomes = settled.flatMap((s) => (s.outcome ? [s.outcome] : []));
     const records = settled.flatMap((s) => (s.record ? [s.record] : []));
     const retries = settled.flatMap((s) => (s.retry ? [s.retry] : []));
     const gone = targets.filter((_, i) => settled[i].gone);
-    await recordDeliveryOutcomes(deps.db.pool, outcomes);
+    await recordDeliveryOutcomes(deps.db.pool, outcomes, handedOver);
     await recordDeliveries(deps.db.pool, records);
     // WebSub §7 (H22): 410 Gone ends the subscription.
     for (const t of gone) await deleteSubscriptionById(deps.db.pool, t.id);

@@ -2,8 +2,7 @@ import type { Job } from 'bullmq';
 import type { Deps } from '../deps.js';
 import {
   extendNotificationClaim,
-  findTopicById,
-  loadSeenEntries,
+  findTopicForFetch,
   markNotificationEnqueued,
   pruneSeenEntries,
   recordFetch,
@@ -37,14 +36,12 @@ export function fetchTopic(deps: Deps, deliverer: Deliverer) {
   // The first page is claimed like a job (HUB_JOB_LOCK_MS): a dead process's claim lapses and the sweep queues the page.
   const claimSeconds = deps.config.jobLockMs / 1000;
   return async (job: Job<JobData['fetch']>): Promise<void> => {
-    const topic = await findTopicById(deps.db.pool, job.data.topicId);
-    if (!topic) return;
+    const found = await findTopicForFetch(deps.db.pool, job.data.topicId);
+    if (!found) return;
+    const { topic, seen } = found;
     const startedAt = new Date(Date.now() - 1);
     const ctx = { jobId: job.id, topicId: topic.id };
 
-    // Read while the topic downloads: it is on the path from ping to delivery.
-    const seenEntries = loadSeenEntries(deps.db.pool, topic.id);
-    seenEntries.catch(() => undefined); // an early return leaves it unawaited
     let response;
     try {
       response = await deps.http.topics.fetchTopic(topic.url, { etag: topic.etag, lastModified: topic.lastModified });
@@ -70,7 +67,6 @@ export function fetchTopic(deps: Deps, deliverer: Deliverer) {
       return;
     }
 
-    const seen = await seenEntries;
     const selection = select(response.body, response.contentType, seen);
     const result = { topicId: topic.id, startedAt, status: response.status, ...validators, bodyHash: hash, contentType: response.contentType ?? null, parseError: selection.parseError, entries: selection.entries };
     if (seen.size + selection.newEntries > deps.config.seenEntriesMax) await pruneSeenEntries(deps.db.pool, topic.id, deps.config.seenEntriesMax);
@@ -101,10 +97,10 @@ export function fetchTopic(deps: Deps, deliverer: Deliverer) {
     } catch (err) {
       log.warn({ notificationId: n.id, err: (err as Error).message }, 'first page failed in the fetch job; queueing it');
       await deps.queues.deliver.add('page', { kind: 'page', notificationId: n.id, afterId: 0 }, { jobId: jobIds.page(n.id, 0) });
+      await markNotificationEnqueued(deps.db.pool, n.id);
     } finally {
       clearInterval(renew);
     }
-    await markNotificationEnqueued(deps.db.pool, n.id);
   }
 }
 
