@@ -32,6 +32,12 @@ export type Config = Readonly<{
   leaseMinSeconds: number;
   leaseDefaultSeconds: number;
   leaseMaxSeconds: number;
+  /**
+   * HUB_RECONFIRM_PERCENT: when this percentage of a subscription's lease is left, the hub
+   * re-confirms it with the subscriber (WebSub §5.3, H16); a confirmation renews the lease for
+   * the same length. 0 turns it off. Default 10.
+   */
+  reconfirmPercent: number;
   /** HUB_RETRY_BASE_MS: first retry delay, then exponential with jitter. Default 60000. */
   retryBaseMs: number;
   /** HUB_MAX_ATTEMPTS: attempts per delivery or verification. Default 8. */
@@ -172,6 +178,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxRequestBytes: int('HUB_MAX_REQUEST_BYTES', 64 * 1024, 1024),
     maxPublishUrls: int('HUB_MAX_PUBLISH_URLS', 100, 1),
     rateLimitPerMinute: int('HUB_RATE_LIMIT_PER_MINUTE', 6000, 0),
+    reconfirmPercent: int('HUB_RECONFIRM_PERCENT', 10, 0, 99),
     trustProxy: flag('HUB_TRUST_PROXY'),
     adminToken,
     connectTimeoutMs: int('HUB_CONNECT_TIMEOUT_MS', 5000, 1),

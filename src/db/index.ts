@@ -11,6 +11,7 @@ export {
   listDeliveryTargetsForNotification,
   recordDeliveryOutcomes,
   deleteExpiredSubscriptions,
+  requestReconfirmations,
 } from './subscriptions.js';
 export type { Subscription, DeliveryTarget, DeliveryOutcome } from './subscriptions.js';
 export { insertIntents, markIntentsEnqueued, findIntentsByIds, deleteIntent, deleteIntents, listUnqueuedIntents } from './intents.js';

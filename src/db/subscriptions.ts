@@ -129,6 +129,32 @@ export async function recordDeliveryOutcomes(db: Queryable, outcomes: DeliveryOu
   );
 }
 
+/**
+ * Subscriptions with less than `percent` of their lease left, not yet asked
+ * since their last verification, become subscribe intents (H16): the usual
+ * verification then renews the lease, or the subscriber declines and it runs
+ * out. Returns the new intents' ids.
+ */
+export async function requestReconfirmations(db: Queryable, percent: number, limit: number): Promise<number[]> {
+  const { rows } = await db.query(
+    `
+    with due as (
+      update subscriptions s set reconfirm_requested_at = now()
+      where s.id in (
+        select id from subscriptions
+        where expires_at > now() and expires_at < now() + make_interval(secs => lease_seconds * $1 / 100.0)
+          and (reconfirm_requested_at is null or reconfirm_requested_at < verified_at)
+        order by expires_at limit $2)
+      returning s.topic_id, s.callback, s.secret, s.lease_seconds
+    )
+    insert into intents (topic_url, callback, mode, secret, lease_seconds)
+    select t.url, due.callback, 'subscribe', due.secret, due.lease_seconds from due join topics t on t.id = due.topic_id
+    returning id`,
+    [percent, limit],
+  );
+  return rows.map((r) => r.id as number);
+}
+
 /** WebSub §5.3: leases end; expired subscriptions are removed. */
 export async function deleteExpiredSubscriptions(db: Queryable): Promise<number> {
   const result = await db.query('delete from subscriptions where expires_at <= now()');

@@ -1,11 +1,21 @@
 import type { Deps } from '../deps.js';
-import { deleteExpiredSubscriptions, deleteOldRateLimits, deleteStaleSeenEntries, listStaleFetchRequests, listUnqueuedIntents, listUnqueuedNotifications, markIntentsEnqueued, markNotificationEnqueued } from '../db/index.js';
+import {
+  deleteExpiredSubscriptions,
+  deleteOldRateLimits,
+  deleteStaleSeenEntries,
+  listStaleFetchRequests,
+  listUnqueuedIntents,
+  listUnqueuedNotifications,
+  markIntentsEnqueued,
+  markNotificationEnqueued,
+  requestReconfirmations,
+} from '../db/index.js';
 import { bounded } from './bounded.js';
 import { jobIds } from './queues.js';
 
 /**
  * Housekeeping that makes the database the source of truth: expired leases
- * are removed (H15), and work that was stored but whose enqueue was lost to a
+ * are removed (H15), leases about to end are re-confirmed (H16), and work that was stored but whose enqueue was lost to a
  * crash or a queue outage is enqueued again (job ids keep it idempotent).
  */
 // Rows unqueued for this long were given up on by the request that stored them (it waits ENQUEUE_TIMEOUT_MS at most).
@@ -14,7 +24,10 @@ export async function sweep(deps: Deps, graceSeconds = 10): Promise<void> {
   const expired = await deleteExpiredSubscriptions(db);
   if (expired > 0) deps.log.info({ module: 'sweep', expired }, 'expired subscriptions removed');
 
-  const intents = await listUnqueuedIntents(db, graceSeconds);
+  // H16: leases about to end are re-confirmed with their subscribers through the usual verification.
+  const reconfirm = deps.config.reconfirmPercent > 0 ? await requestReconfirmations(db, deps.config.reconfirmPercent, 1000) : [];
+  if (reconfirm.length > 0) deps.log.info({ module: 'sweep', subscriptions: reconfirm.length }, 're-confirming subscriptions before their leases end');
+  const intents = [...reconfirm, ...(await listUnqueuedIntents(db, graceSeconds))];
   if (intents.length > 0) {
     await deps.queues.verify.addBulk(intents.map((intentId) => ({ name: 'verify', data: { intentId }, opts: { jobId: jobIds.verify(intentId) } })));
     await markIntentsEnqueued(db, intents);
