@@ -1,6 +1,7 @@
 import net from 'node:net';
 import type { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketHandler } from '@electric-sql/pglite-socket';
+import { NotificationRouter } from './pglite-notifications.js';
 
 const DEFERRED = new Set(['P', 'B', 'D', 'E', 'C'].map((c) => c.charCodeAt(0)));
 const SYNC = 'S'.charCodeAt(0);
@@ -29,12 +30,14 @@ class SessionScheduler {
   private pending = new Map<number, Uint8Array[]>();
   private owner: number | null = null;
   private running = false;
+  private readonly notices = new NotificationRouter();
 
   constructor(private readonly db: PGlite) {}
 
   enqueue(handlerId: number, message: Uint8Array, onData: (data: Uint8Array) => void): Promise<number> {
     const type = message[0];
     if (type === TERMINATE) return Promise.resolve(0);
+    if (type === QUERY) this.notices.noteListens(handlerId, message, onData);
     const held = this.pending.get(handlerId) ?? [];
     if (DEFERRED.has(type) && !isStartup(message)) {
       held.push(message);
@@ -59,16 +62,11 @@ class SessionScheduler {
         const [batch] = this.queue.splice(index, 1);
         const last = batch.bytes[lastMessageStart(batch.bytes)];
         try {
-          let sent = 0;
-          await this.db.runExclusive(() =>
-            this.db.execProtocolRawStream(batch.bytes, {
-              onRawData: (data: Uint8Array) => {
-                sent += data.length;
-                batch.onData(data);
-              },
-            }),
-          );
-          batch.resolve(sent);
+          const out: Uint8Array[] = [];
+          await this.db.runExclusive(() => this.db.execProtocolRawStream(batch.bytes, { onRawData: (data: Uint8Array) => void out.push(data.slice()) }));
+          const data = this.notices.route(batch.handlerId, out.length === 1 ? out[0] : concat(out));
+          if (data.length > 0) batch.onData(data);
+          batch.resolve(data.length);
         } catch (err) {
           batch.reject(err);
         }
@@ -86,6 +84,7 @@ class SessionScheduler {
 
   clearQueueForHandler(handlerId: number): void {
     this.pending.delete(handlerId);
+    this.notices.forget(handlerId);
     this.queue = this.queue.filter((b) => {
       if (b.handlerId !== handlerId) return true;
       b.reject(new Error('connection closed'));

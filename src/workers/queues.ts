@@ -79,8 +79,8 @@ export async function createQueues(config: Config, db: Database): Promise<Queues
   }
 
   const prefix = config.redisUrl ? { prefix: config.queuePrefix } : {};
-  // PGlite's socket does not carry NOTIFY to listeners, so embedded workers poll briefly instead of blocking.
-  const drainDelay = db.embedded && !config.redisUrl ? 0.05 : 5;
+  // An idle worker blocks (BZPOPMIN on Redis, LISTEN on PostgreSQL and PGlite: see db/pglite-notifications.ts) and re-checks after this.
+  const drainDelay = 5;
   const make = <N extends QueueName>(name: N) => {
     const queue = new QueueClass<JobData[N]>(name, { connection: connection as never, ...prefix, defaultJobOptions: defaultJobOptions(name, config) });
     queue.on('error', () => {});

@@ -61,4 +61,21 @@ describe('embedded mode (PGlite + BullMQ on the database)', () => {
     const counts = await queues.fetch.getJobCounts('completed', 'failed', 'waiting', 'active', 'delayed');
     expect(counts).toMatchObject({ completed: JOBS, failed: 0, waiting: 0, active: 0, delayed: 0 });
   }, 120_000);
+
+  test('an idle worker blocked on LISTEN takes a new job at once: the NOTIFY reaches it across connections (it would sleep its 5 s drain delay otherwise)', async () => {
+    const taken: number[] = [];
+    const idle = queues.work('verify', async () => void taken.push(Date.now()), { concurrency: 1, backoff: () => 10 });
+    try {
+      await quietPeriod(1000); // the worker finds the queue empty and blocks
+      for (let i = 0; i < 3; i++) {
+        const added = Date.now();
+        await queues.verify.add('verify', { intentId: i + 1 });
+        await waitFor(() => taken.length === i + 1, { timeoutMs: 10_000, intervalMs: 5, what: `job ${i + 1} taken` });
+        expect(taken[i] - added).toBeLessThan(1000);
+        await quietPeriod(300);
+      }
+    } finally {
+      await idle.close();
+    }
+  });
 });
