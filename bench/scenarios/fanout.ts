@@ -6,6 +6,9 @@ export interface FanoutResult {
   peakMb: number;
 }
 
+/** Deliveries each side makes before it is measured: the same for the hub and the raw blast. */
+const warmupOf = (n: number) => Math.min(n, 5000);
+
 /**
  * One topic, N subscribers (bulk-inserted, each with a secret, callbacks
  * spread over the sinks), one publish of one new entry: deliveries/s from the
@@ -24,7 +27,7 @@ export async function fanout(ctx: BenchContext, backend: Backend, n: number): Pr
     // Both sides are measured warm: the raw blast warms up first, so the hub
     // first fans out to a separate topic on the same sink origins (JIT, connections).
     const warmTopic = feedUrl(ctx, `${name}_warm`);
-    const warmCallbacks = Array.from({ length: Math.min(n, 2000) }, (_, i) => sinkUrl(ctx, i, `${name}_warm/${i}`));
+    const warmCallbacks = Array.from({ length: warmupOf(n) }, (_, i) => sinkUrl(ctx, i, `${name}_warm/${i}`));
     ctx.log(`  seeding ${n} subscriptions (+${warmCallbacks.length} for the warm-up topic)`);
     await hub.seed(async (db) => {
       await seedSubscriptions(db, [topic], callbacks, 'bench-secret');
@@ -48,7 +51,7 @@ export async function fanout(ctx: BenchContext, backend: Backend, n: number): Pr
     await hub.destroy();
   }
   await ctx.servers.call('reset');
-  const raw = await ctx.raw.call('blast', { urls: callbacks, bytes, connections: 64, inflight: 256, warmup: Math.min(n, 5000) });
+  const raw = await ctx.raw.call('blast', { urls: callbacks, bytes, connections: 64, inflight: 256, warmup: warmupOf(n) });
   ctx.log(`  raw undici: ${Math.round(raw.perSec)} POSTs/s`);
   const ratio = hubRate / raw.perSec;
   const target = n === 10_000 ? (backend === 'embedded' ? 0.5 : 0.7) : undefined;
