@@ -96,6 +96,13 @@ export async function recordFetchWithoutContent(db: Queryable, result: FetchResu
   await db.query(`with ${SEEN_AND_FETCHED} select 1`, params(result));
 }
 
+/** key -> content hash of those of `keys` the topic has carried before: a fetch looks up only what its document holds. */
+export async function loadSeenEntries(db: Queryable, topicId: number, keys: string[]): Promise<Map<string, string>> {
+  if (keys.length === 0) return new Map();
+  const { rows } = await db.query('select entry_key, content_hash from seen_entries where topic_id = $1 and entry_key = any($2::text[])', [topicId, keys]);
+  return new Map(rows.map((r) => [r.entry_key as string, r.content_hash as string]));
+}
+
 /** Forgets a topic's oldest entries beyond `max` (by when last seen). */
 export async function pruneSeenEntries(db: Queryable, topicId: number, max: number): Promise<void> {
   await db.query(

@@ -63,16 +63,11 @@ export async function requestFetches(db: Queryable, urls: string[]): Promise<Arr
   return rows;
 }
 
-/** A topic and the entries it carried before (key -> content hash), in one round trip: a fetch needs both. */
-export async function findTopicForFetch(db: Queryable, id: number): Promise<{ topic: Topic; seen: Map<string, string> } | undefined> {
-  const { rows } = await db.query(
-    `
-    select t.*, (select coalesce(json_object_agg(entry_key, content_hash), '{}') from seen_entries where topic_id = t.id) as seen
-    from topics t where t.id = $1`,
-    [id],
-  );
+/** A topic and how many entries it remembers (for the retention bound), in one round trip. */
+export async function findTopicForFetch(db: Queryable, id: number): Promise<{ topic: Topic; seenCount: number } | undefined> {
+  const { rows } = await db.query('select t.*, (select count(*)::int from seen_entries where topic_id = t.id) as seen_count from topics t where t.id = $1', [id]);
   if (!rows[0]) return undefined;
-  return { topic: fromRow(rows[0]), seen: new Map(Object.entries(rows[0].seen as Record<string, string>)) };
+  return { topic: fromRow(rows[0]), seenCount: rows[0].seen_count };
 }
 
 export async function findTopicByUrl(db: Queryable, url: string): Promise<Topic | undefined> {

@@ -126,10 +126,28 @@ export function renderEntries(body: Buffer, contentType: string | undefined, key
  * document carrying the new and updated entries when there are any.
  */
 export function selectNewContent(body: Buffer, contentType: string | undefined, seen: ReadonlyMap<string, string>): Selection {
+  return prepareSelection(body, contentType).select(seen);
+}
+
+/** A body parsed once, to be diffed against the seen entries of just its own keys. */
+export interface PreparedSelection {
+  /** The entry keys the document carries (none for plain and unparseable bodies). */
+  keys: string[];
+  /** As `selectNewContent`; `seen` needs only the entries of `keys`. */
+  select(seen: ReadonlyMap<string, string>): Selection;
+}
+
+/** The first half of `selectNewContent`: parse, so the caller can look up only these keys' history. */
+export function prepareSelection(body: Buffer, contentType: string | undefined): PreparedSelection {
   const analysis = analyse(body, contentType);
-  if (analysis.kind === 'other') return { outcome: analysis.outcome };
-  const diff = diffEntries(seen, analysis.outcome.doc);
-  if (diff.newKeys.length === 0 && diff.updatedKeys.length === 0) return { outcome: analysis.outcome, diff };
-  const keys = new Set([...diff.newKeys, ...diff.updatedKeys]);
-  return { outcome: analysis.outcome, diff, rendered: renderAnalysis(analysis, body, contentType, keys) };
+  if (analysis.kind === 'other') return { keys: [], select: () => ({ outcome: analysis.outcome }) };
+  return {
+    keys: analysis.outcome.doc.entries.map((e) => e.key),
+    select(seen) {
+      const diff = diffEntries(seen, analysis.outcome.doc);
+      if (diff.newKeys.length === 0 && diff.updatedKeys.length === 0) return { outcome: analysis.outcome, diff };
+      const keys = new Set([...diff.newKeys, ...diff.updatedKeys]);
+      return { outcome: analysis.outcome, diff, rendered: renderAnalysis(analysis, body, contentType, keys) };
+    },
+  };
 }

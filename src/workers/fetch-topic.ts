@@ -3,6 +3,7 @@ import type { Deps } from '../deps.js';
 import {
   extendNotificationClaim,
   findTopicForFetch,
+  loadSeenEntries,
   markNotificationEnqueued,
   pruneSeenEntries,
   recordFetch,
@@ -10,7 +11,7 @@ import {
   recordFetchWithoutContent,
 } from '../db/index.js';
 import type { Content, DeliveryTarget, Notification } from '../db/index.js';
-import { bodyHash, selectNewContent } from '../feeds/index.js';
+import { bodyHash, prepareSelection, type Selection } from '../feeds/index.js';
 import { HubError } from '../errors.js';
 import type { Deliverer } from './deliver.js';
 import { jobIds, type JobData } from './queues.js';
@@ -38,7 +39,7 @@ export function fetchTopic(deps: Deps, deliverer: Deliverer) {
   return async (job: Job<JobData['fetch']>): Promise<void> => {
     const found = await findTopicForFetch(deps.db.pool, job.data.topicId);
     if (!found) return;
-    const { topic, seen } = found;
+    const { topic, seenCount } = found;
     const startedAt = new Date(Date.now() - 1);
     const ctx = { jobId: job.id, topicId: topic.id };
 
@@ -67,9 +68,11 @@ export function fetchTopic(deps: Deps, deliverer: Deliverer) {
       return;
     }
 
-    const selection = select(response.body, response.contentType, seen);
+    // Parsed first, so only the history of the entries this document carries is read.
+    const prepared = prepareSelection(response.body, response.contentType);
+    const selection = select(prepared.select(await loadSeenEntries(deps.db.pool, topic.id, prepared.keys)), response.body, response.contentType);
     const result = { topicId: topic.id, startedAt, status: response.status, ...validators, bodyHash: hash, contentType: response.contentType ?? null, parseError: selection.parseError, entries: selection.entries };
-    if (seen.size + selection.newEntries > deps.config.seenEntriesMax) await pruneSeenEntries(deps.db.pool, topic.id, deps.config.seenEntriesMax);
+    if (seenCount + selection.newEntries > deps.config.seenEntriesMax) await pruneSeenEntries(deps.db.pool, topic.id, deps.config.seenEntriesMax);
 
     if (selection.body === undefined) {
       await recordFetchWithoutContent(deps.db.pool, result);
@@ -105,7 +108,7 @@ export function fetchTopic(deps: Deps, deliverer: Deliverer) {
 }
 
 /** Feeds deliver only new and changed entries (WebSub §7 allows it); anything else goes whole. */
-function select(body: Buffer, contentType: string | undefined, seen: ReadonlyMap<string, string>): Delivery {
+function select({ outcome, diff, rendered }: Selection, body: Buffer, contentType: string | undefined): Delivery {
   const whole = (parseError: string | null): Delivery => ({
     body,
     contentType: contentType ?? 'application/octet-stream',
@@ -114,7 +117,6 @@ function select(body: Buffer, contentType: string | undefined, seen: ReadonlyMap
     entries: [],
     parseError,
   });
-  const { outcome, diff, rendered } = selectNewContent(body, contentType, seen);
   if (outcome.kind === 'plain') return whole(null);
   if (outcome.kind === 'unparseable') return whole(outcome.reason);
   const entries = outcome.doc.entries.map((e) => ({ key: e.key, contentHash: e.contentHash }));
