@@ -72,7 +72,9 @@ export function fetchTopic(deps: Deps, deliverer: Deliverer) {
     const prepared = prepareSelection(response.body, response.contentType);
     const selection = select(prepared.select(await loadSeenEntries(deps.db.pool, topic.id, prepared.keys)), response.body, response.contentType);
     const result = { topicId: topic.id, startedAt, status: response.status, ...validators, bodyHash: hash, contentType: response.contentType ?? null, parseError: selection.parseError, entries: selection.entries };
-    if (seenCount + selection.newEntries > deps.config.seenEntriesMax) await pruneSeenEntries(deps.db.pool, topic.id, deps.config.seenEntriesMax);
+    // Room for this fetch's new entries, so the topic remembers at most HUB_SEEN_ENTRIES_MAX once they are stored.
+    const max = deps.config.seenEntriesMax;
+    if (seenCount + selection.newEntries > max) await pruneSeenEntries(deps.db.pool, topic.id, Math.max(0, max - selection.newEntries));
 
     if (selection.body === undefined) {
       await recordFetchWithoutContent(deps.db.pool, result);
