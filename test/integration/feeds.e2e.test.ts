@@ -1,8 +1,9 @@
 import { XMLValidator } from 'fast-xml-parser';
 import { parseFeed } from '../../src/feeds/index.js';
-import { startTestHub, type Backend, type TestHub } from '../helpers/hub.js';
-import { startPublisher, startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
+import type { Backend, TestHub } from '../helpers/hub.js';
+import type { Publisher, Subscriber } from '../helpers/servers.js';
 import { quietPeriod, waitFor } from '../helpers/wait.js';
+import { startHubWithPeers, stopHubWithPeers } from '../helpers/peers.js';
 
 type Entry = { id: string; title: string; body: string };
 
@@ -37,15 +38,9 @@ describe.each(BACKENDS_HERE)('feed diffing through the running hub on %s', (back
   let subscriber: Subscriber;
 
   beforeAll(async () => {
-    hub = await startTestHub(backend);
-    publisher = await startPublisher();
-    subscriber = await startSubscriber();
+    ({ hub, publisher, subscriber } = await startHubWithPeers(backend));
   });
-  afterAll(async () => {
-    await hub?.stop();
-    await publisher?.close();
-    await subscriber?.close();
-  });
+  afterAll(() => stopHubWithPeers({ hub, publisher, subscriber }));
 
   test.each(Object.keys(FORMATS))('%s: a new entry arrives alone, an unchanged feed sends nothing, an edited entry arrives as an update', async (name) => {
     const format = FORMATS[name];

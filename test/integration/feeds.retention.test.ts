@@ -1,8 +1,9 @@
 import { parseFeed } from '../../src/feeds/index.js';
-import { startTestHub, type TestHub } from '../helpers/hub.js';
+import type { TestHub } from '../helpers/hub.js';
 import { rss } from '../helpers/feeds.js';
-import { startPublisher, startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
+import type { Publisher, Subscriber } from '../helpers/servers.js';
 import { quietPeriod, waitFor } from '../helpers/wait.js';
+import { startHubWithPeers, stopHubWithPeers } from '../helpers/peers.js';
 
 const RSS = 'application/rss+xml';
 const MAX = 5;
@@ -22,15 +23,9 @@ describe('seen-entry retention (HUB_SEEN_ENTRIES_MAX, HUB_SEEN_ENTRIES_DAYS)', (
   let subscriber: Subscriber;
 
   beforeAll(async () => {
-    hub = await startTestHub('pg-redis', { HUB_SEEN_ENTRIES_MAX: String(MAX), HUB_SEEN_ENTRIES_DAYS: '30' });
-    publisher = await startPublisher();
-    subscriber = await startSubscriber();
+    ({ hub, publisher, subscriber } = await startHubWithPeers('pg-redis', { HUB_SEEN_ENTRIES_MAX: String(MAX), HUB_SEEN_ENTRIES_DAYS: '30' }));
   });
-  afterAll(async () => {
-    await hub?.stop();
-    await publisher?.close();
-    await subscriber?.close();
-  });
+  afterAll(() => stopHubWithPeers({ hub, publisher, subscriber }));
 
   async function topicFor(name: string) {
     const topic = publisher.topicUrl(`/${name}.xml`);

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { provisionBackend, startTestHub, type TestHub } from '../helpers/hub.js';
-import { startPublisher, startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
+import type { Publisher, Subscriber } from '../helpers/servers.js';
 import { quietPeriod, waitFor } from '../helpers/wait.js';
 import { rss } from '../helpers/feeds.js';
+import { startHubWithPeers, stopHubWithPeers } from '../helpers/peers.js';
 
 /** Fixed one-minute windows: start a counting test well inside one, never across its edge. */
 async function awayFromMinuteEdge(): Promise<void> {
@@ -16,15 +17,9 @@ describe('limits on what a stranger controls (H28)', () => {
   let subscriber: Subscriber;
 
   beforeAll(async () => {
-    hub = await startTestHub('pg-redis', { HUB_MAX_REQUEST_BYTES: '4096', HUB_MAX_PUBLISH_URLS: '3', HUB_MAX_CONTENT_BYTES: '2048' });
-    publisher = await startPublisher();
-    subscriber = await startSubscriber();
+    ({ hub, publisher, subscriber } = await startHubWithPeers('pg-redis', { HUB_MAX_REQUEST_BYTES: '4096', HUB_MAX_PUBLISH_URLS: '3', HUB_MAX_CONTENT_BYTES: '2048' }));
   });
-  afterAll(async () => {
-    await hub?.stop();
-    await publisher?.close();
-    await subscriber?.close();
-  });
+  afterAll(() => stopHubWithPeers({ hub, publisher, subscriber }));
 
   async function subscribe(path: string, topicPath: string) {
     const callback = `${subscriber.origin}${path}`;

@@ -1,8 +1,9 @@
 import crypto from 'node:crypto';
-import { BACKENDS, startTestHub, type TestHub } from '../helpers/hub.js';
-import { startPublisher, startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
+import { BACKENDS, type TestHub } from '../helpers/hub.js';
+import type { Publisher, Subscriber } from '../helpers/servers.js';
 import { quietPeriod, waitFor } from '../helpers/wait.js';
 import { rss } from '../helpers/feeds.js';
+import { startHubWithPeers, stopHubWithPeers } from '../helpers/peers.js';
 
 describe.each(BACKENDS)('publish and deliver on %s', (backend) => {
   let hub: TestHub;
@@ -10,15 +11,9 @@ describe.each(BACKENDS)('publish and deliver on %s', (backend) => {
   let subscriber: Subscriber;
 
   beforeAll(async () => {
-    hub = await startTestHub(backend);
-    publisher = await startPublisher();
-    subscriber = await startSubscriber();
+    ({ hub, publisher, subscriber } = await startHubWithPeers(backend));
   });
-  afterAll(async () => {
-    await hub?.stop();
-    await publisher?.close();
-    await subscriber?.close();
-  });
+  afterAll(() => stopHubWithPeers({ hub, publisher, subscriber }));
 
   const subscribe = (callback: string, topic: string, secret?: string) => hub.subscribeAndWait(callback, topic, secret ? { 'hub.secret': secret } : {});
 

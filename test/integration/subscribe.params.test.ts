@@ -1,7 +1,8 @@
-import { startTestHub, type TestHub } from '../helpers/hub.js';
+import type { TestHub } from '../helpers/hub.js';
 import { freePort } from '../helpers/ports.js';
-import { startPublisher, startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
+import { startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
 import { quietPeriod, waitFor } from '../helpers/wait.js';
+import { startHubWithPeers, stopHubWithPeers } from '../helpers/peers.js';
 
 // Pure request validation does not depend on the storage backend: one is enough.
 describe('subscription and publish parameters on pg-redis', () => {
@@ -10,15 +11,9 @@ describe('subscription and publish parameters on pg-redis', () => {
   let subscriber: Subscriber;
 
   beforeAll(async () => {
-    hub = await startTestHub('pg-redis');
-    publisher = await startPublisher();
-    subscriber = await startSubscriber();
+    ({ hub, publisher, subscriber } = await startHubWithPeers('pg-redis'));
   });
-  afterAll(async () => {
-    await hub?.stop();
-    await publisher?.close();
-    await subscriber?.close();
-  });
+  afterAll(() => stopHubWithPeers({ hub, publisher, subscriber }));
 
   const subscribeFields = (path: string, extra: Record<string, string | string[]> = {}) => ({
     'hub.mode': 'subscribe',
