@@ -58,7 +58,11 @@ export type Config = Readonly<{
   connectTimeoutMs: number;
   /** HUB_REQUEST_TIMEOUT_MS: outbound headers and body timeout each. Default 10000. */
   requestTimeoutMs: number;
-  /** HUB_DELIVER_PAGE_SIZE: subscribers per deliver job. Default 500. */
+  /**
+   * HUB_DELIVER_PAGE_SIZE: subscribers per deliver page. Default 2000: fewer jobs per fan-out (on the
+   * embedded queue each job is several PGlite calls on the hub's own thread); a killed worker's
+   * in-flight pages are what it re-delivers.
+   */
   deliverPageSize: number;
   /** HUB_DELIVER_CONCURRENCY: POSTs in flight per worker process. Default 128. */
   deliverConcurrency: number;
@@ -183,7 +187,7 @@ export function loadConfig(env: Env = process.env): Config {
     adminToken,
     connectTimeoutMs: int('HUB_CONNECT_TIMEOUT_MS', 5000, 1),
     requestTimeoutMs: int('HUB_REQUEST_TIMEOUT_MS', 10000, 1),
-    deliverPageSize: int('HUB_DELIVER_PAGE_SIZE', 500, 1, 10000),
+    deliverPageSize: int('HUB_DELIVER_PAGE_SIZE', 2000, 1, 10000),
     deliverConcurrency: int('HUB_DELIVER_CONCURRENCY', 128, 1),
     originConnections: int('HUB_ORIGIN_CONNECTIONS', 64, 1),
     seenEntriesMax: int('HUB_SEEN_ENTRIES_MAX', 2000, 1),
