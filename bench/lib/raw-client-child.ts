@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 /**
  * The baselines, in their own process: what plain undici over keep-alive does
  * with the same work the hub is measured on. Warmed up before measuring.
@@ -19,8 +20,22 @@ async function pool(count: number, concurrency: number, task: (i: number) => Pro
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
 }
 
-async function post(a: Agent, url: URL, body: Buffer): Promise<number> {
-  const res = await a.request({ origin: url.origin, path: url.pathname, method: 'POST', body, headers: { 'content-type': 'application/rss+xml' } });
+/**
+ * What a WebSub delivery must carry besides the body (WebSub §7: the Link header; a signature per
+ * subscriber secret), as Crier sends it, for the second fan-out baseline.
+ */
+function deliveryHeaders(body: Buffer, i: number): Record<string, string> {
+  return {
+    'user-agent': 'Crier/0.1 (WebSub hub)',
+    link: '<http://127.0.0.1:8080/>; rel="hub", <http://127.0.0.1:9000/feed.xml>; rel="self"',
+    'x-crier-entries': 'new=1, updated=0',
+    'x-hub-delivery': `1.${i}`,
+    'x-hub-signature': `sha256=${crypto.createHmac('sha256', 'bench-secret').update(body).digest('hex')}`,
+  };
+}
+
+async function post(a: Agent, url: URL, body: Buffer, extra?: Record<string, string>): Promise<number> {
+  const res = await a.request({ origin: url.origin, path: url.pathname, method: 'POST', body, headers: { 'content-type': 'application/rss+xml', ...extra } });
   await res.body.dump();
   return res.statusCode;
 }
@@ -33,17 +48,21 @@ async function get(a: Agent, url: URL): Promise<string> {
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 const handlers: Record<string, (args: any) => Promise<unknown>> = {
-  /** N POSTs of `bytes`-sized bodies to `urls`, 64 connections per origin, `inflight` at once. */
-  async blast(args: { urls: string[]; bytes: number; connections: number; inflight: number; warmup: number }) {
+  /**
+   * N POSTs of `bytes`-sized bodies to `urls`, 64 connections per origin, `inflight` at once; with
+   * `signed`, each also carries the headers and HMAC signature a hub delivery does.
+   */
+  async blast(args: { urls: string[]; bytes: number; connections: number; inflight: number; warmup: number; signed?: boolean }) {
     const a = agent(args.connections);
     const urls = args.urls.map((u) => new URL(u));
     const body = Buffer.alloc(args.bytes, 'x');
+    const send = (i: number) => post(a, urls[i], body, args.signed ? deliveryHeaders(body, i) : undefined);
     const warm = Math.min(args.warmup, urls.length);
-    await pool(warm, args.inflight, (i) => post(a, urls[i], body).then(() => undefined));
+    await pool(warm, args.inflight, (i) => send(i).then(() => undefined));
     const start = now();
     let failures = 0;
     await pool(urls.length, args.inflight, async (i) => {
-      if ((await post(a, urls[i], body)) !== 200) failures++;
+      if ((await send(i)) !== 200) failures++;
     });
     const seconds = (now() - start) / 1000;
     await a.close();

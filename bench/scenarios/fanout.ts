@@ -53,6 +53,10 @@ export async function fanout(ctx: BenchContext, backend: Backend, n: number): Pr
   await ctx.servers.call('reset');
   const raw = await ctx.raw.call('blast', { urls: callbacks, bytes, connections: 64, inflight: 256, warmup: warmupOf(n) });
   ctx.log(`  raw undici: ${Math.round(raw.perSec)} POSTs/s`);
+  // The same blast carrying what every delivery must (Link, signature, delivery id): how much of the gap is the protocol.
+  await ctx.servers.call('reset');
+  const signed = await ctx.raw.call('blast', { urls: callbacks, bytes, connections: 64, inflight: 256, warmup: warmupOf(n), signed: true });
+  ctx.log(`  raw undici, signed like a delivery: ${Math.round(signed.perSec)} POSTs/s`);
   const ratio = hubRate / raw.perSec;
   const target = n === 10_000 ? (backend === 'embedded' ? 0.5 : 0.7) : undefined;
   return {
@@ -69,6 +73,17 @@ export async function fanout(ctx: BenchContext, backend: Backend, n: number): Pr
         ratio,
         ...(target !== undefined && !ctx.quick ? { target: `>= ${target}`, met: ratio >= target } : {}),
         note: `${bytes}-byte body; subscriptions bulk-inserted`,
+      },
+      {
+        scenario: 'fan-out',
+        backend,
+        n,
+        metric: 'deliveries/s',
+        hub: hubRate,
+        baseline: signed.perSec,
+        baselineLabel: 'raw undici POSTs/s with a delivery\'s headers and HMAC',
+        ratio: hubRate / signed.perSec,
+        note: 'same hub run; the baseline also signs each body and sends Link, X-Hub-Delivery, X-Crier-Entries, User-Agent',
       },
     ],
   };
