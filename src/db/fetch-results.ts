@@ -103,13 +103,18 @@ export async function loadSeenEntries(db: Queryable, topicId: number, keys: stri
   return new Map(rows.map((r) => [r.entry_key as string, r.content_hash as string]));
 }
 
-/** Forgets a topic's oldest entries beyond `max` (by when last seen). */
-export async function pruneSeenEntries(db: Queryable, topicId: number, max: number): Promise<void> {
+/**
+ * Bounds what a topic remembers to `max` entries once this fetch's are stored:
+ * the entries of the current document (`keep`) stay, and of the others only
+ * the most recently seen that still fit.
+ */
+export async function pruneSeenEntries(db: Queryable, topicId: number, max: number, keep: string[]): Promise<void> {
   await db.query(
     `
     delete from seen_entries where topic_id = $1 and entry_key in (
-      select entry_key from seen_entries where topic_id = $1 order by last_seen_at desc, entry_key offset $2)`,
-    [topicId, max],
+      select entry_key from seen_entries where topic_id = $1 and entry_key <> all($3::text[])
+      order by last_seen_at desc, entry_key offset $2)`,
+    [topicId, Math.max(0, max - keep.length), keep],
   );
 }
 

@@ -1,24 +1,27 @@
 const NOTIFICATION = 'A'.charCodeAt(0);
+const QUERY = 'Q'.charCodeAt(0);
+const PARSE = 'P'.charCodeAt(0);
 
 /**
  * NOTIFY across connections. The single session hears every LISTEN, so a
  * notification comes out in the reply of whichever connection committed the
- * NOTIFY; here it goes to the connections that asked for the channel instead
- * (BullMQ's workers block on LISTEN bullmq_jobs rather than polling).
- * Forwarded between batches, so it never splits another reply.
+ * NOTIFY; here it is also sent to the other connections that asked for its
+ * channel (BullMQ's workers block on LISTEN bullmq_jobs rather than polling).
+ * Sent between batches, so it never splits another reply.
  */
 export class NotificationRouter {
   private readonly listeners = new Map<number, { channels: Set<string>; send: (data: Uint8Array) => void }>();
 
-  noteListens(handlerId: number, query: Uint8Array, send: (data: Uint8Array) => void): void {
-    const sql = Buffer.from(query.buffer, query.byteOffset + 5, Math.max(0, query.byteLength - 6)).toString('utf8').replace(/--[^\n]*/g, ' ');
-    for (const [, un, quote, name] of sql.matchAll(/\b(UN)?LISTEN\s+("?)([\w$*]+)\2/gi)) {
+  /** Notes the LISTEN and UNLISTEN commands of a simple query or a Parse message. */
+  noteListens(handlerId: number, message: Uint8Array, send: (data: Uint8Array) => void): void {
+    const sql = queryText(message);
+    if (!sql || !/listen/i.test(sql)) return;
+    for (const [, un, quote, name] of sql.replace(/--[^\n]*/g, ' ').matchAll(/\b(UN)?LISTEN\s+("?)([\w$*]+)\2/gi)) {
       const channel = quote ? name : name.toLowerCase();
       const entry = this.listeners.get(handlerId) ?? { channels: new Set<string>(), send };
-      if (un) {
-        if (channel === '*') entry.channels.clear();
-        else entry.channels.delete(channel);
-      } else entry.channels.add(channel);
+      if (!un) entry.channels.add(channel);
+      else if (channel === '*') entry.channels.clear();
+      else entry.channels.delete(channel);
       entry.send = send;
       this.listeners.set(handlerId, entry);
     }
@@ -28,36 +31,31 @@ export class NotificationRouter {
     this.listeners.delete(handlerId);
   }
 
-  /** `reply` without the notifications its connection did not ask for; those go to their listeners. */
-  route(handlerId: number, reply: Uint8Array): Uint8Array {
-    if (this.listeners.size === 0 || !reply.includes(NOTIFICATION)) return reply;
+  /** Sends each notification in `reply` (the batch of `handlerId`) to the other connections listening on its channel. */
+  forward(handlerId: number, reply: Uint8Array): void {
+    if (this.listeners.size === 0 || !reply.includes(NOTIFICATION)) return;
     const view = new DataView(reply.buffer, reply.byteOffset, reply.byteLength);
-    const kept: Uint8Array[] = [];
-    let changed = false;
     for (let offset = 0; offset + 5 <= reply.length; ) {
       const length = view.getInt32(offset + 1);
-      if (length < 4) return reply; // not a sequence of messages (an SSL answer): leave it alone
-      const end = offset + 1 + length;
-      const message = reply.subarray(offset, end);
-      offset = end;
-      if (message[0] !== NOTIFICATION) {
-        kept.push(message);
-        continue;
-      }
+      if (length < 4) return; // not a sequence of protocol messages
+      const message = reply.subarray(offset, offset + 1 + length);
+      offset += 1 + length;
+      if (message[0] !== NOTIFICATION) continue;
       const channelEnd = message.indexOf(0, 9);
       const channel = Buffer.from(message.buffer, message.byteOffset + 9, channelEnd - 9).toString('utf8');
       for (const [id, listener] of this.listeners) {
-        if (id === handlerId || !listener.channels.has(channel)) continue;
-        try {
-          listener.send(message);
-        } catch {
-          this.listeners.delete(id); // its socket is gone
-        }
+        if (id !== handlerId && listener.channels.has(channel)) listener.send(message.slice());
       }
-      if (this.listeners.get(handlerId)?.channels.has(channel)) kept.push(message);
-      else changed = true;
     }
-    return changed ? Buffer.concat(kept) : reply;
   }
 }
 
+/** The SQL of a simple query ('Q') or of a Parse ('P', after the statement name). */
+function queryText(message: Uint8Array): string | undefined {
+  if (message[0] !== QUERY && message[0] !== PARSE) return undefined;
+  let start = 5;
+  if (message[0] === PARSE) start = message.indexOf(0, start) + 1;
+  const end = message.indexOf(0, start);
+  if (start <= 0 || end < 0) return undefined;
+  return Buffer.from(message.buffer, message.byteOffset + start, end - start).toString('utf8');
+}

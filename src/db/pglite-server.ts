@@ -37,7 +37,7 @@ class SessionScheduler {
   enqueue(handlerId: number, message: Uint8Array, onData: (data: Uint8Array) => void): Promise<number> {
     const type = message[0];
     if (type === TERMINATE) return Promise.resolve(0);
-    if (type === QUERY) this.notices.noteListens(handlerId, message, onData);
+    this.notices.noteListens(handlerId, message, onData);
     const held = this.pending.get(handlerId) ?? [];
     if (DEFERRED.has(type) && !isStartup(message)) {
       held.push(message);
@@ -64,8 +64,9 @@ class SessionScheduler {
         try {
           const out: Uint8Array[] = [];
           await this.db.runExclusive(() => this.db.execProtocolRawStream(batch.bytes, { onRawData: (data: Uint8Array) => void out.push(data.slice()) }));
-          const data = this.notices.route(batch.handlerId, out.length === 1 ? out[0] : concat(out));
+          const data = out.length === 1 ? out[0] : concat(out);
           if (data.length > 0) batch.onData(data);
+          this.notices.forward(batch.handlerId, data);
           batch.resolve(data.length);
         } catch (err) {
           batch.reject(err);

@@ -135,14 +135,16 @@ export async function recordDeliveryOutcomes(db: Queryable, outcomes: DeliveryOu
  * verification then renews the lease, or the subscriber declines and it runs
  * out. Returns the new intents' ids.
  */
-export async function requestReconfirmations(db: Queryable, percent: number, limit: number): Promise<number[]> {
+export async function requestReconfirmations(db: Queryable, percent: number, limit: number, leaseMaxSeconds: number): Promise<number[]> {
   const { rows } = await db.query(
     `
     with due as (
       update subscriptions s set reconfirm_requested_at = now()
       where s.id in (
         select id from subscriptions
-        where expires_at > now() and expires_at < now() + make_interval(secs => lease_seconds * $1 / 100.0)
+        -- the first bound lets the expires_at index skip leases far from their end
+        where expires_at > now() and expires_at < now() + make_interval(secs => $3::int * $1::int / 100.0)
+          and expires_at < now() + make_interval(secs => lease_seconds * $1::int / 100.0)
           and (reconfirm_requested_at is null or reconfirm_requested_at < verified_at)
         order by expires_at limit $2)
       returning s.topic_id, s.callback, s.secret, s.lease_seconds
@@ -150,7 +152,7 @@ export async function requestReconfirmations(db: Queryable, percent: number, lim
     insert into intents (topic_url, callback, mode, secret, lease_seconds)
     select t.url, due.callback, 'subscribe', due.secret, due.lease_seconds from due join topics t on t.id = due.topic_id
     returning id`,
-    [percent, limit],
+    [percent, limit, leaseMaxSeconds],
   );
   return rows.map((r) => r.id as number);
 }

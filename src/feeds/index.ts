@@ -2,6 +2,5 @@ export type { DiffResult, FeedDocument, FeedEntry, FeedFormat, ParseOutcome, Ren
 export { parseFeed, bodyHash, MAX_FEED_BYTES } from './parse.js';
 export { diffEntries } from './diff.js';
 export { prepareSelection, renderEntries, selectNewContent } from './render.js';
-export type { PreparedSelection } from './render.js';
 export { entryIdentity } from './entry-id.js';
 export { XML_OPTIONS, createXmlParser } from './xml-options.js';

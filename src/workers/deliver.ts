@@ -51,13 +51,17 @@ export function createDeliverer(deps: Deps): Deliverer {
   // A notification's body never changes: the pages of one fan-out read it once per process.
   const contents = new Map<number, Promise<Content>>();
 
+  function cacheContent(notificationId: number, content: Promise<Content>): void {
+    if (contents.size >= 16) contents.delete(contents.keys().next().value!);
+    contents.set(notificationId, content);
+  }
+
   function contentFor(notificationId: number): Promise<Content> {
     let content = contents.get(notificationId);
     if (!content) {
       content = getContentOfNotification(deps.db.pool, notificationId);
       content.catch(() => contents.delete(notificationId));
-      if (contents.size >= 16) contents.delete(contents.keys().next().value!);
-      contents.set(notificationId, content);
+      cacheContent(notificationId, content);
     }
     return content;
   }
@@ -150,7 +154,7 @@ export function createDeliverer(deps: Deps): Deliverer {
 
   async function firstPage(n: Notification, content: Content, targets: DeliveryTarget[]): Promise<void> {
     // Later pages picked up by this process need not read the body again.
-    contents.set(n.id, Promise.resolve(content));
+    if (targets.length === deps.config.deliverPageSize) cacheContent(n.id, Promise.resolve(content));
     if (targets.length === 0) return markNotificationEnqueued(deps.db.pool, n.id);
     await deliverPage(n, content, 0, targets, 'first page, in the fetch job', n.id);
   }
@@ -184,8 +188,12 @@ export function createDeliverer(deps: Deps): Deliverer {
     const records = settled.flatMap((s) => (s.record ? [s.record] : []));
     const retries = settled.flatMap((s) => (s.retry ? [s.retry] : []));
     const gone = targets.filter((_, i) => settled[i].gone);
-    await recordDeliveryOutcomes(deps.db.pool, outcomes, handedOver);
+    // A first page is handed over only once everything it leaves behind is stored and queued:
+    // with nothing more to do, in the outcomes' own statement; otherwise after the retries are queued.
+    const handOverNow = retries.length === 0 && records.length === 0 && gone.length === 0 ? handedOver : undefined;
+    // The per-delivery rows first: a subscription's summary never points at a row not yet written.
     await recordDeliveries(deps.db.pool, records);
+    await recordDeliveryOutcomes(deps.db.pool, outcomes, handOverNow);
     // WebSub §7 (H22): 410 Gone ends the subscription.
     for (const t of gone) await deleteSubscriptionById(deps.db.pool, t.id);
     if (retries.length > 0) {
@@ -193,6 +201,7 @@ export function createDeliverer(deps: Deps): Deliverer {
         retries.map((r) => ({ name: 'retry', data: r.data, opts: { delay: r.delay, jobId: jobIds.retry(r.data.notificationId, r.data.subscriptionId, r.data.attempt, r.data.deferred) } })),
       );
     }
+    if (handedOver !== undefined && handOverNow === undefined) await markNotificationEnqueued(deps.db.pool, handedOver);
   }
 
   return {

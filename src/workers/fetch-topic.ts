@@ -72,9 +72,8 @@ export function fetchTopic(deps: Deps, deliverer: Deliverer) {
     const prepared = prepareSelection(response.body, response.contentType);
     const selection = select(prepared.select(await loadSeenEntries(deps.db.pool, topic.id, prepared.keys)), response.body, response.contentType);
     const result = { topicId: topic.id, startedAt, status: response.status, ...validators, bodyHash: hash, contentType: response.contentType ?? null, parseError: selection.parseError, entries: selection.entries };
-    // Room for this fetch's new entries, so the topic remembers at most HUB_SEEN_ENTRIES_MAX once they are stored.
     const max = deps.config.seenEntriesMax;
-    if (seenCount + selection.newEntries > max) await pruneSeenEntries(deps.db.pool, topic.id, Math.max(0, max - selection.newEntries));
+    if (seenCount + selection.newEntries > max) await pruneSeenEntries(deps.db.pool, topic.id, max, prepared.keys);
 
     if (selection.body === undefined) {
       await recordFetchWithoutContent(deps.db.pool, result);
@@ -91,7 +90,8 @@ export function fetchTopic(deps: Deps, deliverer: Deliverer) {
   /**
    * The first page goes out from this job under a renewed claim. If it fails
    * midway, the page is queued instead: its subscribers may get it twice, with
-   * the same X-Hub-Delivery id.
+   * the same X-Hub-Delivery id. If even that fails, the claim lapses and the
+   * sweep queues it.
    */
   async function deliverFirstPage(n: Notification, content: Content, targets: DeliveryTarget[]): Promise<void> {
     const renew = setInterval(() => {
@@ -101,8 +101,13 @@ export function fetchTopic(deps: Deps, deliverer: Deliverer) {
       await deliverer.firstPage(n, content, targets);
     } catch (err) {
       log.warn({ notificationId: n.id, err: (err as Error).message }, 'first page failed in the fetch job; queueing it');
-      await deps.queues.deliver.add('page', { kind: 'page', notificationId: n.id, afterId: 0 }, { jobId: jobIds.page(n.id, 0) });
-      await markNotificationEnqueued(deps.db.pool, n.id);
+      try {
+        await deps.queues.deliver.add('page', { kind: 'page', notificationId: n.id, afterId: 0 }, { jobId: jobIds.page(n.id, 0) });
+        await markNotificationEnqueued(deps.db.pool, n.id);
+      } catch (queueErr) {
+        // A re-run of this job would find the body unchanged and deliver nothing: the sweep is the way back.
+        log.warn({ notificationId: n.id, err: (queueErr as Error).message }, 'first page not queued either; the sweep queues it once the claim lapses');
+      }
     } finally {
       clearInterval(renew);
     }

@@ -24,14 +24,7 @@ export async function sweep(deps: Deps, graceSeconds = 10): Promise<void> {
   const expired = await deleteExpiredSubscriptions(db);
   if (expired > 0) deps.log.info({ module: 'sweep', expired }, 'expired subscriptions removed');
 
-  // H16: leases about to end are re-confirmed with their subscribers through the usual verification.
-  const reconfirm = deps.config.reconfirmPercent > 0 ? await requestReconfirmations(db, deps.config.reconfirmPercent, 1000) : [];
-  if (reconfirm.length > 0) deps.log.info({ module: 'sweep', subscriptions: reconfirm.length }, 're-confirming subscriptions before their leases end');
-  const intents = [...reconfirm, ...(await listUnqueuedIntents(db, graceSeconds))];
-  if (intents.length > 0) {
-    await deps.queues.verify.addBulk(intents.map((intentId) => ({ name: 'verify', data: { intentId }, opts: { jobId: jobIds.verify(intentId) } })));
-    await markIntentsEnqueued(db, intents);
-  }
+  await enqueueVerifications(deps, await listUnqueuedIntents(db, graceSeconds));
   for (const notificationId of await listUnqueuedNotifications(db, graceSeconds)) {
     await deps.queues.deliver.add('page', { kind: 'page', notificationId, afterId: 0 }, { jobId: jobIds.page(notificationId, 0) });
     await markNotificationEnqueued(db, notificationId);
@@ -40,7 +33,22 @@ export async function sweep(deps: Deps, graceSeconds = 10): Promise<void> {
   await deleteStaleSeenEntries(db, deps.config.seenEntriesDays);
   // A fetch request also waits while its job is queued behind others; re-enqueueing it then is harmless (deduplicated).
   const topics = await listStaleFetchRequests(db, graceSeconds);
-  if (topics.length > 0) await enqueueFetches(deps, topics);
+  await enqueueFetches(deps, topics);
+
+  // H16: leases about to end are re-confirmed with their subscribers through the usual verification.
+  // Last, so that nothing here holds up the repairs above.
+  if (deps.config.reconfirmPercent > 0) {
+    const reconfirm = await requestReconfirmations(db, deps.config.reconfirmPercent, 1000, deps.config.leaseMaxSeconds);
+    if (reconfirm.length > 0) deps.log.info({ module: 'sweep', subscriptions: reconfirm.length }, 're-confirming subscriptions before their leases end');
+    await enqueueVerifications(deps, reconfirm);
+  }
+}
+
+/** Stored intents to the verify queue, then marked as queued (a lost enqueue is retried by the next sweep). */
+async function enqueueVerifications(deps: Deps, intentIds: number[]): Promise<void> {
+  if (intentIds.length === 0) return;
+  await deps.queues.verify.addBulk(intentIds.map((intentId) => ({ name: 'verify', data: { intentId }, opts: { jobId: jobIds.verify(intentId) } })));
+  await markIntentsEnqueued(deps.db.pool, intentIds);
 }
 
 /**
@@ -48,6 +56,7 @@ export async function sweep(deps: Deps, graceSeconds = 10): Promise<void> {
  * (no update missed). One call to the queue backend for all of a ping's topics.
  */
 export async function enqueueFetches(deps: Deps, topicIds: number[]): Promise<void> {
+  if (topicIds.length === 0) return;
   const jobs = topicIds.map((topicId) => ({ name: 'fetch', data: { topicId }, opts: { deduplication: { id: jobIds.fetch(topicId), keepLastIfActive: true } } }));
   await bounded(deps.queues.fetch.addBulk(jobs), topicIds.length === 1 ? `fetch of topic ${topicIds[0]}` : `fetches of ${topicIds.length} topics`);
 }
