@@ -19,7 +19,7 @@ import { retryDelay } from './backoff.js';
 import { createCircuitBreakers } from './circuit.js';
 import { createDeliverySlots } from './delivery-slots.js';
 import { sign } from './signature.js';
-import { jobIds, type DeliverPage, type DeliverRetry, type JobData } from './queues.js';
+import { enqueuePage, jobIds, type DeliverPage, type DeliverRetry, type JobData } from './queues.js';
 
 type AttemptResult =
   | { ok: true }
@@ -156,18 +156,14 @@ export function createDeliverer(deps: Deps): Deliverer {
     // Later pages picked up by this process need not read the body again.
     if (targets.length === deps.config.deliverPageSize) cacheContent(n.id, Promise.resolve(content));
     if (targets.length === 0) return markNotificationEnqueued(deps.db.pool, n.id);
-    await deliverPage(n, content, 0, targets, 'first page, in the fetch job', n.id);
+    await deliverPage(n, content, 0, targets, 'first page, in the fetch job', true);
   }
 
-  async function deliverPage(n: Notification, content: Content, afterId: number, targets: DeliveryTarget[], jobId: string | undefined, handedOver?: number): Promise<void> {
-    if (targets.length === deps.config.deliverPageSize) {
-      // Queue the next page first so other workers fan out in parallel with this one.
-      const nextAfterId = targets[targets.length - 1].id;
-      await deps.queues.deliver.add('page', { kind: 'page', notificationId: n.id, afterId: nextAfterId }, { jobId: jobIds.page(n.id, nextAfterId) });
-    }
-    if (targets.length === 0) return;
+  async function deliverPage(n: Notification, content: Content, afterId: number, targets: DeliveryTarget[], jobId: string | undefined, handOver = false): Promise<void> {
+    // Queue the next page first so other workers fan out in parallel with this one.
+    if (targets.length === deps.config.deliverPageSize) await enqueuePage(deps.queues, n.id, targets[targets.length - 1].id);
     const results = await slots.map(targets, afterId, (t) => attempt(n, content, t));
-    await record(n, targets.map((t, i) => settle(n, t, 1, results[i])), targets, handedOver);
+    await record(n, targets.map((t, i) => settle(n, t, 1, results[i])), targets, handOver);
     const failed = results.filter((r) => !r.ok).length;
     log.info({ jobId, notificationId: n.id, delivered: targets.length - failed, failed }, 'page delivered');
   }
@@ -183,17 +179,17 @@ export function createDeliverer(deps: Deps): Deliverer {
     log.info({ jobId: job.id, notificationId: n.id, subscriptionId: sub.id, attempt: data.attempt, ok: result.ok }, 'delivery retried');
   }
 
-  async function record(n: Notification, settled: Array<ReturnType<typeof settle>>, targets: DeliveryTarget[], handedOver?: number): Promise<void> {
+  async function record(n: Notification, settled: Array<ReturnType<typeof settle>>, targets: DeliveryTarget[], handOver = false): Promise<void> {
     const outcomes = settled.flatMap((s) => (s.outcome ? [s.outcome] : []));
     const records = settled.flatMap((s) => (s.record ? [s.record] : []));
     const retries = settled.flatMap((s) => (s.retry ? [s.retry] : []));
     const gone = targets.filter((_, i) => settled[i].gone);
     // A first page is handed over only once everything it leaves behind is stored and queued:
     // with nothing more to do, in the outcomes' own statement; otherwise after the retries are queued.
-    const handOverNow = retries.length === 0 && records.length === 0 && gone.length === 0 ? handedOver : undefined;
+    const handOverNow = handOver && retries.length === 0 && records.length === 0 && gone.length === 0;
     // The per-delivery rows first: a subscription's summary never points at a row not yet written.
     await recordDeliveries(deps.db.pool, records);
-    await recordDeliveryOutcomes(deps.db.pool, outcomes, handOverNow);
+    await recordDeliveryOutcomes(deps.db.pool, outcomes, handOverNow ? n.id : undefined);
     // WebSub §7 (H22): 410 Gone ends the subscription.
     for (const t of gone) await deleteSubscriptionById(deps.db.pool, t.id);
     if (retries.length > 0) {
@@ -201,7 +197,7 @@ export function createDeliverer(deps: Deps): Deliverer {
         retries.map((r) => ({ name: 'retry', data: r.data, opts: { delay: r.delay, jobId: jobIds.retry(r.data.notificationId, r.data.subscriptionId, r.data.attempt, r.data.deferred) } })),
       );
     }
-    if (handedOver !== undefined && handOverNow === undefined) await markNotificationEnqueued(deps.db.pool, handedOver);
+    if (handOver && !handOverNow) await markNotificationEnqueued(deps.db.pool, n.id);
   }
 
   return {
@@ -209,4 +205,3 @@ export function createDeliverer(deps: Deps): Deliverer {
     firstPage,
   };
 }
-

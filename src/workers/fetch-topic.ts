@@ -14,7 +14,7 @@ import type { Content, DeliveryTarget, Notification } from '../db/index.js';
 import { bodyHash, prepareSelection, type Selection } from '../feeds/index.js';
 import { HubError } from '../errors.js';
 import type { Deliverer } from './deliver.js';
-import { jobIds, type JobData } from './queues.js';
+import { enqueuePage, type JobData } from './queues.js';
 
 /** What a fetch decided to deliver, if anything. */
 interface Delivery {
@@ -102,7 +102,7 @@ export function fetchTopic(deps: Deps, deliverer: Deliverer) {
     } catch (err) {
       log.warn({ notificationId: n.id, err: (err as Error).message }, 'first page failed in the fetch job; queueing it');
       try {
-        await deps.queues.deliver.add('page', { kind: 'page', notificationId: n.id, afterId: 0 }, { jobId: jobIds.page(n.id, 0) });
+        await enqueuePage(deps.queues, n.id, 0);
         await markNotificationEnqueued(deps.db.pool, n.id);
       } catch (queueErr) {
         // A re-run of this job would find the body unchanged and deliver nothing: the sweep is the way back.

@@ -28,6 +28,11 @@ export const jobIds = {
     deferred > 0 ? `retry-${notificationId}-${subscriptionId}-${attempt}-d${deferred}` : `retry-${notificationId}-${subscriptionId}-${attempt}`,
 };
 
+/** Queues the page of a notification's subscribers after `afterId`; its job id makes a repeat a no-op. */
+export async function enqueuePage(queues: Pick<Queues, 'deliver'>, notificationId: number, afterId: number): Promise<void> {
+  await queues.deliver.add('page', { kind: 'page', notificationId, afterId }, { jobId: jobIds.page(notificationId, afterId) });
+}
+
 // Finished jobs stay an hour so a re-run page cannot re-add (and re-run) its finished successor.
 const KEEP = { removeOnComplete: { age: 3600, count: 200_000 }, removeOnFail: { age: 7 * 86400 } };
 

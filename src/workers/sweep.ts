@@ -11,7 +11,7 @@ import {
   requestReconfirmations,
 } from '../db/index.js';
 import { bounded } from './bounded.js';
-import { jobIds } from './queues.js';
+import { enqueuePage, jobIds } from './queues.js';
 
 /**
  * Housekeeping that makes the database the source of truth: expired leases
@@ -26,7 +26,7 @@ export async function sweep(deps: Deps, graceSeconds = 10): Promise<void> {
 
   await enqueueVerifications(deps, await listUnqueuedIntents(db, graceSeconds));
   for (const notificationId of await listUnqueuedNotifications(db, graceSeconds)) {
-    await deps.queues.deliver.add('page', { kind: 'page', notificationId, afterId: 0 }, { jobId: jobIds.page(notificationId, 0) });
+    await enqueuePage(deps.queues, notificationId, 0);
     await markNotificationEnqueued(db, notificationId);
   }
   await deleteOldRateLimits(db);
