@@ -44,6 +44,8 @@ export type Config = Readonly<{
   maxAttempts: number;
   /** HUB_MAX_CONTENT_BYTES: largest topic body fetched. Default 5 MiB. */
   maxContentBytes: number;
+  /** HUB_PARSE_BUDGET_MS: longest one feed parse may take before the topic is delivered whole. Default 2000. */
+  parseBudgetMs: number;
   /** HUB_MAX_REQUEST_BYTES: largest POST / body accepted. Default 64 KiB. */
   maxRequestBytes: number;
   /** HUB_MAX_PUBLISH_URLS: most hub.url values in one ping. Default 100. */
@@ -179,6 +181,7 @@ export function loadConfig(env: Env = process.env): Config {
     retryBaseMs: int('HUB_RETRY_BASE_MS', 60000, 1),
     maxAttempts: int('HUB_MAX_ATTEMPTS', 8, 1, 100),
     maxContentBytes: int('HUB_MAX_CONTENT_BYTES', 5 * 1024 * 1024, 1024),
+    parseBudgetMs: int('HUB_PARSE_BUDGET_MS', 2000, 10),
     maxRequestBytes: int('HUB_MAX_REQUEST_BYTES', 64 * 1024, 1024),
     maxPublishUrls: int('HUB_MAX_PUBLISH_URLS', 100, 1),
     rateLimitPerMinute: int('HUB_RATE_LIMIT_PER_MINUTE', 6000, 0),

@@ -27,8 +27,8 @@ async function load(location: string): Promise<Source> {
 
 function describeOutcome(outcome: ParseOutcome): unknown {
   if (outcome.kind !== 'feed') return outcome;
-  const { format, title, selfUrl, hubUrls, entries } = outcome.doc;
-  return { kind: 'feed', format, title, selfUrl, hubUrls, entryCount: entries.length, entries };
+  const { format, title, selfUrl, hubUrls, entries, problems } = outcome.doc;
+  return { kind: 'feed', format, title, selfUrl, hubUrls, entryCount: entries.length, problems: problems ?? [], entries };
 }
 
 async function inspect(location: string, out: NodeJS.WritableStream): Promise<number> {

@@ -12,6 +12,8 @@ export interface DecodedText {
   encoding: string;
   /** True when the source bytes were UTF-8, so slices of `text` re-encode to the same bytes. */
   utf8: boolean;
+  /** Set when the bytes did not match what was declared and the text is a best reading. */
+  problem?: string;
 }
 
 const UTF32LE_BOM = [0xff, 0xfe, 0x00, 0x00];
@@ -101,7 +103,13 @@ function isUtf32Guess(body: Uint8Array): 'le' | 'be' | undefined {
 export function decodeBody(body: Uint8Array, contentType: string | undefined): DecodedText {
   if (startsWith(body, UTF32LE_BOM)) return { text: decodeUtf32(body, true, 4), encoding: 'utf-32le', utf8: false };
   if (startsWith(body, UTF32BE_BOM)) return { text: decodeUtf32(body, false, 4), encoding: 'utf-32be', utf8: false };
-  if (startsWith(body, [0xef, 0xbb, 0xbf])) return { text: new TextDecoder('utf-8').decode(body), encoding: 'utf-8', utf8: true };
+  if (startsWith(body, [0xef, 0xbb, 0xbf])) {
+    try {
+      return { text: new TextDecoder('utf-8', { fatal: true }).decode(body), encoding: 'utf-8', utf8: true };
+    } catch {
+      return { text: new TextDecoder('utf-8').decode(body), encoding: 'utf-8', utf8: true, problem: 'bytes that are not valid UTF-8 replaced with U+FFFD' };
+    }
+  }
   if (startsWith(body, [0xff, 0xfe])) return { text: new TextDecoder('utf-16le').decode(body), encoding: 'utf-16le', utf8: false };
   if (startsWith(body, [0xfe, 0xff])) return { text: new TextDecoder('utf-16be').decode(body), encoding: 'utf-16be', utf8: false };
   const utf32 = isUtf32Guess(body);
@@ -111,22 +119,30 @@ export function decodeBody(body: Uint8Array, contentType: string | undefined): D
 
   const head = Buffer.from(body.buffer, body.byteOffset, Math.min(body.length, 1024)).toString('latin1');
   const declared = [charsetFromContentType(contentType), charsetFromXmlDeclaration(head)];
+  let problem: string | undefined;
   for (const label of declared) {
     if (!label) continue;
     // UTF-16/32 named without BOM or zero-byte pattern cannot be right for an ASCII-looking head.
     if (/^(utf-?16|utf-?32|ucs-?[24]|u16|u32)/.test(label)) continue;
     const decoder = decoderFor(label);
-    if (!decoder) continue;
+    if (!decoder) {
+      problem ??= `unknown charset ${JSON.stringify(label.slice(0, 40))} ignored`;
+      continue;
+    }
     if (decoder.encoding === 'utf-8') break;
-    return { text: decodeWith(decoder, body), encoding: decoder.encoding, utf8: false };
+    const decoded: DecodedText = { text: decodeWith(decoder, body), encoding: decoder.encoding, utf8: false };
+    if ((label === 'us-ascii' || label === 'ascii') && body.some((b) => b >= 0x80)) decoded.problem = `declared ${label} but holds bytes above 0x7f; read as windows-1252`;
+    return decoded;
   }
   try {
-    return { text: new TextDecoder('utf-8', { fatal: true }).decode(body), encoding: 'utf-8', utf8: true };
+    const decoded: DecodedText = { text: new TextDecoder('utf-8', { fatal: true }).decode(body), encoding: 'utf-8', utf8: true };
+    if (problem) decoded.problem = problem;
+    return decoded;
   } catch {
     if (declared.some((l) => l !== undefined && decoderFor(l)?.encoding === 'utf-8')) {
       // Declared UTF-8 but with bad bytes: keep UTF-8 with replacement characters.
-      return { text: new TextDecoder('utf-8').decode(body), encoding: 'utf-8', utf8: true };
+      return { text: new TextDecoder('utf-8').decode(body), encoding: 'utf-8', utf8: true, problem: 'bytes that are not valid UTF-8 replaced with U+FFFD' };
     }
-    return { text: decodeWindows1252(body), encoding: 'windows-1252', utf8: false };
+    return { text: decodeWindows1252(body), encoding: 'windows-1252', utf8: false, problem: 'bytes are not valid UTF-8 and no charset says what they are; read as windows-1252' };
   }
 }

@@ -67,3 +67,36 @@ export function decodeEntities(text: string): string {
     return NAMED_ENTITIES.get(ref) ?? whole;
   });
 }
+
+const XML_PREDEFINED = new Set(['amp', 'lt', 'gt', 'quot', 'apos']);
+
+function isAlnum(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/**
+ * Reports each `&` in `text[start, end)` that XML would refuse: a bare `&`, an
+ * entity XML does not predefine (HTML's, read as HTML; others, left as
+ * written). With `doctype`, the document's DTD may define entities: HTML's are
+ * then expected, and others are reported as not expanded. One pass, no
+ * regular expression.
+ */
+export function checkReferences(text: string, start: number, end: number, doctype: boolean, report: (what: string, at: number) => void): void {
+  const run = text.slice(start, end);
+  for (let i = run.indexOf('&'); i !== -1; i = run.indexOf('&', i + 1)) {
+    let k = i + 1;
+    if (run.charCodeAt(k) === 35) {
+      k++;
+      if (run.charCodeAt(k) === 88) report("'&#X' (XML hex references take a lowercase x)", start + i);
+      if (run.charCodeAt(k) === 120 || run.charCodeAt(k) === 88) k++;
+    }
+    const nameStart = k;
+    while (k < run.length && k - nameStart <= 32 && isAlnum(run.charCodeAt(k))) k++;
+    const name = run.slice(nameStart, k);
+    if (run.charCodeAt(k) !== 59 || name === '') report("bare '&'", start + i);
+    else if (nameStart > i + 1 || XML_PREDEFINED.has(name)) continue;
+    else if (NAMED_ENTITIES.has(name)) {
+      if (!doctype) report(`undeclared entity &${name}; (read as HTML's)`, start + i);
+    } else report(doctype ? `entity &${name}; not expanded (DOCTYPE entities are ignored)` : `undefined entity &${name}; (left as written)`, start + i);
+  }
+}

@@ -1,4 +1,6 @@
-/** Namespace URIs the feed formats are told apart by, and prefix resolution for the scanner. */
+import type { Attribute } from './markup.js';
+
+/** Namespace URIs the feed formats are told apart by. */
 export const NS = {
   atom10: 'http://www.w3.org/2005/Atom',
   atom03: 'http://purl.org/atom/ns#',
@@ -12,28 +14,41 @@ export const NS = {
   xml: 'http://www.w3.org/XML/1998/namespace',
 } as const;
 
-/** The namespace context outside any element: only `xml:` is bound. */
-export const EMPTY_NS: ReadonlyMap<string, string> = new Map([['xml', NS.xml]]);
+/**
+ * The prefixes in scope while a document is scanned: one stack of bindings per
+ * prefix, pushed by an element's xmlns attributes and popped when it closes.
+ * Entering, leaving and resolving cost time in proportion to the declarations
+ * involved, never to how many are in scope (copying a map per element made a
+ * document with thousands of prefixes quadratic).
+ */
+export class NamespaceScope {
+  private readonly bindings = new Map<string, string[]>([['xml', [NS.xml]]]);
 
-const ATTR = /([^\s=/]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
-
-/** The context inside an element: its parent's, plus the xmlns declarations among its attributes. */
-export function withDeclarations(parent: ReadonlyMap<string, string>, attrs: string): ReadonlyMap<string, string> {
-  let map: Map<string, string> | undefined;
-  ATTR.lastIndex = 0;
-  for (let m = ATTR.exec(attrs); m; m = ATTR.exec(attrs)) {
-    const name = m[1];
-    if (name !== 'xmlns' && !name.startsWith('xmlns:')) continue;
-    map ??= new Map(parent);
-    map.set(name === 'xmlns' ? '' : name.slice(6), m[2] ?? m[3] ?? '');
+  /** Binds the element's xmlns declarations; returns the prefixes to pass to `leave`. */
+  enter(attributes: readonly Attribute[]): string[] | undefined {
+    let declared: string[] | undefined;
+    for (const { name, value } of attributes) {
+      if (!name.startsWith('xmlns') || (name.length > 5 && name.charCodeAt(5) !== 58)) continue;
+      const prefix = name.length === 5 ? '' : name.slice(6);
+      let stack = this.bindings.get(prefix);
+      if (!stack) this.bindings.set(prefix, (stack = []));
+      stack.push(value);
+      (declared ??= []).push(prefix);
+    }
+    return declared;
   }
-  return map ?? parent;
-}
 
-/** A qualified name's local part and namespace; an undeclared prefix gets a namespace of its own. */
-export function resolve(qname: string, nsMap: ReadonlyMap<string, string>): { local: string; ns: string } {
-  const colon = qname.indexOf(':');
-  if (colon === -1) return { local: qname, ns: nsMap.get('') ?? '' };
-  const prefix = qname.slice(0, colon);
-  return { local: qname.slice(colon + 1), ns: nsMap.get(prefix) ?? `undeclared:${prefix}` };
+  leave(declared: readonly string[] | undefined): void {
+    if (declared) for (const prefix of declared) this.bindings.get(prefix)?.pop();
+  }
+
+  /** A qualified name's local part and namespace; an undeclared prefix gets a namespace of its own. */
+  resolve(qname: string): { local: string; ns: string } {
+    const colon = qname.indexOf(':');
+    const prefix = colon === -1 ? '' : qname.slice(0, colon);
+    const stack = this.bindings.get(prefix);
+    const bound = stack && stack.length ? stack[stack.length - 1] : undefined;
+    if (colon === -1) return { local: qname, ns: bound ?? '' };
+    return { local: qname.slice(colon + 1), ns: bound ?? `undeclared:${prefix}` };
+  }
 }

@@ -12,6 +12,13 @@ import { readXmlEntry, readXmlHead, type XmlEntryFields } from './xml-feed.js';
  */
 export const MAX_FEED_BYTES = 64 * 1024 * 1024;
 
+/**
+ * How long one parse may take before the document is given up on and
+ * delivered whole (HUB_PARSE_BUDGET_MS); the engine is linear, so only a huge
+ * or hostile topic on a busy machine comes near it.
+ */
+export const DEFAULT_PARSE_BUDGET_MS = 2000;
+
 /** One pass over a body: the outcome plus what rendering needs. */
 export type Analysis =
   | { kind: 'xml'; outcome: { kind: 'feed'; doc: FeedDocument }; decoded: DecodedText; structure: XmlStructure }
@@ -40,7 +47,11 @@ function firstSignificant(text: string): number {
 
 const FEED_ROOT_HINT = /<(?:[\w.-]+:)?(?:rss|feed|RDF|Channel)[\s>]/;
 
-function analyseUnchecked(body: Buffer, contentType: string | undefined): Analysis {
+function fatalReason(fatal: string, budgetMs: number): string {
+  return fatal === 'parse time budget spent' ? `parse took longer than its budget of ${budgetMs} ms` : fatal;
+}
+
+function analyseUnchecked(body: Buffer, contentType: string | undefined, budgetMs: number): Analysis {
   if (body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b) {
     return { kind: 'other', outcome: { kind: 'unparseable', reason: 'body is gzip-compressed; undo Content-Encoding before parsing' } };
   }
@@ -59,28 +70,35 @@ function analyseUnchecked(body: Buffer, contentType: string | undefined): Analys
     if (json.value.title !== undefined) doc.title = json.value.title;
     return { kind: 'json', outcome: { kind: 'feed', doc }, decoded, json: json.value };
   }
-  const structure = scanXml(decoded.text);
+  const deadline = Date.now() + budgetMs;
+  const structure = scanXml(decoded.text, deadline);
   if (!structure.root) {
-    if (structure.problem && FEED_ROOT_HINT.test(decoded.text.slice(0, 4096))) {
-      return { kind: 'other', outcome: { kind: 'unparseable', reason: structure.problem } };
+    if (structure.problems.length && FEED_ROOT_HINT.test(decoded.text.slice(0, 4096))) {
+      return { kind: 'other', outcome: { kind: 'unparseable', reason: structure.problems.join('; ') } };
     }
     return { kind: 'other', outcome: { kind: 'plain' } };
   }
   if (!structure.format) return { kind: 'other', outcome: { kind: 'plain' } };
-  if (structure.fatal) return { kind: 'other', outcome: { kind: 'unparseable', format: structure.format, reason: structure.problem ?? 'unreadable' } };
-  const fields = structure.entries.map((span) => readXmlEntry(decoded.text, span));
+  if (structure.fatal) return { kind: 'other', outcome: { kind: 'unparseable', format: structure.format, reason: fatalReason(structure.fatal, budgetMs) } };
+  const fields: XmlEntryFields[] = [];
+  for (const span of structure.entries) {
+    fields.push(readXmlEntry(decoded.text, span));
+    if (Date.now() > deadline) return { kind: 'other', outcome: { kind: 'unparseable', format: structure.format, reason: fatalReason('parse time budget spent', budgetMs) } };
+  }
   const head = readXmlHead(decoded.text, structure);
   const doc: FeedDocument = { format: structure.format, entries: toEntries(fields) };
   if (head.title !== undefined) doc.title = head.title;
   if (head.selfUrl !== undefined) doc.selfUrl = head.selfUrl;
   if (head.hubUrls !== undefined) doc.hubUrls = head.hubUrls;
+  const problems = decoded.problem ? [decoded.problem, ...structure.problems] : structure.problems;
+  if (problems.length) doc.problems = problems;
   return { kind: 'xml', outcome: { kind: 'feed', doc }, decoded, structure };
 }
 
 /** Parses a body once, keeping what rendering needs. Never throws. */
-export function analyse(body: Buffer, contentType: string | undefined): Analysis {
+export function analyse(body: Buffer, contentType: string | undefined, budgetMs = DEFAULT_PARSE_BUDGET_MS): Analysis {
   try {
-    return analyseUnchecked(body, contentType);
+    return analyseUnchecked(body, contentType, budgetMs);
   } catch (err) {
     // A bug or an engine limit (e.g. string length); the publisher's body must not take the worker down.
     return { kind: 'other', outcome: { kind: 'unparseable', reason: `feed engine failed: ${(err as Error)?.message ?? String(err)}` } };
@@ -93,8 +111,8 @@ export function analyse(body: Buffer, contentType: string | undefined): Analysis
  * so feeds served as text/html or application/octet-stream are still found;
  * `contentType` only supplies the charset (and hints JSON Feed). Never throws.
  */
-export function parseFeed(body: Buffer, contentType: string | undefined): ParseOutcome {
-  return analyse(body, contentType).outcome;
+export function parseFeed(body: Buffer, contentType: string | undefined, budgetMs = DEFAULT_PARSE_BUDGET_MS): ParseOutcome {
+  return analyse(body, contentType, budgetMs).outcome;
 }
 
 /** sha256 hex of the exact bytes; identical bodies need no parse at all. */

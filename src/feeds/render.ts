@@ -1,4 +1,5 @@
 import { diffEntries } from './diff.js';
+import { decodeEntities } from './html-entities.js';
 import { renderJsonFeed } from './json-feed.js';
 import { analyse, type Analysis } from './parse.js';
 import type { FeedFormat, Rendered, Selection } from './types.js';
@@ -40,24 +41,14 @@ function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
-const RDF_LI = /<(?:[\w.-]+:)?li\b[^>]*?\sresource\s*=\s*(["'])(.*?)\1[^>]*\/>/g;
-
 /**
  * RSS 1.0 lists its items in the channel (`<items><rdf:Seq><rdf:li
  * resource="..."/>`); the `rdf:li` of an item that is not delivered goes too,
  * so the table of contents matches the items present.
  */
 function rdfListCuts(analysis: Extract<Analysis, { kind: 'xml' }>, dropped: Set<string>): Array<[number, number]> {
-  const container = analysis.structure.container;
-  if (analysis.outcome.doc.format !== 'rdf' || !container || dropped.size === 0) return [];
-  const text = analysis.decoded.text;
-  const from = container.openEnd;
-  const region = text.slice(from, container.closeStart);
-  const cuts: Array<[number, number]> = [];
-  for (const m of region.matchAll(RDF_LI)) {
-    if (dropped.has(m[2])) cuts.push([from + (m.index ?? 0), from + (m.index ?? 0) + m[0].length]);
-  }
-  return cuts;
+  if (analysis.outcome.doc.format !== 'rdf' || dropped.size === 0) return [];
+  return analysis.structure.listItems.filter((li) => dropped.has(decodeEntities(li.resource))).map((li) => [li.start, li.end]);
 }
 
 /**
@@ -77,7 +68,7 @@ function spliceXml(analysis: Extract<Analysis, { kind: 'xml' }>, keys: ReadonlyS
   for (let i = 0; i < spans.length; i++) {
     if (keys.has(entries[i].key)) continue;
     cuts.push([spans[i].start, spans[i].end]);
-    const about = rdfAbout(spans[i].attrs);
+    const about = rdfAbout(spans[i].attributes);
     if (about) droppedAbout.add(about);
   }
   cuts.push(...rdfListCuts(analysis, droppedAbout));
@@ -125,8 +116,8 @@ export function renderEntries(body: Buffer, contentType: string | undefined, key
  * outcome, the diff against `seen` (key -> contentHash) for feeds, and the
  * document carrying the new and updated entries when there are any.
  */
-export function selectNewContent(body: Buffer, contentType: string | undefined, seen: ReadonlyMap<string, string>): Selection {
-  return prepareSelection(body, contentType).select(seen);
+export function selectNewContent(body: Buffer, contentType: string | undefined, seen: ReadonlyMap<string, string>, budgetMs?: number): Selection {
+  return prepareSelection(body, contentType, budgetMs).select(seen);
 }
 
 /** A body parsed once, to be diffed against the seen entries of just its own keys. */
@@ -138,8 +129,8 @@ export interface PreparedSelection {
 }
 
 /** The first half of `selectNewContent`: parse, so the caller can look up only these keys' history. */
-export function prepareSelection(body: Buffer, contentType: string | undefined): PreparedSelection {
-  const analysis = analyse(body, contentType);
+export function prepareSelection(body: Buffer, contentType: string | undefined, budgetMs?: number): PreparedSelection {
+  const analysis = analyse(body, contentType, budgetMs);
   if (analysis.kind === 'other') return { keys: [], select: () => ({ outcome: analysis.outcome }) };
   return {
     keys: analysis.outcome.doc.entries.map((e) => e.key),

@@ -1,14 +1,16 @@
-import { EMPTY_NS, NS, resolve, withDeclarations } from './namespaces.js';
+import { scanMarkup, type Attribute, type StartTag } from './markup.js';
+import { checkReferences } from './html-entities.js';
+import { NS, NamespaceScope } from './namespaces.js';
 import type { FeedFormat } from './types.js';
 
 /**
- * A small XML structure scanner. It walks the text once, tag by tag (aware of
- * comments, CDATA, processing instructions, the DOCTYPE internal subset and
- * quoted attribute values), resolves namespace prefixes, and records where the
- * feed's entries start and end, so entries can be read and later spliced out
- * byte-for-byte. It never recurses and never builds a tree, so depth and size
- * only cost linear time; it recovers from mismatched and missing end tags the
- * way HTML parsers do (an end tag closes the nearest open element of that name).
+ * The feed structure of an XML document: where the root, the container
+ * (channel, feed) and each entry start and end, so entries can be read and
+ * later spliced out byte for byte. Built in one pass over htmlparser2's
+ * tokens (markup.ts), with no tree: depth and size cost linear time. Broken
+ * markup is recovered from the way a careful reader would, and every recovery
+ * is listed in `problems`: an end tag closes the nearest open element of that
+ * name, and an entry that starts while another is open ends the open one.
  */
 
 /** One element: its name, namespace and offsets into the decoded text. */
@@ -24,13 +26,19 @@ export interface ElementSpan {
   closeStart: number;
   /** Offset just after the element. */
   end: number;
-  /** Raw attribute text of the start tag. */
-  attrs: string;
+  attributes: readonly Attribute[];
 }
 
 export interface EntrySpan extends ElementSpan {
   /** Direct child elements, in order. */
   children: ElementSpan[];
+}
+
+/** An RSS 1.0 table-of-contents line (`<rdf:li resource="..."/>`) inside the channel. */
+export interface ListItemSpan {
+  start: number;
+  end: number;
+  resource: string;
 }
 
 export interface XmlStructure {
@@ -42,21 +50,25 @@ export interface XmlStructure {
   /** Direct children of the container other than entries (title, link ...). */
   headChildren: ElementSpan[];
   entries: EntrySpan[];
-  /** Namespace bindings in scope at the root element. */
-  rootNamespaces: ReadonlyMap<string, string>;
-  /** Why scanning stopped early, if it did (the document is then truncated or broken). */
-  problem?: string;
-  /** True when scanning gave up on the document as a whole (see MAX_DEPTH). */
-  fatal?: boolean;
+  listItems: ListItemSpan[];
+  /** Every recovery made while reading (at most MAX_PROBLEMS, then a count). */
+  problems: string[];
+  /** Set when the document was given up on as a whole (nesting too deep, time budget spent). */
+  fatal?: string;
 }
 
 /**
  * Deepest element nesting accepted (fast-xml-parser's default cap is 100;
  * real feeds with xhtml content stay far below this). Beyond it the document
- * is given up on: deep nesting is an attack shape, and namespace scopes grow
- * with depth.
+ * is given up on: deep nesting is an attack shape.
  */
 export const MAX_DEPTH = 512;
+
+/** Problems listed one by one; more are counted. */
+export const MAX_PROBLEMS = 20;
+
+/** How far down the stack an unmatched end tag may look for its element. */
+const END_TAG_SEARCH = 32;
 
 const enum Role { None, Entry, EntryChild, Container, HeadChild, Items }
 
@@ -66,20 +78,9 @@ interface Frame {
   ns: string;
   start: number;
   openEnd: number;
-  attrs: string;
-  nsMap: ReadonlyMap<string, string>;
+  attributes: readonly Attribute[];
+  declared: string[] | undefined;
   role: Role;
-}
-
-/** How far down the stack an unmatched end tag may look for its element. */
-const END_TAG_SEARCH = 32;
-
-function isNameStart(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 58 || c > 127;
-}
-
-function isNameEnd(c: number): boolean {
-  return c === 32 || c === 10 || c === 13 || c === 9 || c === 62 || c === 47;
 }
 
 /** The feed format a root element announces, if any. */
@@ -95,61 +96,35 @@ function formatOfRoot(local: string, ns: string): FeedFormat | undefined {
 
 const RSS1_NAMESPACES = new Set<string>([NS.rss10, NS.rss090, '']);
 
-/**
- * Offset just after the `>` closing a tag whose attributes start at `from`,
- * skipping `>` inside quoted values; -1 if none. Only the tag's own text is
- * examined (never searching ahead for a quote that may be megabytes away).
- */
-function tagEnd(text: string, from: number): number {
-  let k = from;
-  for (;;) {
-    const gt = text.indexOf('>', k);
-    if (gt === -1) return -1;
-    let quote = -1;
-    for (let p = k; p < gt; p++) {
-      const c = text.charCodeAt(p);
-      if (c === 34 || c === 39) {
-        quote = p;
-        break;
-      }
-    }
-    if (quote === -1) return gt + 1;
-    const closing = text.indexOf(text[quote], quote + 1);
-    if (closing === -1) return -1;
-    k = closing + 1;
-  }
+function localOf(qname: string): string {
+  return qname.slice(qname.indexOf(':') + 1);
 }
 
-/** Offset just after a `<!DOCTYPE ...>` starting at `from` (internal subset included); -1 if unterminated. */
-function doctypeEnd(text: string, from: number): number {
-  const gt = text.indexOf('>', from);
-  const bracket = text.indexOf('[', from);
-  if (bracket === -1 || (gt !== -1 && gt < bracket)) return gt === -1 ? -1 : gt + 1;
-  const close = /\]\s*>/g;
-  close.lastIndex = bracket;
-  const m = close.exec(text);
-  return m ? m.index + m[0].length : -1;
-}
-
-/** Scans `text` and returns the feed structure found in it. Never throws. */
-export function scanXml(text: string): XmlStructure {
-  const out: XmlStructure = {
-    format: undefined, root: undefined, container: undefined, headChildren: [], entries: [], rootNamespaces: EMPTY_NS,
-  };
+/** Reads the feed structure of `text`. Never throws. */
+export function scanXml(text: string, deadline?: number): XmlStructure {
+  const out: XmlStructure = { format: undefined, root: undefined, container: undefined, headChildren: [], entries: [], listItems: [], problems: [] };
+  const scope = new NamespaceScope();
   const stack: Frame[] = [];
-  const n = text.length;
+  let problemCount = 0;
   let format: FeedFormat | undefined;
   let feedNs = '';
   let entry: EntrySpan | undefined;
   let entryDepth = -1;
-  let i = 0;
+  let done = false;
+  let doctype = false;
+
+  const problem = (message: string): void => {
+    problemCount++;
+    if (problemCount <= MAX_PROBLEMS) out.problems.push(message);
+  };
 
   const close = (frame: Frame, closeStart: number, end: number): void => {
+    scope.leave(frame.declared);
     if (stack.length === 0 && out.root) Object.assign(out.root, { closeStart, end });
     if (frame.role === Role.None) return;
     const span: ElementSpan = {
       qname: frame.qname, local: frame.local, ns: frame.ns, start: frame.start,
-      openEnd: frame.openEnd, closeStart, end, attrs: frame.attrs,
+      openEnd: frame.openEnd, closeStart, end, attributes: frame.attributes,
     };
     if (frame.role === Role.Entry && entry) {
       Object.assign(entry, { closeStart, end });
@@ -159,6 +134,15 @@ export function scanXml(text: string): XmlStructure {
     } else if (frame.role === Role.EntryChild && entry) entry.children.push(span);
     else if (frame.role === Role.HeadChild) out.headChildren.push(span);
     else if (frame.role === Role.Container) out.container = span;
+  };
+
+  /** Closes the open elements above depth `keep`, which lacked end tags, at `at`. */
+  const closeAbove = (keep: number, at: number, why: string): void => {
+    while (stack.length > keep) {
+      const frame = stack.pop() as Frame;
+      problem(`<${frame.qname}> at offset ${frame.start} has no end tag (${why})`);
+      close(frame, at, at);
+    }
   };
 
   const roleOf = (local: string, ns: string, depth: number): Role => {
@@ -189,101 +173,105 @@ export function scanXml(text: string): XmlStructure {
     return Role.None;
   };
 
-  while (i < n) {
-    const lt = text.indexOf('<', i);
-    if (lt === -1) break;
-    const c1 = text.charCodeAt(lt + 1);
-    if (c1 === 33) {
-      // <!-- -->, <![CDATA[ ]]>, <!DOCTYPE >
-      let end: number;
-      if (text.startsWith('!--', lt + 1)) end = text.indexOf('-->', lt + 4) + 3;
-      else if (text.startsWith('![CDATA[', lt + 1)) end = text.indexOf(']]>', lt + 9) + 3;
-      else end = doctypeEnd(text, lt + 2);
-      if (end < 3) {
-        out.problem = 'unterminated comment, CDATA section or DOCTYPE';
-        break;
+  const noteListItem = (tag: StartTag, local: string, end: number): void => {
+    if (format !== 'rdf' || entry || local !== 'li') return;
+    const resource = tag.attributes.find((a) => localOf(a.name) === 'resource');
+    if (resource) out.listItems.push({ start: tag.start, end, resource: resource.value });
+  };
+
+  const checkTag = (tag: StartTag, ns: string): void => {
+    if (ns.startsWith('undeclared:')) problem(`undeclared namespace prefix in <${tag.qname}> at offset ${tag.start}`);
+    for (const a of tag.attributes) {
+      const colon = a.name.indexOf(':');
+      if (colon > 0 && !a.name.startsWith('xmlns:') && scope.resolve(a.name).ns.startsWith('undeclared:')) {
+        problem(`undeclared namespace prefix in attribute ${a.name} of <${tag.qname}> at offset ${tag.start}`);
       }
-      i = end;
-    } else if (c1 === 63) {
-      const end = text.indexOf('?>', lt + 2);
-      if (end === -1) {
-        out.problem = 'unterminated processing instruction';
-        break;
-      }
-      i = end + 2;
-    } else if (c1 === 47) {
-      const gt = text.indexOf('>', lt + 2);
-      if (gt === -1) {
-        out.problem = 'unterminated end tag';
-        break;
-      }
-      const name = text.slice(lt + 2, gt).trim();
-      i = gt + 1;
-      let match = -1;
-      for (let d = stack.length - 1; d >= 0 && d >= stack.length - END_TAG_SEARCH; d--) {
-        if (stack[d].qname === name) {
-          match = d;
-          break;
-        }
-      }
-      if (match === -1) continue;
-      while (stack.length > match + 1) close(stack.pop() as Frame, lt, lt);
-      close(stack.pop() as Frame, lt, gt + 1);
-      if (stack.length === 0) break;
-    } else if (isNameStart(c1)) {
-      let j = lt + 2;
-      while (j < n && !isNameEnd(text.charCodeAt(j))) j++;
-      const qname = text.slice(lt + 1, j);
-      const end = tagEnd(text, j);
-      if (end === -1) {
-        out.problem = `unterminated start tag <${qname}`;
-        break;
-      }
-      i = end;
-      const selfClosing = text.charCodeAt(end - 2) === 47;
-      const attrs = text.slice(j, selfClosing ? end - 2 : end - 1);
-      const parentNs = stack.length ? stack[stack.length - 1].nsMap : EMPTY_NS;
-      const nsMap = attrs.includes('xmlns') ? withDeclarations(parentNs, attrs) : parentNs;
-      const { local, ns } = resolve(qname, nsMap);
-      const depth = stack.length;
-      let role: Role;
-      if (depth === 0) {
-        if (out.root) break;
-        out.root = { qname, local, ns, start: lt, openEnd: end, closeStart: n, end: n, attrs };
-        out.rootNamespaces = nsMap;
-        format = formatOfRoot(local, ns);
-        out.format = format;
-        if (!format) break;
-        feedNs = ns;
-        role = Role.None;
-        if (format === 'atom' || (format === 'rdf' && local === 'Channel')) out.container = out.root;
-        if (format === 'atom-entry') {
-          role = Role.Entry;
-          entry = { ...out.root, children: [] };
-          entryDepth = 0;
-        }
-      } else {
-        role = roleOf(local, ns, depth);
-        if (role === Role.Entry) {
-          entry = { qname, local, ns, start: lt, openEnd: end, closeStart: n, end: n, attrs, children: [] };
-          entryDepth = depth;
-        }
-      }
-      const frame: Frame = { qname, local, ns, start: lt, openEnd: end, attrs, nsMap, role };
-      if (depth >= MAX_DEPTH) {
-        out.problem = `elements nested deeper than ${MAX_DEPTH} levels`;
-        out.fatal = true;
-        break;
-      }
-      if (selfClosing) {
-        close(frame, end, end);
-        if (depth === 0) break;
-      } else stack.push(frame);
-    } else {
-      i = lt + 1;
+      if (a.value.indexOf('&') !== -1) checkReferences(a.value, 0, a.value.length, doctype, (what) => problem(`${what} in attribute ${a.name} of <${tag.qname}> at offset ${tag.start}`));
     }
-  }
+  };
+
+  const startTag = (tag: StartTag): boolean => {
+    if (done) return true;
+    if (stack.length === 0 && out.root) {
+      problem(`content after the root element ignored from offset ${tag.start}`);
+      return (done = true);
+    }
+    if (stack.length >= MAX_DEPTH) {
+      out.fatal = `elements nested deeper than ${MAX_DEPTH} levels`;
+      return (done = true);
+    }
+    let declared = scope.enter(tag.attributes);
+    let { local, ns } = scope.resolve(tag.qname);
+    checkTag(tag, ns);
+    // An entry that opens inside an open entry of the same kind: the open one lacked its end tag.
+    if (entry && entryDepth > 0 && !tag.selfClosing && local === entry.local && ns === entry.ns) {
+      scope.leave(declared);
+      closeAbove(entryDepth, tag.start, `another <${tag.qname}> starts at offset ${tag.start}`);
+      declared = scope.enter(tag.attributes);
+      ({ local, ns } = scope.resolve(tag.qname));
+    }
+    let role = Role.None;
+    if (stack.length === 0) {
+      out.root = { qname: tag.qname, local, ns, start: tag.start, openEnd: tag.openEnd, closeStart: text.length, end: text.length, attributes: tag.attributes };
+      format = formatOfRoot(local, ns);
+      out.format = format;
+      if (!format) return (done = true);
+      feedNs = ns;
+      if (format === 'atom' || (format === 'rdf' && local === 'Channel')) out.container = out.root;
+      if (format === 'atom-entry') {
+        role = Role.Entry;
+        entry = { ...out.root, children: [] };
+        entryDepth = 0;
+      }
+    } else {
+      role = roleOf(local, ns, stack.length);
+      if (role === Role.Entry) {
+        entry = { qname: tag.qname, local, ns, start: tag.start, openEnd: tag.openEnd, closeStart: text.length, end: text.length, attributes: tag.attributes, children: [] };
+        entryDepth = stack.length;
+      }
+    }
+    const frame: Frame = { qname: tag.qname, local, ns, start: tag.start, openEnd: tag.openEnd, attributes: tag.attributes, declared, role };
+    if (tag.selfClosing) {
+      noteListItem(tag, local, tag.openEnd);
+      close(frame, tag.openEnd, tag.openEnd);
+      if (stack.length === 0) done = true;
+      return done;
+    }
+    stack.push(frame);
+    return false;
+  };
+
+  const endTag = (qname: string, start: number, end: number): void => {
+    if (done) return;
+    let match = -1;
+    for (let d = stack.length - 1; d >= 0 && d >= stack.length - END_TAG_SEARCH; d--) {
+      if (stack[d].qname === qname) {
+        match = d;
+        break;
+      }
+    }
+    if (match === -1) {
+      problem(`end tag </${qname.slice(0, 40)}> at offset ${start} matches no open element`);
+      return;
+    }
+    closeAbove(match + 1, start, `</${qname}> at offset ${start} closes it`);
+    const frame = stack.pop() as Frame;
+    if (frame.local === 'li') noteListItem({ qname, start: frame.start, openEnd: frame.openEnd, attributes: frame.attributes, selfClosing: false }, 'li', end);
+    close(frame, start, end);
+    if (stack.length === 0) done = true;
+  };
+
+  const textRun = (start: number, end: number): void => {
+    if (!done) checkReferences(text, start, end, doctype, (what, at) => problem(`${what} at offset ${at}`));
+  };
+  const declaration = (start: number): void => {
+    if (!out.root && text.startsWith('DOCTYPE', start)) doctype = true;
+  };
+  const { timedOut } = scanMarkup(text, { startTag, endTag, text: textRun, declaration, problem }, { deadline });
+  if (timedOut) out.fatal = 'parse time budget spent';
+  if (stack.length && !out.fatal) problem(`document ends with ${stack.length} element(s) open, innermost <${stack[stack.length - 1].qname}>`);
   // Elements left open at the end (truncated or malformed documents) end at the end of the text.
-  while (stack.length) close(stack.pop() as Frame, n, n);
+  while (stack.length) close(stack.pop() as Frame, text.length, text.length);
+  if (problemCount > MAX_PROBLEMS) out.problems.push(`... and ${problemCount - MAX_PROBLEMS} more`);
   return out;
 }

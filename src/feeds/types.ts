@@ -24,6 +24,12 @@ export interface FeedDocument {
   /** The feed's `rel="hub"` links, when it declares any (WebSub §4 discovery). */
   hubUrls?: string[];
   entries: FeedEntry[];
+  /**
+   * Recoveries made while reading a document that was not well-formed (a
+   * missing end tag, an unquoted attribute, a stray `<`). The entries are
+   * what a careful reader makes of it; these say where to look.
+   */
+  problems?: string[];
 }
 
 /** What a body turned out to be. */

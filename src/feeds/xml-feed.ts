@@ -2,6 +2,8 @@ import { entryIdentity } from './entry-id.js';
 import { sha256Hex } from './hash.js';
 import { NS } from './namespaces.js';
 import type { ElementSpan, EntrySpan, XmlStructure } from './spans.js';
+import { decodeEntities } from './html-entities.js';
+import type { Attribute } from './markup.js';
 import { attributeValue, elementText } from './text.js';
 
 /** Fields read from one XML entry, before identities are made unique. */
@@ -27,18 +29,16 @@ function nonEmpty(s: string | undefined): string | undefined {
 
 /** Atom-style `<link rel=... href=...>`: the href when `rel` is one of `rels` (absent rel counts as `alternate`). */
 function linkHref(child: ElementSpan, rels: readonly string[]): string | undefined {
-  const href = attributeValue(child.attrs, 'href');
+  const href = attributeValue(child.attributes, 'href');
   if (href === undefined) return undefined;
-  const rel = attributeValue(child.attrs, 'rel') ?? 'alternate';
+  const rel = attributeValue(child.attributes, 'rel') ?? 'alternate';
   return rels.includes(rel) ? nonEmpty(href.trim()) : undefined;
 }
 
 /** `rdf:about` of an RSS 1.0 item, whatever prefix the document binds to the RDF namespace. */
-export function rdfAbout(attrs: string): string | undefined {
-  const direct = attributeValue(attrs, 'rdf:about');
-  if (direct !== undefined) return nonEmpty(direct.trim());
-  const m = /(?:^|\s)[\w.-]+:about\s*=\s*(?:"([^"]*)"|'([^']*)')/.exec(attrs);
-  return m ? nonEmpty((m[1] ?? m[2] ?? '').trim()) : undefined;
+export function rdfAbout(attributes: readonly Attribute[]): string | undefined {
+  const about = attributes.find((a) => a.name === 'rdf:about') ?? attributes.find((a) => a.name.endsWith(':about'));
+  return about ? nonEmpty(decodeEntities(about.value).trim()) : undefined;
 }
 
 /** Reads identity inputs and display fields from an entry's direct children. */
@@ -66,7 +66,7 @@ export function readXmlEntry(text: string, span: EntrySpan): XmlEntryFields {
     else if (child.ns === NS.content && local === 'encoded') content ??= nonEmpty(elementText(text, child));
     else if (child.ns === NS.atom10 && local === 'link' && !atomish) link ??= linkHref(child, ['alternate']);
   }
-  if (own === NS.rss10 || own === NS.rss090 || own === NS.rss11) id ??= rdfAbout(span.attrs);
+  if (own === NS.rss10 || own === NS.rss090 || own === NS.rss11) id ??= rdfAbout(span.attributes);
   const source = text.slice(span.start, span.end);
   const identity = entryIdentity({ id, link, title, date: published ?? updated, content, source });
   return { identity, contentHash: sha256Hex(source), link, title, published, updated };

@@ -69,7 +69,7 @@ export function fetchTopic(deps: Deps, deliverer: Deliverer) {
     }
 
     // Parsed first, so only the history of the entries this document carries is read.
-    const prepared = prepareSelection(response.body, response.contentType);
+    const prepared = prepareSelection(response.body, response.contentType, deps.config.parseBudgetMs);
     const selection = select(prepared.select(await loadSeenEntries(deps.db.pool, topic.id, prepared.keys)), response.body, response.contentType);
     const result = { topicId: topic.id, startedAt, status: response.status, ...validators, bodyHash: hash, contentType: response.contentType ?? null, parseError: selection.parseError, entries: selection.entries };
     const max = deps.config.seenEntriesMax;
@@ -133,6 +133,13 @@ function select({ outcome, diff, rendered }: Selection, body: Buffer, contentTyp
     newEntries: diff?.newKeys.length ?? 0,
     updatedEntries: diff?.updatedKeys.length ?? 0,
     entries,
-    parseError: null,
+    parseError: describeProblems(outcome.doc.problems),
   };
+}
+
+/** What a recovered (not well-formed) feed's reader had to guess, for the topic's admin view. */
+function describeProblems(problems: string[] | undefined): string | null {
+  if (!problems?.length) return null;
+  const text = `recovered from malformed markup: ${problems.join('; ')}`;
+  return text.length > 2000 ? `${text.slice(0, 1997)}...` : text;
 }
