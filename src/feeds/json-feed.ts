@@ -1,13 +1,21 @@
+import { parseTree, type Node } from 'jsonc-parser';
 import { entryIdentity } from './entry-id.js';
 import { sha256Hex } from './hash.js';
 import type { XmlEntryFields } from './xml-feed.js';
 
-/** A JSON Feed (https://jsonfeed.org/version/1.1) as parsed JSON plus per-item fields. */
+/**
+ * A JSON Feed (https://jsonfeed.org/version/1.1): where its items sit in the
+ * source text, plus per-item fields. Items are kept as the publisher's own
+ * text (jsonc-parser gives each value's offset), never re-serialised: a
+ * re-serialised item would turn the id 12345678901234567891 into
+ * 12345678901234567000 and 1e400 into null.
+ */
 export interface JsonFeed {
-  /** The top-level object, exactly as parsed. */
-  feed: Record<string, unknown>;
-  /** `feed.items`, exactly as parsed. */
-  items: unknown[];
+  /** Offsets of the `items` array (its `[` to just after its `]`) in the source text. */
+  itemsStart: number;
+  itemsEnd: number;
+  /** Each item's exact source text. */
+  items: string[];
   title?: string;
   entries: XmlEntryFields[];
 }
@@ -38,16 +46,27 @@ function isJsonFeed(value: unknown): value is Record<string, unknown> & { items:
   return typeof version === 'string' && (version.includes('jsonfeed.org/version') || /^1(\.\d+)?$/.test(version.trim()));
 }
 
-/** One item's identity inputs: `id`, else `url`/`external_url`, else title+date+content. */
-function readItem(item: unknown): XmlEntryFields {
-  const source = JSON.stringify(item) ?? 'null';
+/** The value node of an object's property `name` (the last one, as JSON.parse keeps the last). */
+function property(object: Node | undefined, name: string): Node | undefined {
+  let found: Node | undefined;
+  for (const pair of object?.children ?? []) {
+    const [key, value] = pair.children ?? [];
+    if (key?.value === name) found = value;
+  }
+  return found;
+}
+
+/** One item's identity inputs: `id` (a number as written), else `url`/`external_url`, else title+date+content. */
+function readItem(item: unknown, node: Node, source: string, text: string): XmlEntryFields {
   const o = isRecord(item) ? item : {};
+  const idNode = property(node, 'id');
+  const id = idNode?.type === 'number' ? text.slice(idNode.offset, idNode.offset + idNode.length) : str(o.id);
   const link = str(o.url) ?? str(o.external_url);
   const title = str(o.title);
   const published = str(o.date_published);
   const updated = str(o.date_modified);
   const content = str(o.content_html) ?? str(o.content_text) ?? str(o.summary);
-  const identity = entryIdentity({ id: str(o.id), link, title, date: published ?? updated, content, source });
+  const identity = entryIdentity({ id, link, title, date: published ?? updated, content, source });
   return { identity, contentHash: sha256Hex(source), link, title, published, updated };
 }
 
@@ -61,13 +80,25 @@ export function parseJsonFeed(text: string, contentType: string | undefined): Js
     return claimed ? { kind: 'unparseable', reason: `invalid JSON: ${(err as Error).message}` } : { kind: 'plain' };
   }
   if (!isJsonFeed(value)) return { kind: 'plain' };
+  // Valid JSON, so the tree jsonc-parser builds is the one JSON.parse read.
+  const array = property(parseTree(text), 'items');
+  const nodes = array?.children ?? [];
+  if (!array || nodes.length !== value.items.length) return { kind: 'unparseable', reason: 'items could not be located in the source' };
+  const items = nodes.map((n) => text.slice(n.offset, n.offset + n.length));
   return {
     kind: 'json-feed',
-    value: { feed: value, items: value.items, title: str(value.title), entries: value.items.map(readItem) },
+    value: {
+      itemsStart: array.offset,
+      itemsEnd: array.offset + array.length,
+      items,
+      title: str(value.title),
+      entries: value.items.map((item, i) => readItem(item, nodes[i], items[i], text)),
+    },
   };
 }
 
-/** The same top-level object with `items` replaced by the chosen items (original parsed objects). */
-export function renderJsonFeed(feed: Record<string, unknown>, items: unknown[]): string {
-  return JSON.stringify({ ...feed, items });
+/** The source with its `items` array holding only the chosen items, each as written. */
+export function renderJsonFeed(text: string, feed: JsonFeed, chosen: readonly number[]): string {
+  const items = chosen.map((i) => feed.items[i]).join(',');
+  return `${text.slice(0, feed.itemsStart)}[${items}]${text.slice(feed.itemsEnd)}`;
 }

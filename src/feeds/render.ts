@@ -91,8 +91,9 @@ export function renderAnalysis(analysis: Analysis, body: Buffer, contentType: st
   if (analysis.kind === 'other') return { body, contentType: contentType ?? 'application/octet-stream' };
   const format = analysis.outcome.doc.format;
   if (analysis.kind === 'json') {
-    const chosen = analysis.json.items.filter((_, i) => keys.has(analysis.outcome.doc.entries[i].key));
-    return { body: Buffer.from(renderJsonFeed(analysis.json.feed, chosen), 'utf8'), contentType: outputContentType(contentType, format) };
+    const chosen = analysis.outcome.doc.entries.flatMap((e, i) => (keys.has(e.key) ? [i] : []));
+    const text = renderJsonFeed(analysis.decoded.text, analysis.json, chosen);
+    return { body: Buffer.from(text, 'utf8'), contentType: outputContentType(contentType, format, !analysis.decoded.utf8) };
   }
   const spliced = spliceXml(analysis, keys);
   const text = declareUtf8(spliced);
