@@ -11,6 +11,7 @@ import { parseFeed as rowanParseFeed } from '@rowanmanning/feed-parser';
 import { parseFeed as feedsmithParseFeed } from 'feedsmith';
 import RssParser from 'rss-parser';
 import { diffEntries, parseFeed } from '../src/feeds/index.js';
+import { HOSTILE_SHAPES } from '../test/helpers/hostile-feeds.js';
 
 export interface FeedsBenchRow {
   parser: string;
@@ -72,6 +73,37 @@ async function pass(run: Runner, inputs: Input[]): Promise<void> {
   }
 }
 
+export interface HostileBenchRow {
+  shape: string;
+  /** Crier's parse of the 1 MB document. */
+  mbPerSec: number;
+  /** Time at 1 MB over time at 100 KB in this run: about 10 when linear, 100 when quadratic. */
+  growth: number;
+}
+
+function bestSeconds(body: Buffer, rounds: number): number {
+  let best = Infinity;
+  for (let i = 0; i < rounds; i++) {
+    const start = process.hrtime.bigint();
+    parseFeed(body, 'application/rss+xml', 60_000);
+    best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e9);
+  }
+  return best;
+}
+
+/** Crier's engine on each hostile shape at 100 KB and 1 MB (competitors are not run: some never return). */
+export function runHostileBench(opts: { quick?: boolean; log?: (s: string) => void } = {}): HostileBenchRow[] {
+  const rounds = opts.quick ? 2 : 5;
+  return Object.entries(HOSTILE_SHAPES).map(([shape, make]) => {
+    const small = Buffer.from(make(100 * 1024));
+    const large = Buffer.from(make(1024 * 1024));
+    bestSeconds(large, 1);
+    const row = { shape, mbPerSec: large.length / 1e6 / bestSeconds(large, rounds), growth: bestSeconds(large, rounds) / bestSeconds(small, rounds) };
+    opts.log?.(`hostile ${shape}: ${row.mbPerSec.toFixed(1)} MB/s, growth ${row.growth.toFixed(1)}x`);
+    return row;
+  });
+}
+
 /** Runs the benchmark and returns one row per parser. */
 export async function runFeedsBench(opts: { quick?: boolean; log?: (s: string) => void } = {}): Promise<{ rows: FeedsBenchRow[] }> {
   const log = opts.log ?? (() => undefined);
@@ -100,13 +132,21 @@ export async function runFeedsBench(opts: { quick?: boolean; log?: (s: string) =
   return { rows: measured.map((r) => ({ ...r, ratio: r.mbPerSec / fastestCompetitor })) };
 }
 
-function toMarkdown(rows: FeedsBenchRow[]): string {
+function toMarkdown(rows: FeedsBenchRow[], hostile: HostileBenchRow[]): string {
   const lines = ['| parser | MB/s | entries/s | ratio to fastest competitor |', '| --- | ---: | ---: | ---: |'];
   for (const r of rows) lines.push(`| ${r.parser} | ${r.mbPerSec.toFixed(1)} | ${Math.round(r.entriesPerSec)} | ${r.ratio.toFixed(2)} |`);
+  return `${lines.join('\n')}\n\n${hostileMarkdown(hostile)}`;
+}
+
+/** The hostile-input table: Crier's MB/s at 1 MB and how time grew from 100 KB. */
+export function hostileMarkdown(rows: HostileBenchRow[]): string {
+  const lines = ['| hostile shape (crier) | MB/s at 1 MB | time 1 MB / 100 KB |', '| --- | ---: | ---: |'];
+  for (const r of rows) lines.push(`| ${r.shape} | ${r.mbPerSec.toFixed(1)} | ${r.growth.toFixed(1)} |`);
   return lines.join('\n');
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  const { rows } = await runFeedsBench({ quick: process.argv.includes('--quick'), log: (s) => process.stderr.write(`${s}\n`) });
-  process.stdout.write(`${toMarkdown(rows)}\n`);
+  const opts = { quick: process.argv.includes('--quick'), log: (s: string) => process.stderr.write(`${s}\n`) };
+  const { rows } = await runFeedsBench(opts);
+  process.stdout.write(`${toMarkdown(rows, runHostileBench(opts))}\n`);
 }

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runFeedsBench, type FeedsBenchRow } from './feeds.js';
+import { hostileMarkdown, runFeedsBench, runHostileBench, type FeedsBenchRow, type HostileBenchRow } from './feeds.js';
 import { startChild } from './lib/child.js';
 import type { BenchContext, Row } from './lib/context.js';
 import { BACKENDS, type Backend } from './lib/hub.js';
@@ -53,7 +53,7 @@ function parseArgs(argv: string[]): Args {
 
 const fmt = (v: number | null) => (v === null || Number.isNaN(v) ? '' : v >= 100 ? String(Math.round(v)) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 
-function toMarkdown(rows: Row[], feeds: FeedsBenchRow[] | undefined, meta: Record<string, string>): string {
+function toMarkdown(rows: Row[], feeds: FeedsBenchRow[] | undefined, hostile: HostileBenchRow[] | undefined, meta: Record<string, string>): string {
   const lines = [`Command: \`${meta.command}\` on ${meta.machine}, ${meta.date}.`, ''];
   if (rows.length) {
     lines.push('| scenario | backend | N | metric | hub | baseline (same run) | ratio | target | |', '| --- | --- | ---: | --- | ---: | --- | ---: | --- | --- |');
@@ -66,6 +66,7 @@ function toMarkdown(rows: Row[], feeds: FeedsBenchRow[] | undefined, meta: Recor
     lines.push('', '| feed engine | MB/s | entries/s | ratio to fastest competitor |', '| --- | ---: | ---: | ---: |');
     for (const r of feeds) lines.push(`| ${r.parser} | ${r.mbPerSec.toFixed(1)} | ${Math.round(r.entriesPerSec)} | ${r.ratio.toFixed(2)} |`);
   }
+  if (hostile) lines.push('', hostileMarkdown(hostile));
   return `${lines.join('\n')}\n`;
 }
 
@@ -75,6 +76,7 @@ async function main(): Promise<number> {
   const log = (line: string) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}\n`);
   const rows: Row[] = [];
   let feeds: FeedsBenchRow[] | undefined;
+  let hostile: HostileBenchRow[] | undefined;
   const wantsHub = args.scenarios.some((s) => s !== 'feeds');
   const failures: string[] = [];
   /** A failed scenario is reported in the table and fails the run, but the others still run. */
@@ -148,6 +150,7 @@ async function main(): Promise<number> {
     if (args.scenarios.includes('feeds')) {
       log('feeds engine');
       feeds = (await runFeedsBench({ quick: args.quick, log: (s) => log(`  ${s}`) })).rows;
+      hostile = runHostileBench({ quick: args.quick, log: (s) => log(`  ${s}`) });
     }
   } finally {
     await Promise.all([servers.close(), raw.close()]);
@@ -158,10 +161,10 @@ async function main(): Promise<number> {
     machine: `2-core node-svc machine, shared (${os.cpus().length} x ${os.cpus()[0]?.model.trim()}, Node ${process.version})`,
     date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
   };
-  const md = toMarkdown(rows, feeds, meta);
+  const md = toMarkdown(rows, feeds, hostile, meta);
   const out = path.join(HERE, 'results');
   fs.mkdirSync(out, { recursive: true });
-  fs.writeFileSync(path.join(out, 'latest.json'), `${JSON.stringify({ ...meta, quick: args.quick, rows, feeds }, null, 2)}\n`);
+  fs.writeFileSync(path.join(out, 'latest.json'), `${JSON.stringify({ ...meta, quick: args.quick, rows, feeds, hostile }, null, 2)}\n`);
   fs.writeFileSync(path.join(out, 'latest.md'), md);
   process.stdout.write(`\n${md}`);
   log(`done; wrote bench/results/latest.md and latest.json`);
