@@ -28,11 +28,12 @@ function ratioOf(small: Buffer, large: Buffer): number {
   ms(large); // warm the code paths (and the heap) up first
   let bestSmall = Infinity;
   let bestLarge = Infinity;
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < 7; i++) {
     bestSmall = Math.min(bestSmall, ms(small));
     bestLarge = Math.min(bestLarge, ms(large));
   }
-  return bestLarge / Math.max(bestSmall, 0.5);
+  // Below 2 ms a timer tick or one scheduling hiccup decides; a quadratic engine is far slower at 100 KB anyway.
+  return bestLarge / Math.max(bestSmall, 2);
 }
 
 describe('linear time on hostile input', () => {
