@@ -1,11 +1,12 @@
 import { QuoteType, Tokenizer, type TokenizerCallbacks } from 'htmlparser2';
+import type { Steps } from './steps.js';
 
 /**
  * Markup tokens with their offsets, from htmlparser2's tokenizer (XML mode,
  * entities left alone). htmlparser2 is a state machine that reads each
  * character once and recovers from broken markup; this driver adds what a
  * feed engine needs on top: absolute offsets for verbatim slicing, a report
- * for every recovery, and a time budget. It never throws and never uses a
+ * for every recovery, and a pause after each chunk (steps.ts). It never throws and never uses a
  * regular expression over the input.
  */
 
@@ -44,18 +45,12 @@ export interface MarkupHandler {
 export interface ScanOptions {
   from?: number;
   to?: number;
-  /** `Date.now()` value after which scanning stops with `timedOut`. */
-  deadline?: number;
-}
-
-export interface ScanResult {
-  timedOut: boolean;
 }
 
 /** Shared by every tag without attributes (most of them); never written to. */
 const NO_ATTRIBUTES: Attribute[] = [];
 
-/** Text fed to the tokenizer per write; the deadline is checked between writes. */
+/** Text fed to the tokenizer per write; the scan yields between writes. */
 const CHUNK = 1 << 16;
 
 /** The slice `[start, end)` holds `ch` at this offset, or -1 (never looks past `end`). */
@@ -263,8 +258,8 @@ class Scan implements TokenizerCallbacks {
   }
 }
 
-/** Feeds `text` (or `[from, to)`) through the tokenizer, calling `handler` with absolute offsets. */
-export function scanMarkup(text: string, handler: MarkupHandler, options: ScanOptions = {}): ScanResult {
+/** Feeds `text` (or `[from, to)`) through the tokenizer, calling `handler` with absolute offsets; yields after each chunk. */
+export function* scanMarkupSteps(text: string, handler: MarkupHandler, options: ScanOptions = {}): Steps<void> {
   const to = Math.min(options.to ?? text.length, text.length);
   const scan = new Scan(text, handler, to, options.from ?? 0);
   let pos = scan.base;
@@ -274,16 +269,21 @@ export function scanMarkup(text: string, handler: MarkupHandler, options: ScanOp
       scan.restartAt = -1;
       scan.tokenizer.reset();
     }
-    if (scan.stopped) break;
+    if (scan.stopped) return;
     if (pos >= to) {
       scan.tokenizer.end();
       if (scan.restartAt !== -1) continue;
-      break;
+      return;
     }
     const end = Math.min(to, pos + CHUNK);
     scan.tokenizer.write(text.slice(pos, end));
     pos = end;
-    if (options.deadline !== undefined && Date.now() > options.deadline) return { timedOut: true };
+    yield;
   }
-  return { timedOut: false };
+}
+
+/** `scanMarkupSteps` run straight through (for short ranges such as one element's content). */
+export function scanMarkup(text: string, handler: MarkupHandler, options: ScanOptions = {}): void {
+  const steps = scanMarkupSteps(text, handler, options);
+  while (!steps.next().done);
 }

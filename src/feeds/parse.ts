@@ -3,6 +3,7 @@ import { uniqueIdentities } from './entry-id.js';
 import { sha256Hex } from './hash.js';
 import { parseJsonFeed, type JsonFeed } from './json-feed.js';
 import { scanXml, type XmlStructure } from './spans.js';
+import { runSteps, runStepsAsync, type Steps } from './steps.js';
 import type { FeedDocument, FeedEntry, ParseOutcome } from './types.js';
 import { readXmlEntry, readXmlHead, type XmlEntryFields } from './xml-feed.js';
 
@@ -47,11 +48,10 @@ function firstSignificant(text: string): number {
 
 const FEED_ROOT_HINT = /<(?:[\w.-]+:)?(?:rss|feed|RDF|Channel)[\s>]/;
 
-function fatalReason(fatal: string, budgetMs: number): string {
-  return fatal === 'parse time budget spent' ? `parse took longer than its budget of ${budgetMs} ms` : fatal;
-}
+/** Entries read between yields. */
+const ENTRY_BATCH = 64;
 
-function analyseUnchecked(body: Buffer, contentType: string | undefined, budgetMs: number): Analysis {
+function* analyseSteps(body: Buffer, contentType: string | undefined): Steps<Analysis> {
   if (body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b) {
     return { kind: 'other', outcome: { kind: 'unparseable', reason: 'body is gzip-compressed; undo Content-Encoding before parsing' } };
   }
@@ -70,8 +70,7 @@ function analyseUnchecked(body: Buffer, contentType: string | undefined, budgetM
     if (json.value.title !== undefined) doc.title = json.value.title;
     return { kind: 'json', outcome: { kind: 'feed', doc }, decoded, json: json.value };
   }
-  const deadline = Date.now() + budgetMs;
-  const structure = scanXml(decoded.text, deadline);
+  const structure = yield* scanXml(decoded.text);
   if (!structure.root) {
     if (structure.problems.length && FEED_ROOT_HINT.test(decoded.text.slice(0, 4096))) {
       return { kind: 'other', outcome: { kind: 'unparseable', reason: structure.problems.join('; ') } };
@@ -79,11 +78,11 @@ function analyseUnchecked(body: Buffer, contentType: string | undefined, budgetM
     return { kind: 'other', outcome: { kind: 'plain' } };
   }
   if (!structure.format) return { kind: 'other', outcome: { kind: 'plain' } };
-  if (structure.fatal) return { kind: 'other', outcome: { kind: 'unparseable', format: structure.format, reason: fatalReason(structure.fatal, budgetMs) } };
+  if (structure.fatal) return { kind: 'other', outcome: { kind: 'unparseable', format: structure.format, reason: structure.fatal } };
   const fields: XmlEntryFields[] = [];
   for (const span of structure.entries) {
     fields.push(readXmlEntry(decoded.text, span));
-    if (Date.now() > deadline) return { kind: 'other', outcome: { kind: 'unparseable', format: structure.format, reason: fatalReason('parse time budget spent', budgetMs) } };
+    if (fields.length % ENTRY_BATCH === 0) yield;
   }
   const head = readXmlHead(decoded.text, structure);
   const doc: FeedDocument = { format: structure.format, entries: toEntries(fields) };
@@ -95,13 +94,32 @@ function analyseUnchecked(body: Buffer, contentType: string | undefined, budgetM
   return { kind: 'xml', outcome: { kind: 'feed', doc }, decoded, structure };
 }
 
+function overBudget(budgetMs: number): Analysis {
+  return { kind: 'other', outcome: { kind: 'unparseable', reason: `parse took longer than its budget of ${budgetMs} ms` } };
+}
+
+function failed(err: unknown): Analysis {
+  // A bug or an engine limit (e.g. string length); the publisher's body must not take the worker down.
+  return { kind: 'other', outcome: { kind: 'unparseable', reason: `feed engine failed: ${(err as Error)?.message ?? String(err)}` } };
+}
+
 /** Parses a body once, keeping what rendering needs. Never throws. */
 export function analyse(body: Buffer, contentType: string | undefined, budgetMs = DEFAULT_PARSE_BUDGET_MS): Analysis {
   try {
-    return analyseUnchecked(body, contentType, budgetMs);
+    const run = runSteps(analyseSteps(body, contentType), budgetMs);
+    return run.done ? run.value : overBudget(budgetMs);
   } catch (err) {
-    // A bug or an engine limit (e.g. string length); the publisher's body must not take the worker down.
-    return { kind: 'other', outcome: { kind: 'unparseable', reason: `feed engine failed: ${(err as Error)?.message ?? String(err)}` } };
+    return failed(err);
+  }
+}
+
+/** As `analyse`, handing the event loop back every few milliseconds (what the hub's fetch job uses). */
+export async function analyseAsync(body: Buffer, contentType: string | undefined, budgetMs = DEFAULT_PARSE_BUDGET_MS): Promise<Analysis> {
+  try {
+    const run = await runStepsAsync(analyseSteps(body, contentType), budgetMs);
+    return run.done ? run.value : overBudget(budgetMs);
+  } catch (err) {
+    return failed(err);
   }
 }
 

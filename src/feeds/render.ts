@@ -1,7 +1,7 @@
 import { diffEntries } from './diff.js';
 import { decodeEntities } from './html-entities.js';
 import { renderJsonFeed } from './json-feed.js';
-import { analyse, type Analysis } from './parse.js';
+import { analyse, analyseAsync, type Analysis } from './parse.js';
 import type { FeedFormat, Rendered, Selection } from './types.js';
 import { rdfAbout } from './xml-feed.js';
 
@@ -131,7 +131,15 @@ export interface PreparedSelection {
 
 /** The first half of `selectNewContent`: parse, so the caller can look up only these keys' history. */
 export function prepareSelection(body: Buffer, contentType: string | undefined, budgetMs?: number): PreparedSelection {
-  const analysis = analyse(body, contentType, budgetMs);
+  return prepared(analyse(body, contentType, budgetMs), body, contentType);
+}
+
+/** As `prepareSelection`, parsing in slices so the thread's other work (an HTTP front) is not held up. */
+export async function prepareSelectionAsync(body: Buffer, contentType: string | undefined, budgetMs?: number): Promise<PreparedSelection> {
+  return prepared(await analyseAsync(body, contentType, budgetMs), body, contentType);
+}
+
+function prepared(analysis: Analysis, body: Buffer, contentType: string | undefined): PreparedSelection {
   if (analysis.kind === 'other') return { keys: [], select: () => ({ outcome: analysis.outcome }) };
   return {
     keys: analysis.outcome.doc.entries.map((e) => e.key),

@@ -1,6 +1,7 @@
-import { scanMarkup, type Attribute, type StartTag } from './markup.js';
+import { scanMarkupSteps, type Attribute, type StartTag } from './markup.js';
 import { checkReferences } from './html-entities.js';
 import { NS, NamespaceScope } from './namespaces.js';
+import type { Steps } from './steps.js';
 import type { FeedFormat } from './types.js';
 
 /**
@@ -53,7 +54,7 @@ export interface XmlStructure {
   listItems: ListItemSpan[];
   /** Every recovery made while reading (at most MAX_PROBLEMS, then a count). */
   problems: string[];
-  /** Set when the document was given up on as a whole (nesting too deep, time budget spent). */
+  /** Set when the document was given up on as a whole (nesting too deep). */
   fatal?: string;
 }
 
@@ -100,8 +101,8 @@ function localOf(qname: string): string {
   return qname.slice(qname.indexOf(':') + 1);
 }
 
-/** Reads the feed structure of `text`. Never throws. */
-export function scanXml(text: string, deadline?: number): XmlStructure {
+/** Reads the feed structure of `text`, yielding between chunks. Never throws. */
+export function* scanXml(text: string): Steps<XmlStructure> {
   const out: XmlStructure = { format: undefined, root: undefined, container: undefined, headChildren: [], entries: [], listItems: [], problems: [] };
   const scope = new NamespaceScope();
   const stack: Frame[] = [];
@@ -267,8 +268,7 @@ export function scanXml(text: string, deadline?: number): XmlStructure {
   const declaration = (start: number): void => {
     if (!out.root && text.startsWith('DOCTYPE', start)) doctype = true;
   };
-  const { timedOut } = scanMarkup(text, { startTag, endTag, text: textRun, declaration, problem }, { deadline });
-  if (timedOut) out.fatal = 'parse time budget spent';
+  yield* scanMarkupSteps(text, { startTag, endTag, text: textRun, declaration, problem });
   if (stack.length && !out.fatal) problem(`document ends with ${stack.length} element(s) open, innermost <${stack[stack.length - 1].qname}>`);
   // Elements left open at the end (truncated or malformed documents) end at the end of the text.
   while (stack.length) close(stack.pop() as Frame, text.length, text.length);

@@ -11,7 +11,7 @@ import {
   recordFetchWithoutContent,
 } from '../db/index.js';
 import type { Content, DeliveryTarget, Notification } from '../db/index.js';
-import { bodyHash, prepareSelection, type Selection } from '../feeds/index.js';
+import { bodyHash, prepareSelectionAsync, type Selection } from '../feeds/index.js';
 import { HubError } from '../errors.js';
 import type { Deliverer } from './deliver.js';
 import { enqueuePage, type JobData } from './queues.js';
@@ -69,7 +69,7 @@ export function fetchTopic(deps: Deps, deliverer: Deliverer) {
     }
 
     // Parsed first, so only the history of the entries this document carries is read.
-    const prepared = prepareSelection(response.body, response.contentType, deps.config.parseBudgetMs);
+    const prepared = await prepareSelectionAsync(response.body, response.contentType, deps.config.parseBudgetMs);
     const selection = select(prepared.select(await loadSeenEntries(deps.db.pool, topic.id, prepared.keys)), response.body, response.contentType);
     const result = { topicId: topic.id, startedAt, status: response.status, ...validators, bodyHash: hash, contentType: response.contentType ?? null, parseError: selection.parseError, entries: selection.entries };
     const max = deps.config.seenEntriesMax;

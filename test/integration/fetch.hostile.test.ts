@@ -70,6 +70,12 @@ describe('fetching hostile and unusual topics (pg-redis)', () => {
         pump();
       },
       '/bomb': (_req, res) => res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(BOMB),
+      '/broken': (_req, res) =>
+        res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(
+          '<rss version="2.0"><channel><title>B</title>' +
+            "<item><guid>b1</guid><description><a href=it's>x</a></description></item>" +
+            '<item><guid>b2</guid></item><item><guid>b3</guid></item></channel></rss>',
+        ),
       '/nested': (_req, res) => res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(`<rss version="2.0"><channel>${'<x>'.repeat(100_000)}</channel></rss>`),
     });
   });
@@ -123,6 +129,15 @@ describe('fetching hostile and unusual topics (pg-redis)', () => {
     const delivery = subscriber.deliveries().find((d) => d.url === '/cb/bomb')!;
     expect(delivery.body.length).toBeLessThan(BOMB.length * 2);
     expect(await healthy()).toBe(true);
+  });
+
+  test('a feed with broken markup delivers every entry and records the recovery on the topic', async () => {
+    const topic = await subscribeAndPublish('/broken');
+    await waitFor(() => subscriber.deliveries().some((d) => d.url === '/cb/broken'), { what: 'broken delivery' });
+    const delivery = subscriber.deliveries().find((d) => d.url === '/cb/broken')!;
+    expect(delivery.headers['x-crier-entries']).toBe('new=3, updated=0');
+    await waitFor(async () => (await topicRow(topic))?.parse_error != null, { what: 'parse problem recorded' });
+    expect((await topicRow(topic)).parse_error).toMatch(/^recovered from malformed markup: unquoted value of attribute href/);
   });
 
   test('deeply nested XML is delivered whole and the parse problem is recorded on the topic', async () => {
