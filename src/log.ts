@@ -25,8 +25,27 @@ const REDACT = [
   'err.cause.detail',
 ];
 
+/**
+ * A callback or request URL as it may be logged: origin and path only. The
+ * query string carries subscribers' credentials (`?apikey=...`) and, in a
+ * verification request, `hub.verify_token`.
+ */
+export function urlForLog(url: string | URL): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return '[unparseable url]';
+  }
+}
+
 /** Root JSON logger on stdout; modules take `log.child({ module })`. */
 export function createLogger(config: Pick<Config, 'logLevel'>, destination?: NodeJS.WritableStream): Logger {
-  const options = { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' }, base: { pid: process.pid } };
+  const options = {
+    level: config.logLevel,
+    redact: { paths: REDACT, censor: '[redacted]' },
+    serializers: { callback: (v: unknown) => (typeof v === 'string' ? urlForLog(v) : v) },
+    base: { pid: process.pid },
+  };
   return destination ? pino(options, destination) : pino(options);
 }

@@ -1,5 +1,6 @@
 import { Agent } from 'undici';
 import { HubError } from '../errors.js';
+import { urlForLog } from '../log.js';
 import { assertUrlAllowed, lookupFor } from './address-guard.js';
 import { USER_AGENT } from './fetch-topic.js';
 
@@ -68,8 +69,8 @@ export function createCallbackClient(options: CallbackClientOptions): CallbackCl
     } catch (err) {
       const cause = err as Error & { code?: string };
       if (cause instanceof HubError) throw cause;
-      if (cause.code === 'EADDRBLOCKED') throw new HubError('HUB_ERR_ADDRESS_BLOCKED', `${method} ${url}: ${cause.message}`, { cause });
-      throw new HubError(method === 'GET' ? 'HUB_ERR_VERIFY_FAILED' : 'HUB_ERR_DELIVERY_FAILED', `${method} ${url} failed: ${cause.code ?? cause.name}: ${cause.message}`, { cause });
+      if (cause.code === 'EADDRBLOCKED') throw new HubError('HUB_ERR_ADDRESS_BLOCKED', `${method} ${urlForLog(url)}: ${cause.message}`, { cause });
+      throw new HubError(method === 'GET' ? 'HUB_ERR_VERIFY_FAILED' : 'HUB_ERR_DELIVERY_FAILED', `${method} ${urlForLog(url)} failed: ${cause.code ?? cause.name}: ${cause.message}`, { cause });
     }
   }
 
