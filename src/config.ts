@@ -1,3 +1,4 @@
+import net from 'node:net';
 import path from 'node:path';
 import { HubError } from './errors.js';
 
@@ -7,6 +8,15 @@ export type HubRole = 'all' | 'web' | 'worker';
 export type Config = Readonly<{
   /** PORT: HTTP port; 0 picks a free one. Default 8080. */
   port: number;
+  /**
+   * HUB_HOST: address the front binds. Default 127.0.0.1 when private networks
+   * are allowed (a development hub), every interface otherwise.
+   */
+  host: string | undefined;
+  /** HUB_MAX_CONNECTIONS: open front connections at most; more are closed at once. Default 10000. */
+  maxConnections: number;
+  /** HUB_ALLOWED_PORTS: ports topics and callbacks may use (`80,443,8000-8999`); unset means any. */
+  allowedPorts: readonly PortRange[] | undefined;
   /** HUB_PUBLIC_URL: the hub's own URL, sent as Link rel="hub". Default http://localhost:$PORT/. */
   publicUrl: string;
   /** HUB_ROLE: all, web or worker. Default all. */
@@ -97,6 +107,9 @@ type Env = Record<string, string | undefined>;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Reads and validates every knob; throws one HubError naming each bad variable. */
+/** An inclusive range of TCP ports. */
+export type PortRange = readonly [number, number];
+
 export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = [];
 
@@ -163,17 +176,40 @@ export function loadConfig(env: Env = process.env): Config {
     return Object.freeze(list);
   };
   const adminToken = env.HUB_ADMIN_TOKEN || undefined;
-  if (adminToken !== undefined && adminToken.length < 16) problems.push('HUB_ADMIN_TOKEN must be at least 16 characters');
+  if (adminToken !== undefined) {
+    if (adminToken.length < 16) problems.push('HUB_ADMIN_TOKEN must be at least 16 characters');
+    else if (/\s/.test(adminToken)) problems.push('HUB_ADMIN_TOKEN must not contain whitespace');
+    else if (new Set(adminToken).size < 4) problems.push('HUB_ADMIN_TOKEN is too weak (fewer than 4 distinct characters)');
+  }
+  const allowPrivateNetworks = flag('HUB_ALLOW_PRIVATE_NETWORKS');
+  const host = env.HUB_HOST || (allowPrivateNetworks ? '127.0.0.1' : undefined);
+  if (host !== undefined && net.isIP(host) === 0 && host !== 'localhost') problems.push(`HUB_HOST must be an IP address or localhost, got "${host}"`);
+  const portRanges = (name: string): readonly PortRange[] | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') return undefined;
+    const ranges: PortRange[] = [];
+    for (const item of raw.split(',').map((p) => p.trim())) {
+      const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(item);
+      const lo = Number(m?.[1]);
+      const hi = Number(m?.[2] ?? m?.[1]);
+      if (!m || lo < 1 || hi > 65535 || lo > hi) problems.push(`${name} entries must be ports or ranges such as 8000-8999, got "${item}"`);
+      else ranges.push([lo, hi]);
+    }
+    return Object.freeze(ranges);
+  };
 
   const config: Config = {
     port,
+    host,
+    maxConnections: int('HUB_MAX_CONNECTIONS', 10000, 1),
     publicUrl,
     role,
     databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
     dataDir: path.resolve(env.HUB_DATA_DIR || './data'),
     redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
     queuePrefix,
-    allowPrivateNetworks: flag('HUB_ALLOW_PRIVATE_NETWORKS'),
+    allowPrivateNetworks,
+    allowedPorts: portRanges('HUB_ALLOWED_PORTS'),
     topicAllow: prefixes('HUB_TOPIC_ALLOW'),
     leaseMinSeconds,
     leaseDefaultSeconds,

@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
 import type { Deps } from './deps.js';
 import { createDatabase, migrate } from './db/index.js';
@@ -11,6 +12,13 @@ export interface RunningHub {
   /** Base URL of the HTTP front, when this process runs one. */
   url: string | undefined;
   close(): Promise<void>;
+}
+
+/** Where this process's front answers, for logs and tests. */
+function frontUrl(address: AddressInfo): string {
+  const wildcard = address.address === '0.0.0.0' || address.address === '::';
+  const host = wildcard ? '127.0.0.1' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}/`;
 }
 
 /** Composition root: builds the dependencies and starts the parts HUB_ROLE asks for. */
@@ -31,9 +39,12 @@ export async function startHub(config: Config, options: { log?: Logger; sweepInt
   if (config.role !== 'web') workers = startWorkers(deps, { sweepIntervalMs: options.sweepIntervalMs });
   if (config.role !== 'worker') {
     const health = async () => (await queues.ping()) && (await db.pool.query('select 1').then(() => true, () => false));
-    server = await startServer(createApp(deps, health), config.port);
+    server = await startServer(createApp(deps, health), { port: config.port, host: config.host, maxConnections: config.maxConnections });
   }
-  const url = server ? `http://127.0.0.1:${server.address.port}/` : undefined;
+  const url = server ? frontUrl(server.address) : undefined;
+  if (config.allowPrivateNetworks) {
+    log.warn({ host: config.host ?? 'all interfaces' }, 'HUB_ALLOW_PRIVATE_NETWORKS is on: this hub will contact loopback and private addresses; keep it off the network');
+  }
   log.info({ role: config.role, url, embedded: db.embedded, queues: config.redisUrl ? 'redis' : 'database' }, 'hub started');
 
   let closing: Promise<void> | undefined;

@@ -8,8 +8,17 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(app: express.Express, port: number, host?: string): Promise<RunningServer> {
+export interface ServerOptions {
+  port: number;
+  /** Bind address; undefined binds every interface. */
+  host?: string;
+  /** Connections beyond this are closed as they arrive. */
+  maxConnections?: number;
+}
+
+export async function startServer(app: express.Express, { port, host, maxConnections }: ServerOptions): Promise<RunningServer> {
   const server = http.createServer(app);
+  if (maxConnections !== undefined) server.maxConnections = maxConnections;
   server.keepAliveTimeout = 5000;
   server.headersTimeout = 10000;
   server.requestTimeout = 30000;

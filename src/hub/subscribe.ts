@@ -10,7 +10,7 @@ type SubscriptionRequest = Extract<HubRequest, { mode: 'subscribe' | 'unsubscrib
  */
 export async function requestSubscription(deps: Deps, request: SubscriptionRequest): Promise<void> {
   // A callback the hub may never call is refused now rather than silently dropped (H27).
-  assertUrlAllowed(request.callback, deps.config.allowPrivateNetworks);
+  assertUrlAllowed(request.callback, deps.config);
   await deps.verifications.submit({
     topicUrl: request.topic,
     callback: request.callback,

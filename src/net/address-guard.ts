@@ -65,6 +65,14 @@ export function isPublicAddress(address: string): boolean {
 export interface AddressPolicy {
   allowPrivateNetworks: boolean;
   allowAddresses?: readonly string[];
+  /** HUB_ALLOWED_PORTS: inclusive port ranges; undefined allows any port. */
+  allowedPorts?: readonly (readonly [number, number])[];
+}
+
+/** The URL's port, or its scheme's default. */
+function portOf(url: URL): number {
+  if (url.port) return Number(url.port);
+  return url.protocol === 'https:' ? 443 : 80;
 }
 
 const allowLists = new WeakMap<readonly string[], net.BlockList>();
@@ -150,6 +158,10 @@ export function assertUrlAllowed(url: string | URL, policy: boolean | AddressPol
   }
   if (parsed.username || parsed.password) throw new HubError('HUB_ERR_PARAM_URL_CREDENTIALS');
   const rules = toPolicy(policy);
+  const port = portOf(parsed);
+  if (rules.allowedPorts && !rules.allowedPorts.some(([lo, hi]) => port >= lo && port <= hi)) {
+    throw new HubError('HUB_ERR_PORT_NOT_ALLOWED', `port ${port} is not among HUB_ALLOWED_PORTS`);
+  }
   if (rules.allowPrivateNetworks) return parsed;
   const host = parsed.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
   if (net.isIP(host)) {

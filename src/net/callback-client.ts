@@ -1,11 +1,10 @@
 import { Agent } from 'undici';
 import { HubError } from '../errors.js';
 import { urlForLog } from '../log.js';
-import { assertUrlAllowed, lookupFor } from './address-guard.js';
+import { assertUrlAllowed, lookupFor, type AddressPolicy } from './address-guard.js';
 import { USER_AGENT } from './fetch-topic.js';
 
-export interface CallbackClientOptions {
-  allowPrivateNetworks: boolean;
+export interface CallbackClientOptions extends AddressPolicy {
   connectTimeoutMs: number;
   requestTimeoutMs: number;
   /** Keep-alive connections per callback origin. */
@@ -36,11 +35,11 @@ export function createCallbackClient(options: CallbackClientOptions): CallbackCl
     headersTimeout: options.requestTimeoutMs,
     bodyTimeout: options.requestTimeoutMs,
     maxResponseSize: MAX_VERIFY_BODY,
-    connect: { timeout: options.connectTimeoutMs, lookup: lookupFor(options.allowPrivateNetworks) as never },
+    connect: { timeout: options.connectTimeoutMs, lookup: lookupFor(options) as never },
   });
 
   async function send(method: 'GET' | 'POST', url: string | URL, body: Buffer | undefined, headers: Record<string, string>): Promise<CallbackResponse> {
-    const target = assertUrlAllowed(url, options.allowPrivateNetworks);
+    const target = assertUrlAllowed(url, options);
     try {
       // No AbortSignal per request (about 5% of the fan-out CPU profile, plus its GC):
       // connect timeout and headersTimeout bound the wait for the answer, and a timer bounds the body.

@@ -65,7 +65,7 @@ export function verifyIntent(deps: Deps) {
       // A 2xx with the wrong body, a 404 or any other answer: the subscriber did not confirm (H14).
       return { kind: 'refused', status };
     } catch (err) {
-      const permanent = err instanceof HubError && err.code === 'HUB_ERR_ADDRESS_BLOCKED';
+      const permanent = err instanceof HubError && (err.code === 'HUB_ERR_ADDRESS_BLOCKED' || err.code === 'HUB_ERR_PORT_NOT_ALLOWED');
       return { kind: 'failed', permanent, error: (err as Error).message };
     }
   }
@@ -129,7 +129,7 @@ function topicRefusal(deps: Deps, topicUrl: string): string | undefined {
   const allow = deps.config.topicAllow;
   if (allow && !allow.some((prefix) => topicUrl.startsWith(prefix))) return 'this hub does not serve that topic';
   try {
-    assertUrlAllowed(topicUrl, deps.config.allowPrivateNetworks);
+    assertUrlAllowed(topicUrl, deps.config);
   } catch (err) {
     return (err as Error).message;
   }

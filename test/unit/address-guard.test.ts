@@ -163,3 +163,15 @@ describe('guardedLookup (H27: the resolved address is checked)', () => {
     expect(err).toMatchObject({ code: 'HUB_ERR_ADDRESS_BLOCKED' });
   });
 });
+
+describe('HUB_ALLOWED_PORTS', () => {
+  const policy = { allowPrivateNetworks: true, allowedPorts: [[80, 80], [443, 443], [8000, 8999]] as const };
+  test('H27: a URL whose port (or its scheme default) is outside the list is refused, even with private networks allowed', () => {
+    expect(() => assertUrlAllowed('http://example.com:6379/', policy)).toThrow(expect.objectContaining({ code: 'HUB_ERR_PORT_NOT_ALLOWED' }));
+    expect(() => assertUrlAllowed('https://example.com:22/', policy)).toThrow(expect.objectContaining({ code: 'HUB_ERR_PORT_NOT_ALLOWED' }));
+    expect(() => assertUrlAllowed('http://example.com/', policy)).not.toThrow();
+    expect(() => assertUrlAllowed('https://example.com/', policy)).not.toThrow();
+    expect(() => assertUrlAllowed('http://example.com:8443/', policy)).not.toThrow();
+    expect(() => assertUrlAllowed('http://example.com:6379/', { allowPrivateNetworks: false })).not.toThrow();
+  });
+});

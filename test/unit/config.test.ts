@@ -139,4 +139,28 @@ describe('loadConfig', () => {
     const [problem] = problems({ HUB_ADMIN_TOKEN: 'tiny-secret' });
     expect(problem).not.toContain('tiny-secret');
   });
+
+  test('HUB_ALLOWED_PORTS takes ports and ranges; anything else stops start-up', () => {
+    expect(loadConfig({ HUB_ALLOWED_PORTS: '80, 443,8000-8999' }).allowedPorts).toEqual([[80, 80], [443, 443], [8000, 8999]]);
+    expect(loadConfig({}).allowedPorts).toBeUndefined();
+    expect(problems({ HUB_ALLOWED_PORTS: '80,9-1,x,70000' })).toEqual([
+      'HUB_ALLOWED_PORTS entries must be ports or ranges such as 8000-8999, got "9-1"',
+      'HUB_ALLOWED_PORTS entries must be ports or ranges such as 8000-8999, got "x"',
+      'HUB_ALLOWED_PORTS entries must be ports or ranges such as 8000-8999, got "70000"',
+    ]);
+  });
+
+  test('HUB_HOST defaults to loopback when private networks are allowed, every interface otherwise', () => {
+    expect(loadConfig({}).host).toBeUndefined();
+    expect(loadConfig({ HUB_ALLOW_PRIVATE_NETWORKS: '1' }).host).toBe('127.0.0.1');
+    expect(loadConfig({ HUB_ALLOW_PRIVATE_NETWORKS: '1', HUB_HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(problems({ HUB_HOST: 'my host' })).toEqual(['HUB_HOST must be an IP address or localhost, got "my host"']);
+  });
+
+  test('HUB_ADMIN_TOKEN with whitespace or hardly any distinct characters stops start-up', () => {
+    expect(problems({ HUB_ADMIN_TOKEN: 'a'.repeat(32) })).toEqual(['HUB_ADMIN_TOKEN is too weak (fewer than 4 distinct characters)']);
+    expect(problems({ HUB_ADMIN_TOKEN: 'abababababababababab' })).toEqual(['HUB_ADMIN_TOKEN is too weak (fewer than 4 distinct characters)']);
+    expect(problems({ HUB_ADMIN_TOKEN: 'k3y with spaces in it' })).toEqual(['HUB_ADMIN_TOKEN must not contain whitespace']);
+    expect(problems({ HUB_ADMIN_TOKEN: 'Xq7-2mZp9Lw4Rt8v' })).toEqual([]);
+  });
 });
