@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { decodeKey } from './db/secret-box.js';
 import path from 'node:path';
 import { HubError } from './errors.js';
 
@@ -15,6 +16,8 @@ export type Config = Readonly<{
   host: string | undefined;
   /** HUB_MAX_CONNECTIONS: open front connections at most; more are closed at once. Default 10000. */
   maxConnections: number;
+  /** HUB_SECRET_KEY: keys (comma-separated, 64 hex digits or base64 of 32 bytes) sealing subscriber secrets; the first seals. */
+  secretKeys: readonly Buffer[];
   /** HUB_ALLOWED_PORTS: ports topics and callbacks may use (`80,443,8000-8999`); unset means any. */
   allowedPorts: readonly PortRange[] | undefined;
   /** HUB_PUBLIC_URL: the hub's own URL, sent as Link rel="hub". Default http://localhost:$PORT/. */
@@ -181,6 +184,12 @@ export function loadConfig(env: Env = process.env): Config {
     else if (/\s/.test(adminToken)) problems.push('HUB_ADMIN_TOKEN must not contain whitespace');
     else if (new Set(adminToken).size < 4) problems.push('HUB_ADMIN_TOKEN is too weak (fewer than 4 distinct characters)');
   }
+  const secretKeys: Buffer[] = [];
+  for (const [i, text] of (env.HUB_SECRET_KEY ?? '').split(',').filter((k) => k.trim() !== '').entries()) {
+    const key = decodeKey(text);
+    if (key) secretKeys.push(key);
+    else problems.push(`HUB_SECRET_KEY entry ${i + 1} is not 64 hex digits or base64 of 32 bytes`);
+  }
   const allowPrivateNetworks = flag('HUB_ALLOW_PRIVATE_NETWORKS');
   const host = env.HUB_HOST || (allowPrivateNetworks ? '127.0.0.1' : undefined);
   if (host !== undefined && net.isIP(host) === 0 && host !== 'localhost') problems.push(`HUB_HOST must be an IP address or localhost, got "${host}"`);
@@ -210,6 +219,7 @@ export function loadConfig(env: Env = process.env): Config {
     queuePrefix,
     allowPrivateNetworks,
     allowedPorts: portRanges('HUB_ALLOWED_PORTS'),
+    secretKeys,
     topicAllow: prefixes('HUB_TOPIC_ALLOW'),
     leaseMinSeconds,
     leaseDefaultSeconds,

@@ -1,6 +1,7 @@
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import type { Database } from './db/index.js';
+import type { SecretBox } from './db/secret-box.js';
 import type { CallbackClient, TopicFetcher } from './net/index.js';
 import type { Queues, VerifyBatcher } from './workers/index.js';
 
@@ -11,6 +12,8 @@ export interface Deps {
   db: Database;
   queues: Queues;
   http: { callbacks: CallbackClient; topics: TopicFetcher };
+  /** Seals subscriber secrets before they are stored, opens them to sign. */
+  secrets: SecretBox;
   /** Batches verification jobs of freshly stored intents. */
   verifications: VerifyBatcher;
 }

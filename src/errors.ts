@@ -33,6 +33,7 @@ export const codes = Object.freeze({
   HUB_ERR_VERIFY_FAILED: { status: 502, message: 'verification of intent failed' },
   HUB_ERR_FEED_PARSE: { status: 422, message: 'feed could not be parsed' },
   HUB_ERR_CONFIG: { status: 500, message: 'invalid configuration' },
+  HUB_ERR_SECRET_KEY_MISSING: { status: 500, message: 'a stored secret cannot be opened with the keys in HUB_SECRET_KEY' },
   HUB_ERR_MIGRATION: { status: 500, message: 'migration failed' },
 } as const);
 

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
 import type { Deps } from './deps.js';
 import { createDatabase, migrate } from './db/index.js';
+import { createSecretBox, embeddedKey } from './db/secret-box.js';
 import { createApp, startServer, type RunningServer } from './hub/index.js';
 import { createLogger, type Logger } from './log.js';
 import { createCallbackClient, createTopicFetcher } from './net/index.js';
@@ -32,7 +33,9 @@ export async function startHub(config: Config, options: { log?: Logger; sweepInt
     topics: createTopicFetcher(config),
   };
   const verifications = createVerifyBatcher(queues, db.pool, log);
-  const deps: Deps = { config, log, db, queues, http, verifications };
+  const secrets = createSecretBox(config.secretKeys.length || !db.embedded ? config.secretKeys : [embeddedKey(config.dataDir)]);
+  if (!secrets.encrypting) log.warn('HUB_SECRET_KEY is unset: subscriber secrets are stored in plaintext');
+  const deps: Deps = { config, log, db, queues, http, secrets, verifications };
 
   let server: RunningServer | undefined;
   let workers: WorkerSet | undefined;

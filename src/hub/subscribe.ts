@@ -15,7 +15,7 @@ export async function requestSubscription(deps: Deps, request: SubscriptionReque
     topicUrl: request.topic,
     callback: request.callback,
     mode: request.mode,
-    secret: request.secret ?? null,
+    secret: deps.secrets.seal(request.secret ?? null),
     leaseSeconds: request.leaseSeconds ?? null,
     verifyToken: request.verifyToken ?? null,
     reason: null,

@@ -98,7 +98,12 @@ export function createDeliverer(deps: Deps): Deliverer {
     if (!admission.allowed) return { ok: false, deferred: true, retryAt: admission.retryAt, error: `circuit open for ${origin}: too many recent failures; delivery postponed` };
     // Same id on every retry, so subscribers can drop duplicates.
     const headers: Record<string, string> = { ...headersOf(n, content), 'x-hub-delivery': `${n.id}.${target.id}` };
-    if (target.secret) headers['x-hub-signature'] = sign(content.body, target.secret, 'sha256');
+    try {
+      if (target.secret) headers['x-hub-signature'] = sign(content.body, deps.secrets.open(target.secret), 'sha256');
+    } catch (err) {
+      // A secret no configured key opens: never deliver unsigned, record why instead.
+      return { ok: false, gone: false, status: null, error: (err as Error).message };
+    }
     try {
       const { status } = await deps.http.callbacks.post(url, content.body, headers);
       // A 4xx is the subscriber's answer, not a sick host; timeouts, resets, 5xx, 408 and 429 are.

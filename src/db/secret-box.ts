@@ -1,0 +1,80 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { HubError } from '../errors.js';
+
+/**
+ * Subscriber secrets at rest. With keys (HUB_SECRET_KEY), a secret is stored
+ * as `v1:<key id>:<base64 of iv, tag and ciphertext>` under AES-256-GCM, so
+ * the database alone does not reveal it; the first key seals, every listed key
+ * opens (rotation: put the new key first, keep the old one until every stored
+ * secret has been re-sealed by a re-subscription or its lease ran out).
+ * Without keys secrets are stored as given. Values stored before encryption
+ * was turned on open as they are.
+ */
+export interface SecretBox {
+  seal(secret: string | null): string | null;
+  open(stored: string): string;
+  readonly encrypting: boolean;
+}
+
+const PREFIX = 'v1:';
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+/** A key as written in HUB_SECRET_KEY: 64 hex digits, or base64 of 32 bytes. */
+export function decodeKey(text: string): Buffer | undefined {
+  const t = text.trim();
+  const key = /^[0-9a-fA-F]{64}$/.test(t) ? Buffer.from(t, 'hex') : Buffer.from(t, 'base64');
+  return key.length === 32 ? key : undefined;
+}
+
+function keyId(key: Buffer): string {
+  return crypto.createHash('sha256').update(key).digest('hex').slice(0, 8);
+}
+
+export function createSecretBox(keys: readonly Buffer[]): SecretBox {
+  const byId = new Map(keys.map((k) => [keyId(k), k] as const));
+  const current = keys[0];
+  return {
+    encrypting: current !== undefined,
+    seal(secret) {
+      if (secret === null || !current) return secret;
+      const iv = crypto.randomBytes(IV_BYTES);
+      const cipher = crypto.createCipheriv('aes-256-gcm', current, iv);
+      const sealed = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
+      return `${PREFIX}${keyId(current)}:${Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64')}`;
+    },
+    open(stored) {
+      if (!stored.startsWith(PREFIX)) return stored;
+      const [id, data] = stored.slice(PREFIX.length).split(':');
+      const key = byId.get(id);
+      if (!key) throw new HubError('HUB_ERR_SECRET_KEY_MISSING', `secret sealed with key ${id}, which HUB_SECRET_KEY does not list`);
+      const raw = Buffer.from(data ?? '', 'base64');
+      try {
+        const decipher = crypto.createDecipheriv('aes-256-gcm', key, raw.subarray(0, IV_BYTES));
+        decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+        return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
+      } catch {
+        throw new HubError('HUB_ERR_SECRET_KEY_MISSING', `secret sealed with key ${id} does not open with it (altered or wrong key)`);
+      }
+    },
+  };
+}
+
+/**
+ * The embedded hub's own key when HUB_SECRET_KEY is unset: a random key in
+ * `<data dir>/secret.key`, readable by this user only, made on first start.
+ */
+export function embeddedKey(dataDir: string): Buffer {
+  const file = path.join(dataDir, 'secret.key');
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  try {
+    fs.writeFileSync(file, `${crypto.randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  const key = decodeKey(fs.readFileSync(file, 'utf8'));
+  if (!key) throw new HubError('HUB_ERR_CONFIG', `${file} does not hold a 32-byte key`);
+  return key;
+}
