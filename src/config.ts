@@ -57,6 +57,8 @@ export type Config = Readonly<{
   maxAttempts: number;
   /** HUB_MAX_CONTENT_BYTES: largest topic body fetched. Default 5 MiB. */
   maxContentBytes: number;
+  /** HUB_DB_IDLE_TRANSACTION_MS: embedded only; a connection idle this long inside a transaction is ended. Default 5000. */
+  dbIdleTransactionMs: number;
   /** HUB_PARSE_BUDGET_MS: longest one feed parse may take before the topic is delivered whole. Default 2000. */
   parseBudgetMs: number;
   /** HUB_MAX_REQUEST_BYTES: largest POST / body accepted. Default 64 KiB. */
@@ -228,6 +230,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxAttempts: int('HUB_MAX_ATTEMPTS', 8, 1, 100),
     maxContentBytes: int('HUB_MAX_CONTENT_BYTES', 5 * 1024 * 1024, 1024),
     parseBudgetMs: int('HUB_PARSE_BUDGET_MS', 2000, 10),
+    dbIdleTransactionMs: int('HUB_DB_IDLE_TRANSACTION_MS', 5000, 100),
     maxRequestBytes: int('HUB_MAX_REQUEST_BYTES', 64 * 1024, 1024),
     maxPublishUrls: int('HUB_MAX_PUBLISH_URLS', 100, 1),
     rateLimitPerMinute: int('HUB_RATE_LIMIT_PER_MINUTE', 6000, 0),

@@ -25,7 +25,7 @@ function frontUrl(address: AddressInfo): string {
 /** Composition root: builds the dependencies and starts the parts HUB_ROLE asks for. */
 export async function startHub(config: Config, options: { log?: Logger; sweepIntervalMs?: number } = {}): Promise<RunningHub> {
   const log = options.log ?? createLogger(config);
-  const db = await createDatabase(config);
+  const db = await createDatabase(config, { log });
   await migrate(db.pool);
   const queues = await createQueues(config, db);
   const http = {

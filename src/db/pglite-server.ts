@@ -1,4 +1,7 @@
+import fs from 'node:fs/promises';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketHandler } from '@electric-sql/pglite-socket';
 import { NotificationRouter } from './pglite-notifications.js';
@@ -7,6 +10,8 @@ const DEFERRED = new Set(['P', 'B', 'D', 'E', 'C'].map((c) => c.charCodeAt(0)));
 const SYNC = 'S'.charCodeAt(0);
 const QUERY = 'Q'.charCodeAt(0);
 const TERMINATE = 'X'.charCodeAt(0);
+/** The port number in the socket's name (`.s.PGSQL.<port>`), as libpq and `pg` expect. */
+const SOCKET_PORT = 5432;
 
 interface Batch {
   handlerId: number;
@@ -31,8 +36,29 @@ class SessionScheduler {
   private owner: number | null = null;
   private running = false;
   private readonly notices = new NotificationRouter();
+  private holdTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly db: PGlite) {}
+  /**
+   * `onIdleOwner` is called with a connection that kept the session inside a
+   * transaction for `idleTransactionMs` without sending anything: everyone
+   * else waits on it, so it is ended (as PostgreSQL's
+   * idle_in_transaction_session_timeout does) rather than waited on forever.
+   */
+  constructor(
+    private readonly db: PGlite,
+    private readonly idleTransactionMs: number,
+    private readonly onIdleOwner: (handlerId: number) => void,
+  ) {}
+
+  private armHoldTimer(): void {
+    clearTimeout(this.holdTimer);
+    const owner = this.owner;
+    if (owner === null) return;
+    this.holdTimer = setTimeout(() => {
+      if (this.owner === owner && !this.running && !this.queue.some((b) => b.handlerId === owner)) this.onIdleOwner(owner);
+    }, this.idleTransactionMs);
+    this.holdTimer.unref();
+  }
 
   enqueue(handlerId: number, message: Uint8Array, onData: (data: Uint8Array) => void): Promise<number> {
     const type = message[0];
@@ -76,6 +102,7 @@ class SessionScheduler {
       }
     } finally {
       this.running = false;
+      this.armHoldTimer();
     }
   }
 
@@ -98,6 +125,7 @@ class SessionScheduler {
     if (this.owner !== handlerId) return;
     if (this.db.isInTransaction()) await this.db.exec('rollback').catch(() => {});
     this.owner = null;
+    clearTimeout(this.holdTimer);
     void this.drain();
   }
 }
@@ -122,16 +150,30 @@ function lastMessageStart(bytes: Uint8Array): number {
   }
 }
 
+export interface ServeOptions {
+  /** How long a connection may sit inside a transaction without a message before it is ended. */
+  idleTransactionMs: number;
+  /** Told each time a connection is ended for that. */
+  onIdleTransaction?: (handlerId: number) => void;
+}
+
 export interface PgliteServer {
-  /** host:port to put in a postgres:// URL. */
-  address: string;
+  /** Connection string for `pg` (and BullMQ's PostgreSQL backend): a unix socket, never a TCP port. */
+  url: string;
   close(): Promise<void>;
 }
 
-/** Serves PGlite on a loopback port through pglite-socket's protocol handler and our scheduler. */
-export async function servePglite(db: PGlite): Promise<PgliteServer> {
-  const scheduler = new SessionScheduler(db);
+/**
+ * Serves PGlite through pglite-socket's protocol handler and our scheduler on
+ * a unix socket in a fresh 0700 directory: no network listener, and no other
+ * user of the machine can reach the session (PGlite accepts any credentials).
+ */
+export async function servePglite(db: PGlite, options: ServeOptions): Promise<PgliteServer> {
   const handlers = new Set<PGLiteSocketHandler>();
+  const scheduler = new SessionScheduler(db, options.idleTransactionMs, (handlerId) => {
+    options.onIdleTransaction?.(handlerId);
+    for (const handler of handlers) if (handler.handlerId === handlerId) void handler.detach(true).catch(() => {});
+  });
   const server = net.createServer((socket) => {
     const handler = new PGLiteSocketHandler({ queryQueue: scheduler as never, closeOnDetach: true });
     handlers.add(handler);
@@ -139,16 +181,20 @@ export async function servePglite(db: PGlite): Promise<PgliteServer> {
     handler.addEventListener('error', () => handlers.delete(handler));
     handler.attach(socket).catch(() => socket.destroy());
   });
+  // mkdtemp makes the directory 0700; the path stays short enough for a socket name.
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'crier-pglite-'));
+  const socketPath = path.join(dir, `.s.PGSQL.${SOCKET_PORT}`);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(socketPath, () => resolve());
   });
-  const { port } = server.address() as net.AddressInfo;
+  await fs.chmod(socketPath, 0o600);
   return {
-    address: `127.0.0.1:${port}`,
+    url: `postgres://postgres@localhost:${SOCKET_PORT}/postgres?host=${encodeURIComponent(dir)}`,
     async close() {
       for (const handler of handlers) await handler.detach(true);
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await fs.rm(dir, { recursive: true, force: true });
     },
   };
 }

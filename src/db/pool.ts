@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
 
 /** Anything that runs a query: the pool or a client inside a transaction. */
 export type Queryable = Pick<pg.Pool, 'query'>;
@@ -20,9 +21,9 @@ pg.types.setTypeParser(20, (value: string) => Number(value));
 
 /**
  * PostgreSQL when DATABASE_URL is set; otherwise embedded PGlite under
- * HUB_DATA_DIR, served on a loopback socket so the same `pg` code serves both.
+ * HUB_DATA_DIR, served on a private unix socket so the same `pg` code serves both.
  */
-export async function createDatabase(config: Config, options: { max?: number } = {}): Promise<Database> {
+export async function createDatabase(config: Config, options: { max?: number; log?: Logger } = {}): Promise<Database> {
   const max = options.max ?? config.dbPoolSize;
   if (config.databaseUrl) {
     const pool = new pg.Pool({ connectionString: config.databaseUrl, max });
@@ -37,8 +38,12 @@ export async function createDatabase(config: Config, options: { max?: number } =
   // PGlite is one session shared by every socket connection: BullMQ's schema
   // must be on the path for all of them (its pool-level search_path is ignored).
   await db.exec(`set search_path to public, ${config.queuePrefix}`);
-  const server = await servePglite(db);
-  const url = `postgres://postgres@${server.address}/postgres`;
+  const server = await servePglite(db, {
+    idleTransactionMs: config.dbIdleTransactionMs,
+    onIdleTransaction: (connection) =>
+      options.log?.warn({ module: 'pglite', connection, idleMs: config.dbIdleTransactionMs }, 'embedded database connection idle inside a transaction; ended and rolled back'),
+  });
+  const url = server.url;
   const pool = new pg.Pool({ connectionString: url, max });
   pool.on('error', () => {});
   return {
