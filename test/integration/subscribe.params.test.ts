@@ -60,7 +60,7 @@ describe('subscription and publish parameters on pg-redis', () => {
     expect((await hub.post(fields)).status).toBe(202);
     await waitFor(async () => (await activeCount(fields['hub.callback'])) === 1, { what: 'activation' });
     const [row] = await hub.query('select secret from subscriptions where callback = $1', [fields['hub.callback']]);
-    expect(row.secret).toBe(secret);
+    expect(hub.hub.deps.secrets.open(row.secret)).toBe(secret);
   });
 
   test('H4: parameters the hub does not understand (foo, hub.foo) are ignored', async () => {
