@@ -11,6 +11,9 @@ function fill(unit: string, size: number): string {
 
 export const HOSTILE_SHAPES: Record<string, (size: number) => string> = {
   'a long xmlns attribute run': (n) => `<rss version="2.0" ${fill('xmlns:a="b" ', n)}><channel><item><guid>1</guid></item></channel></rss>`,
+  'an xmlns attribute name that never ends': (n) => `<rss version="2.0" xmlns${fill('a', n)}><channel><item><guid>1</guid></item></channel></rss>`,
+  'prefixes on the root and a declaration on every child': (n) =>
+    `<rss version="2.0" ${Array.from({ length: Math.floor(n / 40) }, (_, i) => `xmlns:p${i}="u"`).join(' ')}><channel>${fill('<x xmlns:q="u"/>', n / 2)}<item><guid>1</guid></item></channel></rss>`,
   'thousands of namespace prefixes': (n) => `<rss version="2.0"><channel>${fill('<p:x xmlns:p="u"><q:y xmlns:q="v"/></p:x>', n)}<item><guid>1</guid></item></channel></rss>`,
   'a run of < in a title': (n) => `<rss version="2.0"><channel><item><guid>1</guid><title>${fill('<', n)}</title></item></channel></rss>`,
   'a run of <x in a title': (n) => `<rss version="2.0"><channel><item><guid>1</guid><title>${fill('<x ', n)}</title></item></channel></rss>`,
