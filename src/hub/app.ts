@@ -34,8 +34,7 @@ export function createApp(deps: Deps, health: () => Promise<boolean>): express.E
     express.raw({ type: FORM_TYPE, limit: deps.config.maxRequestBytes }),
     async (req: Request, res: Response) => {
       const request = parseHubRequest(readForm(req.body), deps.config);
-      const callbackHost = request.mode === 'publish' ? undefined : new URL(request.callback).host;
-      await enforceRateLimit(deps, req.ip ?? 'unknown', callbackHost);
+      await enforceRateLimit(deps, req.ip ?? 'unknown', request.mode === 'publish' ? undefined : request.callback);
       if (request.mode === 'publish') {
         await publish(deps, request.urls);
         res.status(204).end();
