@@ -18,10 +18,18 @@ import { withQuery } from './callback-url.js';
 import { jobIds, type JobData } from './queues.js';
 
 /** What one verification GET decided. */
+/**
+ * Attempts at most (the batch's first one, then its own job's) for a verification whose callback never
+ * answered HTTP at all: a host that refuses or drops connections is more
+ * likely a victim named by someone else than a subscriber having a bad
+ * minute, so the hub knocks three times, not HUB_MAX_ATTEMPTS times.
+ */
+const UNANSWERED_ATTEMPTS = 3;
+
 type Verdict =
   | { kind: 'confirmed' }
   | { kind: 'refused'; status: number }
-  | { kind: 'failed'; permanent: boolean; error: string }
+  | { kind: 'failed'; permanent: boolean; error: string; unanswered?: boolean }
   | { kind: 'denied' };
 
 /**
@@ -66,7 +74,8 @@ export function verifyIntent(deps: Deps) {
       return { kind: 'refused', status };
     } catch (err) {
       const permanent = err instanceof HubError && (err.code === 'HUB_ERR_ADDRESS_BLOCKED' || err.code === 'HUB_ERR_PORT_NOT_ALLOWED');
-      return { kind: 'failed', permanent, error: (err as Error).message };
+      // No HTTP answer at all (refused, reset, timed out): see UNANSWERED_ATTEMPTS.
+      return { kind: 'failed', permanent, error: (err as Error).message, unanswered: true };
     }
   }
 
@@ -117,9 +126,10 @@ export function verifyIntent(deps: Deps) {
       }
       return;
     }
-    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    const retry = await apply(intents, verdicts, !lastAttempt);
     const failed = verdicts[0];
+    const attempts = failed.kind === 'failed' && failed.unanswered ? Math.min(job.opts.attempts ?? 1, UNANSWERED_ATTEMPTS - 1) : (job.opts.attempts ?? 1);
+    const lastAttempt = job.attemptsMade + 1 >= attempts;
+    const retry = await apply(intents, verdicts, !lastAttempt);
     if (retry.length > 0 && failed.kind === 'failed') throw new Error(failed.error);
   };
 }
