@@ -98,7 +98,8 @@ export function runHostileBench(opts: { quick?: boolean; log?: (s: string) => vo
     const small = Buffer.from(make(100 * 1024));
     const large = Buffer.from(make(1024 * 1024));
     bestSeconds(large, 1);
-    const row = { shape, mbPerSec: large.length / 1e6 / bestSeconds(large, rounds), growth: bestSeconds(large, rounds) / bestSeconds(small, rounds) };
+    const largeSeconds = bestSeconds(large, rounds);
+    const row = { shape, mbPerSec: large.length / 1e6 / largeSeconds, growth: largeSeconds / bestSeconds(small, rounds) };
     opts.log?.(`hostile ${shape}: ${row.mbPerSec.toFixed(1)} MB/s, growth ${row.growth.toFixed(1)}x`);
     return row;
   });

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { decodeKey } from './db/secret-box.js';
+import type { PortRange } from './net/address-guard.js';
 import path from 'node:path';
 import { HubError } from './errors.js';
 
@@ -112,9 +113,6 @@ type Env = Record<string, string | undefined>;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Reads and validates every knob; throws one HubError naming each bad variable. */
-/** An inclusive range of TCP ports. */
-export type PortRange = readonly [number, number];
-
 export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = [];
 
@@ -194,7 +192,9 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const allowPrivateNetworks = flag('HUB_ALLOW_PRIVATE_NETWORKS');
   const host = env.HUB_HOST || (allowPrivateNetworks ? '127.0.0.1' : undefined);
-  if (host !== undefined && net.isIP(host) === 0 && host !== 'localhost') problems.push(`HUB_HOST must be an IP address or localhost, got "${host}"`);
+  if (host !== undefined && net.isIP(host) === 0 && host !== 'localhost') {
+    problems.push(`HUB_HOST must be an IP address or localhost, got "${host}"`);
+  }
   const portRanges = (name: string): readonly PortRange[] | undefined => {
     const raw = env[name];
     if (raw === undefined || raw.trim() === '') return undefined;

@@ -46,7 +46,8 @@ export async function startHub(config: Config, options: { log?: Logger; sweepInt
   }
   const url = server ? frontUrl(server.address) : undefined;
   if (config.allowPrivateNetworks) {
-    log.warn({ host: config.host ?? 'all interfaces' }, 'HUB_ALLOW_PRIVATE_NETWORKS is on: this hub will contact loopback and private addresses; keep it off the network');
+    const why = 'HUB_ALLOW_PRIVATE_NETWORKS is on: this hub will contact loopback and private addresses; keep it off the network';
+    log.warn({ host: config.host ?? 'all interfaces' }, why);
   }
   log.info({ role: config.role, url, embedded: db.embedded, queues: config.redisUrl ? 'redis' : 'database' }, 'hub started');
 

@@ -41,7 +41,10 @@ export async function createDatabase(config: Config, options: { max?: number; lo
   const server = await servePglite(db, {
     idleTransactionMs: config.dbIdleTransactionMs,
     onIdleTransaction: (connection) =>
-      options.log?.warn({ module: 'pglite', connection, idleMs: config.dbIdleTransactionMs }, 'embedded database connection idle inside a transaction; ended and rolled back'),
+      options.log?.warn(
+        { module: 'pglite', connection, idleMs: config.dbIdleTransactionMs },
+        'embedded database connection idle inside a transaction; ended and rolled back',
+      ),
   });
   const url = server.url;
   const pool = new pg.Pool({ connectionString: url, max });

@@ -19,6 +19,8 @@ export interface SecretBox {
 }
 
 const PREFIX = 'v1:';
+/** Opened secrets kept, so a fan-out decrypts each subscription's secret once, not once per delivery. */
+const OPENED_CACHE = 10_000;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
@@ -36,6 +38,20 @@ function keyId(key: Buffer): string {
 export function createSecretBox(keys: readonly Buffer[]): SecretBox {
   const byId = new Map(keys.map((k) => [keyId(k), k] as const));
   const current = keys[0];
+  const opened = new Map<string, string>();
+  const decrypt = (stored: string): string => {
+    const [id, data] = stored.slice(PREFIX.length).split(':');
+    const key = byId.get(id);
+    if (!key) throw new HubError('HUB_ERR_SECRET_KEY_MISSING', `secret sealed with key ${id}, which HUB_SECRET_KEY does not list`);
+    const raw = Buffer.from(data ?? '', 'base64');
+    try {
+      const decipher = crypto.createDecipheriv('aes-256-gcm', key, raw.subarray(0, IV_BYTES));
+      decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+      return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
+    } catch {
+      throw new HubError('HUB_ERR_SECRET_KEY_MISSING', `secret sealed with key ${id} does not open with it (altered or wrong key)`);
+    }
+  };
   return {
     encrypting: current !== undefined,
     seal(secret) {
@@ -47,17 +63,13 @@ export function createSecretBox(keys: readonly Buffer[]): SecretBox {
     },
     open(stored) {
       if (!stored.startsWith(PREFIX)) return stored;
-      const [id, data] = stored.slice(PREFIX.length).split(':');
-      const key = byId.get(id);
-      if (!key) throw new HubError('HUB_ERR_SECRET_KEY_MISSING', `secret sealed with key ${id}, which HUB_SECRET_KEY does not list`);
-      const raw = Buffer.from(data ?? '', 'base64');
-      try {
-        const decipher = crypto.createDecipheriv('aes-256-gcm', key, raw.subarray(0, IV_BYTES));
-        decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-        return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
-      } catch {
-        throw new HubError('HUB_ERR_SECRET_KEY_MISSING', `secret sealed with key ${id} does not open with it (altered or wrong key)`);
+      let secret = opened.get(stored);
+      if (secret === undefined) {
+        secret = decrypt(stored);
+        if (opened.size >= OPENED_CACHE) opened.delete(opened.keys().next().value as string);
+        opened.set(stored, secret);
       }
+      return secret;
     },
   };
 }

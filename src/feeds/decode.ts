@@ -16,6 +16,8 @@ export interface DecodedText {
   problem?: string;
 }
 
+const INVALID_UTF8 = 'bytes that are not valid UTF-8 replaced with U+FFFD';
+
 const UTF32LE_BOM = [0xff, 0xfe, 0x00, 0x00];
 const UTF32BE_BOM = [0x00, 0x00, 0xfe, 0xff];
 
@@ -107,7 +109,7 @@ export function decodeBody(body: Uint8Array, contentType: string | undefined): D
     try {
       return { text: new TextDecoder('utf-8', { fatal: true }).decode(body), encoding: 'utf-8', utf8: true };
     } catch {
-      return { text: new TextDecoder('utf-8').decode(body), encoding: 'utf-8', utf8: true, problem: 'bytes that are not valid UTF-8 replaced with U+FFFD' };
+      return { text: new TextDecoder('utf-8').decode(body), encoding: 'utf-8', utf8: true, problem: INVALID_UTF8 };
     }
   }
   if (startsWith(body, [0xff, 0xfe])) return { text: new TextDecoder('utf-16le').decode(body), encoding: 'utf-16le', utf8: false };
@@ -131,7 +133,9 @@ export function decodeBody(body: Uint8Array, contentType: string | undefined): D
     }
     if (decoder.encoding === 'utf-8') break;
     const decoded: DecodedText = { text: decodeWith(decoder, body), encoding: decoder.encoding, utf8: false };
-    if ((label === 'us-ascii' || label === 'ascii') && body.some((b) => b >= 0x80)) decoded.problem = `declared ${label} but holds bytes above 0x7f; read as windows-1252`;
+    if ((label === 'us-ascii' || label === 'ascii') && body.some((b) => b >= 0x80)) {
+      decoded.problem = `declared ${label} but holds bytes above 0x7f; read as windows-1252`;
+    }
     return decoded;
   }
   try {
@@ -141,8 +145,9 @@ export function decodeBody(body: Uint8Array, contentType: string | undefined): D
   } catch {
     if (declared.some((l) => l !== undefined && decoderFor(l)?.encoding === 'utf-8')) {
       // Declared UTF-8 but with bad bytes: keep UTF-8 with replacement characters.
-      return { text: new TextDecoder('utf-8').decode(body), encoding: 'utf-8', utf8: true, problem: 'bytes that are not valid UTF-8 replaced with U+FFFD' };
+      return { text: new TextDecoder('utf-8').decode(body), encoding: 'utf-8', utf8: true, problem: INVALID_UTF8 };
     }
-    return { text: decodeWindows1252(body), encoding: 'windows-1252', utf8: false, problem: 'bytes are not valid UTF-8 and no charset says what they are; read as windows-1252' };
+    const problem = 'bytes are not valid UTF-8 and no charset says what they are; read as windows-1252';
+    return { text: decodeWindows1252(body), encoding: 'windows-1252', utf8: false, problem };
   }
 }

@@ -81,7 +81,13 @@ function isAlnum(c: number): boolean {
  * then expected, and others are reported as not expanded. One pass, no
  * regular expression.
  */
-export function checkReferences(text: string, start: number, end: number, doctype: boolean, report: (what: string, at: number) => void): void {
+export function checkReferences(
+  text: string,
+  start: number,
+  end: number,
+  doctype: boolean,
+  report: (what: string, at: number) => void,
+): void {
   const run = text.slice(start, end);
   for (let i = run.indexOf('&'); i !== -1; i = run.indexOf('&', i + 1)) {
     let k = i + 1;
@@ -97,6 +103,7 @@ export function checkReferences(text: string, start: number, end: number, doctyp
     else if (nameStart > i + 1 || XML_PREDEFINED.has(name)) continue;
     else if (NAMED_ENTITIES.has(name)) {
       if (!doctype) report(`undeclared entity &${name}; (read as HTML's)`, start + i);
-    } else report(doctype ? `entity &${name}; not expanded (DOCTYPE entities are ignored)` : `undefined entity &${name}; (left as written)`, start + i);
+    } else if (doctype) report(`entity &${name}; not expanded (DOCTYPE entities are ignored)`, start + i);
+    else report(`undefined entity &${name}; (left as written)`, start + i);
   }
 }

@@ -117,7 +117,12 @@ export function renderEntries(body: Buffer, contentType: string | undefined, key
  * outcome, the diff against `seen` (key -> contentHash) for feeds, and the
  * document carrying the new and updated entries when there are any.
  */
-export function selectNewContent(body: Buffer, contentType: string | undefined, seen: ReadonlyMap<string, string>, budgetMs?: number): Selection {
+export function selectNewContent(
+  body: Buffer,
+  contentType: string | undefined,
+  seen: ReadonlyMap<string, string>,
+  budgetMs?: number,
+): Selection {
   return prepareSelection(body, contentType, budgetMs).select(seen);
 }
 

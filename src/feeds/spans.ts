@@ -66,7 +66,7 @@ export interface XmlStructure {
 export const MAX_DEPTH = 512;
 
 /** Problems listed one by one; more are counted. */
-export const MAX_PROBLEMS = 20;
+const MAX_PROBLEMS = 20;
 
 /** How far down the stack an unmatched end tag may look for its element. */
 const END_TAG_SEARCH = 32;
@@ -101,9 +101,17 @@ function localOf(qname: string): string {
   return qname.slice(qname.indexOf(':') + 1);
 }
 
+/** An element whose end is not known yet: it runs to the end of the text until its end tag says otherwise. */
+function openSpan(tag: StartTag, local: string, ns: string, textEnd: number): ElementSpan {
+  const { qname, start, openEnd, attributes } = tag;
+  return { qname, local, ns, start, openEnd, closeStart: textEnd, end: textEnd, attributes };
+}
+
 /** Reads the feed structure of `text`, yielding between chunks. Never throws. */
 export function* scanXml(text: string): Steps<XmlStructure> {
-  const out: XmlStructure = { format: undefined, root: undefined, container: undefined, headChildren: [], entries: [], listItems: [], problems: [] };
+  const out: XmlStructure = {
+    format: undefined, root: undefined, container: undefined, headChildren: [], entries: [], listItems: [], problems: [],
+  };
   const scope = new NamespaceScope();
   const stack: Frame[] = [];
   let problemCount = 0;
@@ -174,10 +182,11 @@ export function* scanXml(text: string): Steps<XmlStructure> {
     return Role.None;
   };
 
-  const noteListItem = (tag: StartTag, local: string, end: number): void => {
-    if (format !== 'rdf' || entry || local !== 'li') return;
-    const resource = tag.attributes.find((a) => localOf(a.name) === 'resource');
-    if (resource) out.listItems.push({ start: tag.start, end, resource: resource.value });
+  /** An RSS 1.0 `li` outside the entries, kept so an undelivered item's line can be cut too. */
+  const noteListItem = (element: Frame, end: number): void => {
+    if (format !== 'rdf' || entry || element.local !== 'li') return;
+    const resource = element.attributes.find((a) => localOf(a.name) === 'resource');
+    if (resource) out.listItems.push({ start: element.start, end, resource: resource.value });
   };
 
   const checkTag = (tag: StartTag, ns: string): void => {
@@ -187,7 +196,9 @@ export function* scanXml(text: string): Steps<XmlStructure> {
       if (colon > 0 && !a.name.startsWith('xmlns:') && scope.resolve(a.name).ns.startsWith('undeclared:')) {
         problem(`undeclared namespace prefix in attribute ${a.name} of <${tag.qname}> at offset ${tag.start}`);
       }
-      if (a.value.indexOf('&') !== -1) checkReferences(a.value, 0, a.value.length, doctype, (what) => problem(`${what} in attribute ${a.name} of <${tag.qname}> at offset ${tag.start}`));
+      if (a.value.indexOf('&') === -1) continue;
+      const where = `in attribute ${a.name} of <${tag.qname}> at offset ${tag.start}`;
+      checkReferences(a.value, 0, a.value.length, doctype, (what) => problem(`${what} ${where}`));
     }
   };
 
@@ -213,7 +224,7 @@ export function* scanXml(text: string): Steps<XmlStructure> {
     }
     let role = Role.None;
     if (stack.length === 0) {
-      out.root = { qname: tag.qname, local, ns, start: tag.start, openEnd: tag.openEnd, closeStart: text.length, end: text.length, attributes: tag.attributes };
+      out.root = openSpan(tag, local, ns, text.length);
       format = formatOfRoot(local, ns);
       out.format = format;
       if (!format) return (done = true);
@@ -227,13 +238,14 @@ export function* scanXml(text: string): Steps<XmlStructure> {
     } else {
       role = roleOf(local, ns, stack.length);
       if (role === Role.Entry) {
-        entry = { qname: tag.qname, local, ns, start: tag.start, openEnd: tag.openEnd, closeStart: text.length, end: text.length, attributes: tag.attributes, children: [] };
+        entry = { ...openSpan(tag, local, ns, text.length), children: [] };
         entryDepth = stack.length;
       }
     }
-    const frame: Frame = { qname: tag.qname, local, ns, start: tag.start, openEnd: tag.openEnd, attributes: tag.attributes, declared, role };
+    const { qname, start, openEnd, attributes } = tag;
+    const frame: Frame = { qname, local, ns, start, openEnd, attributes, declared, role };
     if (tag.selfClosing) {
-      noteListItem(tag, local, tag.openEnd);
+      noteListItem(frame, tag.openEnd);
       close(frame, tag.openEnd, tag.openEnd);
       if (stack.length === 0) done = true;
       return done;
@@ -257,7 +269,7 @@ export function* scanXml(text: string): Steps<XmlStructure> {
     }
     closeAbove(match + 1, start, `</${qname}> at offset ${start} closes it`);
     const frame = stack.pop() as Frame;
-    if (frame.local === 'li') noteListItem({ qname, start: frame.start, openEnd: frame.openEnd, attributes: frame.attributes, selfClosing: false }, 'li', end);
+    noteListItem(frame, end);
     close(frame, start, end);
     if (stack.length === 0) done = true;
   };
@@ -269,7 +281,9 @@ export function* scanXml(text: string): Steps<XmlStructure> {
     if (!out.root && text.startsWith('DOCTYPE', start)) doctype = true;
   };
   yield* scanMarkupSteps(text, { startTag, endTag, text: textRun, declaration, problem });
-  if (stack.length && !out.fatal) problem(`document ends with ${stack.length} element(s) open, innermost <${stack[stack.length - 1].qname}>`);
+  if (stack.length && !out.fatal) {
+    problem(`document ends with ${stack.length} element(s) open, innermost <${stack[stack.length - 1].qname}>`);
+  }
   // Elements left open at the end (truncated or malformed documents) end at the end of the text.
   while (stack.length) close(stack.pop() as Frame, text.length, text.length);
   if (problemCount > MAX_PROBLEMS) out.problems.push(`... and ${problemCount - MAX_PROBLEMS} more`);

@@ -66,8 +66,11 @@ export interface AddressPolicy {
   allowPrivateNetworks: boolean;
   allowAddresses?: readonly string[];
   /** HUB_ALLOWED_PORTS: inclusive port ranges; undefined allows any port. */
-  allowedPorts?: readonly (readonly [number, number])[];
+  allowedPorts?: readonly PortRange[];
 }
+
+/** An inclusive range of TCP ports. */
+export type PortRange = readonly [number, number];
 
 /** The URL's port, or its scheme's default. */
 function portOf(url: URL): number {

@@ -38,7 +38,12 @@ export function createCallbackClient(options: CallbackClientOptions): CallbackCl
     connect: { timeout: options.connectTimeoutMs, lookup: lookupFor(options) as never },
   });
 
-  async function send(method: 'GET' | 'POST', url: string | URL, body: Buffer | undefined, headers: Record<string, string>): Promise<CallbackResponse> {
+  async function send(
+    method: 'GET' | 'POST',
+    url: string | URL,
+    body: Buffer | undefined,
+    headers: Record<string, string>,
+  ): Promise<CallbackResponse> {
     const target = assertUrlAllowed(url, options);
     try {
       // No AbortSignal per request (about 5% of the fan-out CPU profile, plus its GC):
@@ -57,7 +62,8 @@ export function createCallbackClient(options: CallbackClientOptions): CallbackCl
         return { status, body: '' };
       }
       // A trickling peer cannot hold the body past the request timeout.
-      const timer = setTimeout(() => response.body.destroy(new Error(`body not received within ${options.requestTimeoutMs} ms`)), options.requestTimeoutMs);
+      const limit = options.requestTimeoutMs;
+      const timer = setTimeout(() => response.body.destroy(new Error(`body not received within ${limit} ms`)), limit);
       try {
         if (wantText) return { status, body: await response.body.text() };
         await response.body.dump({ limit: MAX_VERIFY_BODY }).catch(() => {});
@@ -68,8 +74,10 @@ export function createCallbackClient(options: CallbackClientOptions): CallbackCl
     } catch (err) {
       const cause = err as Error & { code?: string };
       if (cause instanceof HubError) throw cause;
-      if (cause.code === 'EADDRBLOCKED') throw new HubError('HUB_ERR_ADDRESS_BLOCKED', `${method} ${urlForLog(url)}: ${cause.message}`, { cause });
-      throw new HubError(method === 'GET' ? 'HUB_ERR_VERIFY_FAILED' : 'HUB_ERR_DELIVERY_FAILED', `${method} ${urlForLog(url)} failed: ${cause.code ?? cause.name}: ${cause.message}`, { cause });
+      const request = `${method} ${urlForLog(url)}`;
+      if (cause.code === 'EADDRBLOCKED') throw new HubError('HUB_ERR_ADDRESS_BLOCKED', `${request}: ${cause.message}`, { cause });
+      const code = method === 'GET' ? 'HUB_ERR_VERIFY_FAILED' : 'HUB_ERR_DELIVERY_FAILED';
+      throw new HubError(code, `${request} failed: ${cause.code ?? cause.name}: ${cause.message}`, { cause });
     }
   }
 

@@ -44,7 +44,12 @@ export function createTopicFetcher(options: TopicFetcherOptions): TopicFetcher {
     decompress: true,
     throwHttpErrors: false,
     retry: { limit: 0 },
-    timeout: { lookup: options.connectTimeoutMs, connect: options.connectTimeoutMs, response: options.requestTimeoutMs, request: options.requestTimeoutMs * 3 },
+    timeout: {
+      lookup: options.connectTimeoutMs,
+      connect: options.connectTimeoutMs,
+      response: options.requestTimeoutMs,
+      request: options.requestTimeoutMs * 3,
+    },
     hooks: {
       beforeRedirect: [(next) => void assertUrlAllowed(next.url as URL, options)],
     },
@@ -71,12 +76,14 @@ export function createTopicFetcher(options: TopicFetcherOptions): TopicFetcher {
       }
       if (response.statusCode < 200 || response.statusCode > 299) {
         stream.destroy();
-        throw new HubError('HUB_ERR_TOPIC_FETCH_STATUS', `GET ${url} answered ${response.statusCode}`, { details: { status: response.statusCode } });
+        const status = response.statusCode;
+        throw new HubError('HUB_ERR_TOPIC_FETCH_STATUS', `GET ${url} answered ${status}`, { details: { status } });
       }
       const declared = Number(response.headers['content-length']);
       if (Number.isFinite(declared) && declared > options.maxContentBytes) {
         stream.destroy();
-        throw new HubError('HUB_ERR_TOPIC_TOO_LARGE', `GET ${url} declares ${declared} bytes, over the ${options.maxContentBytes} byte cap`);
+        const over = `GET ${url} declares ${declared} bytes, over the ${options.maxContentBytes} byte cap`;
+        throw new HubError('HUB_ERR_TOPIC_TOO_LARGE', over);
       }
       const chunks: Buffer[] = [];
       let size = 0;

@@ -127,7 +127,8 @@ export function verifyIntent(deps: Deps) {
       return;
     }
     const failed = verdicts[0];
-    const attempts = failed.kind === 'failed' && failed.unanswered ? Math.min(job.opts.attempts ?? 1, UNANSWERED_ATTEMPTS - 1) : (job.opts.attempts ?? 1);
+    const allowed = job.opts.attempts ?? 1;
+    const attempts = failed.kind === 'failed' && failed.unanswered ? Math.min(allowed, UNANSWERED_ATTEMPTS - 1) : allowed;
     const lastAttempt = job.attemptsMade + 1 >= attempts;
     const retry = await apply(intents, verdicts, !lastAttempt);
     if (retry.length > 0 && failed.kind === 'failed') throw new Error(failed.error);
