@@ -92,6 +92,15 @@ export type Config = Readonly<{
   seenEntriesDays: number;
   /** HUB_FETCH_CONCURRENCY: topic fetches in flight per worker process. Default 32. */
   fetchConcurrency: number;
+  /**
+   * HUB_FETCH_PER_HOST: topic fetches in flight per worker process to one target (a registrable
+   * domain, an IPv4 /24 or an IPv6 /64), so slow servers cannot take every fetch slot. Default 4.
+   */
+  fetchPerHost: number;
+  /** HUB_FETCH_MIN_INTERVAL_SECONDS: least time between two fetches of one topic; pings inside it coalesce. 0 = off. Default 3. */
+  fetchMinIntervalSeconds: number;
+  /** HUB_FETCH_MIN_BYTES_PER_SECOND: a topic body arriving slower than this (over 5 s windows) is abandoned. Default 1024. */
+  fetchMinBytesPerSecond: number;
   /** HUB_DELIVER_JOBS: deliver jobs (pages or retries) in flight per worker process. Default 16. */
   deliverJobs: number;
   /** HUB_DB_POOL_SIZE: PostgreSQL connections per process. Default 20. */
@@ -245,6 +254,9 @@ export function loadConfig(env: Env = process.env): Config {
     seenEntriesMax: int('HUB_SEEN_ENTRIES_MAX', 2000, 1),
     seenEntriesDays: int('HUB_SEEN_ENTRIES_DAYS', 90, 1),
     fetchConcurrency: int('HUB_FETCH_CONCURRENCY', 32, 1, 1000),
+    fetchPerHost: int('HUB_FETCH_PER_HOST', 4, 1, 1000),
+    fetchMinIntervalSeconds: int('HUB_FETCH_MIN_INTERVAL_SECONDS', 3, 0, 86400),
+    fetchMinBytesPerSecond: int('HUB_FETCH_MIN_BYTES_PER_SECOND', 1024, 1),
     deliverJobs: int('HUB_DELIVER_JOBS', 16, 1, 1000),
     dbPoolSize: int('HUB_DB_POOL_SIZE', 20, 1, 1000),
     shutdownTimeoutMs: int('HUB_SHUTDOWN_TIMEOUT_MS', 20000, 0),

@@ -29,6 +29,7 @@ export const codes = Object.freeze({
   HUB_ERR_TOPIC_FETCH_STATUS: { status: 502, message: 'topic fetch answered an unexpected status' },
   HUB_ERR_TOPIC_FETCH_FAILED: { status: 502, message: 'topic fetch failed' },
   HUB_ERR_TOPIC_TOO_LARGE: { status: 502, message: 'topic body exceeds the configured maximum' },
+  HUB_ERR_TOPIC_TOO_SLOW: { status: 502, message: 'topic body arrived slower than the configured minimum rate' },
   HUB_ERR_DELIVERY_FAILED: { status: 502, message: 'delivery failed' },
   HUB_ERR_VERIFY_FAILED: { status: 502, message: 'verification of intent failed' },
   HUB_ERR_FEED_PARSE: { status: 422, message: 'feed could not be parsed' },

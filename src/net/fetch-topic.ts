@@ -10,7 +10,12 @@ export interface TopicFetcherOptions extends AddressPolicy {
   maxContentBytes: number;
   connectTimeoutMs: number;
   requestTimeoutMs: number;
+  /** A body arriving slower than this over any RATE_WINDOW_MS is abandoned. */
+  fetchMinBytesPerSecond: number;
 }
+
+/** The span the transfer rate is judged over: long enough for a slow but honest server's bursts. */
+export const RATE_WINDOW_MS = 5000;
 
 export interface FetchValidators {
   etag?: string | null;
@@ -87,13 +92,27 @@ export function createTopicFetcher(options: TopicFetcherOptions): TopicFetcher {
       }
       const chunks: Buffer[] = [];
       let size = 0;
-      for await (const chunk of stream) {
-        size += (chunk as Buffer).length;
-        if (size > options.maxContentBytes) {
-          stream.destroy();
-          throw new HubError('HUB_ERR_TOPIC_TOO_LARGE', `GET ${url} sent more than the ${options.maxContentBytes} byte cap`);
+      // A trickle would hold a fetch slot for the whole request timeout: judge the rate every window.
+      const floor = (options.fetchMinBytesPerSecond * RATE_WINDOW_MS) / 1000;
+      let sizeAtWindowStart = 0;
+      const watchdog = setInterval(() => {
+        if (size - sizeAtWindowStart < floor) {
+          const slow = `GET ${url} sent ${size - sizeAtWindowStart} bytes in ${RATE_WINDOW_MS / 1000} s, slower than ${options.fetchMinBytesPerSecond} bytes/s`;
+          stream.destroy(new HubError('HUB_ERR_TOPIC_TOO_SLOW', slow));
         }
-        chunks.push(chunk as Buffer);
+        sizeAtWindowStart = size;
+      }, RATE_WINDOW_MS);
+      try {
+        for await (const chunk of stream) {
+          size += (chunk as Buffer).length;
+          if (size > options.maxContentBytes) {
+            stream.destroy();
+            throw new HubError('HUB_ERR_TOPIC_TOO_LARGE', `GET ${url} sent more than the ${options.maxContentBytes} byte cap`);
+          }
+          chunks.push(chunk as Buffer);
+        }
+      } finally {
+        clearInterval(watchdog);
       }
       return {
         status: response.statusCode,

@@ -1,4 +1,4 @@
-import type { Job } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import type { Deps } from '../deps.js';
 import {
   extendNotificationClaim,
@@ -14,6 +14,7 @@ import type { Content, DeliveryTarget, Notification } from '../db/index.js';
 import { bodyHash, prepareSelectionAsync, type Selection } from '../feeds/index.js';
 import { HubError } from '../errors.js';
 import type { Deliverer } from './deliver.js';
+import { createFetchGate } from './fetch-gate.js';
 import { enqueuePage, type JobData } from './queues.js';
 
 /** What a fetch decided to deliver, if anything. */
@@ -36,19 +37,34 @@ export function fetchTopic(deps: Deps, deliverer: Deliverer) {
   const log = deps.log.child({ module: 'fetch' });
   // The first page is claimed like a job (HUB_JOB_LOCK_MS): a dead process's claim lapses and the sweep queues the page.
   const claimSeconds = deps.config.jobLockMs / 1000;
-  return async (job: Job<JobData['fetch']>): Promise<void> => {
+  const { config } = deps;
+  const gate = createFetchGate({
+    perTarget: config.fetchPerHost,
+    minIntervalMs: config.fetchMinIntervalSeconds * 1000,
+    circuit: { minAttempts: config.circuitMinAttempts, cooldownMs: config.circuitCooldownMs, maxCooldownMs: 5 * 60 * 1000 },
+  });
+  return async (job: Job<JobData['fetch']>, token?: string): Promise<void> => {
     const found = await findTopicForFetch(deps.db.pool, job.data.topicId);
     if (!found) return;
     const { topic, seenCount } = found;
-    const startedAt = new Date(Date.now() - 1);
     const ctx = { jobId: job.id, topicId: topic.id };
+    const admission = gate.admit(topic.url, topic.lastFetchAt);
+    if (!admission.go) {
+      // Back in the queue without spending an attempt; pings meanwhile coalesce into this job.
+      log.debug({ ...ctx, reason: admission.reason, retryAt: new Date(admission.retryAt).toISOString() }, 'fetch postponed');
+      await job.moveToDelayed(admission.retryAt, token);
+      throw new DelayedError();
+    }
+    const startedAt = new Date(Date.now() - 1);
 
     let response;
     try {
       response = await deps.http.topics.fetchTopic(topic.url, { etag: topic.etag, lastModified: topic.lastModified });
+      admission.pass.release(true);
     } catch (err) {
       const error = err as HubError;
       const status = (error.details?.status as number | undefined) ?? null;
+      admission.pass.release(serverBehaved(error.code, status));
       await recordFetch(deps.db.pool, topic.id, startedAt, { status, error: error.message });
       const permanent = error.code === 'HUB_ERR_ADDRESS_BLOCKED' || error.code === 'HUB_ERR_TOPIC_TOO_LARGE' || (status !== null && status >= 400 && status < 500 && status !== 429);
       log.warn({ ...ctx, err: error.message, permanent }, 'topic fetch failed');
@@ -142,4 +158,10 @@ function describeProblems(problems: string[] | undefined): string | null {
   if (!problems?.length) return null;
   const text = `recovered from malformed markup: ${problems.join('; ')}`;
   return text.length > 2000 ? `${text.slice(0, 1997)}...` : text;
+}
+
+/** Whether a failed fetch says nothing against the server's health (it answered, in time, and not with a 5xx). */
+function serverBehaved(code: string, status: number | null): boolean {
+  if (code === 'HUB_ERR_ADDRESS_BLOCKED') return true;
+  return status !== null && status < 500 && status !== 408 && status !== 429;
 }

@@ -17,8 +17,8 @@ export function startWorkers(deps: Deps, options: { sweepIntervalMs?: number } =
   const backoff = (attempt: number) => retryDelay(attempt, deps.config.retryBaseMs);
   // Jobs running in this process, counted here so a drain knows when they are done.
   const inFlight = new Set<Promise<unknown>>();
-  const tracked = <T, R>(processor: (job: T) => Promise<R>) => (job: T): Promise<R> => {
-    const running = processor(job);
+  const tracked = <T, R>(processor: (job: T, token?: string) => Promise<R>) => (job: T, token?: string): Promise<R> => {
+    const running = processor(job, token);
     const settled = running.then(
       () => undefined,
       () => undefined,

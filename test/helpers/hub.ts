@@ -36,6 +36,8 @@ export const TEST_ENV = {
   HUB_MAX_ATTEMPTS: '3',
   HUB_RATE_LIMIT_PER_MINUTE: '0',
   HUB_REQUEST_TIMEOUT_MS: '3000',
+  // Tests ping a topic again right after a fetch; the spacing has its own test (fetch.fairness).
+  HUB_FETCH_MIN_INTERVAL_SECONDS: '0',
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
 };
 

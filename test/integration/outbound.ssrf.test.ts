@@ -10,7 +10,7 @@ const RSS = '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><i
 const alias = loopbackAlias();
 const withAlias = alias ? test : test.skip;
 
-const fetcherFor = (policy: AddressPolicy) => createTopicFetcher({ ...policy, maxContentBytes: 1 << 20, connectTimeoutMs: 2000, requestTimeoutMs: 3000 });
+const fetcherFor = (policy: AddressPolicy) => createTopicFetcher({ ...policy, maxContentBytes: 1 << 20, connectTimeoutMs: 2000, requestTimeoutMs: 3000, fetchMinBytesPerSecond: 1024 });
 const clientFor = (allowPrivateNetworks: boolean) => createCallbackClient({ allowPrivateNetworks, connectTimeoutMs: 2000, requestTimeoutMs: 3000, originConnections: 4 });
 
 /** A server on 127.0.0.2 (still loopback, but another address) that records every hit. */

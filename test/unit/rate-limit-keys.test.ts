@@ -1,4 +1,4 @@
-import { clientKey, targetKey } from '../../src/hub/rate-limit.js';
+import { clientKey, targetKey } from '../../src/net/target-key.js';
 
 describe('what a rate limit counts (H28, issue 9)', () => {
   test('a callback counts as its registrable domain, whatever the case, trailing dot, subdomain or port', () => {

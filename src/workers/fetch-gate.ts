@@ -1,0 +1,81 @@
+import { targetKey } from '../net/target-key.js';
+import { createCircuitBreakers, type CircuitOptions } from './circuit.js';
+
+/**
+ * Decides whether a topic fetch may start now, so that slow or failing topic
+ * servers cannot take every fetch slot and no topic is fetched in a tight loop:
+ * - at most `perTarget` fetches in flight per target (a registrable domain, an
+ *   IPv4 /24 or an IPv6 /64: net/target-key.ts), so one server, or one
+ *   attacker with many names, holds a few slots at most;
+ * - a circuit per topic origin (workers/circuit.ts) that repeated timeouts,
+ *   resets and 5xx answers open;
+ * - at least `minIntervalMs` between the end of a topic's fetch and the start
+ *   of its next one (pings inside it coalesce into that next fetch).
+ * A fetch refused here is put back in its queue until `retryAt` without
+ * spending an attempt. Like the delivery circuits, the state lives in this
+ * process only; nothing here does I/O and the clock is injected.
+ */
+
+export interface FetchGateOptions {
+  perTarget: number;
+  minIntervalMs: number;
+  circuit: CircuitOptions;
+  now?: () => number;
+  /** 0..1; spreads the retries of fetches refused for a busy target. */
+  random?: () => number;
+}
+
+/** Held while a fetch runs; `release` reports whether the server behaved (answered, in time, without a 5xx). */
+export interface FetchPass {
+  release(healthy: boolean): void;
+}
+
+export type FetchAdmission = { go: true; pass: FetchPass } | { go: false; retryAt: number; reason: string };
+
+export interface FetchGate {
+  admit(url: string, lastFetchAt: Date | null): FetchAdmission;
+}
+
+/** How long a fetch refused for a busy target waits, before jitter: about as long as a healthy fetch takes. */
+const BUSY_RETRY_MS = 500;
+
+export function createFetchGate(options: FetchGateOptions): FetchGate {
+  const now = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
+  const circuits = createCircuitBreakers({ ...options.circuit, now });
+  const inFlight = new Map<string, number>();
+
+  return {
+    admit(url, lastFetchAt) {
+      const t = now();
+      if (lastFetchAt && options.minIntervalMs > 0) {
+        const due = lastFetchAt.getTime() + options.minIntervalMs;
+        if (t < due) return { go: false, retryAt: due, reason: 'fetched moments ago' };
+      }
+      const target = targetKey(url);
+      const running = inFlight.get(target) ?? 0;
+      if (running >= options.perTarget) {
+        return { go: false, retryAt: t + BUSY_RETRY_MS * (1 + random()), reason: `${running} fetches from ${target} already running` };
+      }
+      const origin = new URL(url).origin;
+      const admission = circuits.admit(origin);
+      if (!admission.allowed) return { go: false, retryAt: admission.retryAt, reason: `circuit open for ${origin} after repeated failures` };
+
+      inFlight.set(target, running + 1);
+      let released = false;
+      return {
+        go: true,
+        pass: {
+          release(healthy) {
+            if (released) return;
+            released = true;
+            const left = (inFlight.get(target) ?? 1) - 1;
+            if (left > 0) inFlight.set(target, left);
+            else inFlight.delete(target);
+            circuits.record(origin, healthy);
+          },
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { createFetchGate, type FetchAdmission } from '../../src/workers/fetch-gate.js';
+
+function gate(overrides: { perTarget?: number; minIntervalMs?: number } = {}) {
+  let t = 1_000_000;
+  const g = createFetchGate({
+    perTarget: overrides.perTarget ?? 2,
+    minIntervalMs: overrides.minIntervalMs ?? 0,
+    circuit: { minAttempts: 3, cooldownMs: 10_000, maxCooldownMs: 60_000 },
+    now: () => t,
+    random: () => 0.5,
+  });
+  return { g, advance: (ms: number) => (t += ms), now: () => t };
+}
+
+const pass = (a: FetchAdmission) => {
+  if (!a.go) throw new Error(`refused: ${a.reason}`);
+  return a.pass;
+};
+
+describe('fetch gate', () => {
+  test('at most perTarget fetches per registrable domain run at once; a release frees a slot', () => {
+    const { g, now } = gate({ perTarget: 2 });
+    const first = pass(g.admit('https://a.example.com/1', null));
+    pass(g.admit('https://www.example.com:8443/2', null));
+    const third = g.admit('https://example.com./3', null);
+    expect(third.go).toBe(false);
+    if (!third.go) expect(third.retryAt).toBeGreaterThan(now());
+    // Another target is not held up.
+    expect(g.admit('https://other.example.org/', null).go).toBe(true);
+    first.release(true);
+    first.release(true); // a second release does not free a second slot
+    expect(g.admit('https://example.com/4', null).go).toBe(true);
+    expect(g.admit('https://example.com/5', null).go).toBe(false);
+  });
+
+  test('a topic fetched less than minIntervalMs ago waits until the interval has passed', () => {
+    const { g, now } = gate({ minIntervalMs: 3000 });
+    const last = new Date(now() - 1000);
+    const early = g.admit('https://example.com/feed', last);
+    expect(early).toEqual({ go: false, retryAt: last.getTime() + 3000, reason: expect.any(String) });
+    expect(g.admit('https://example.com/feed', new Date(now() - 3000)).go).toBe(true);
+  });
+
+  test('repeated failures open the origin’s circuit; after the cool-down one probe goes and its success closes it', () => {
+    const { g, advance } = gate({ perTarget: 10 });
+    for (let i = 0; i < 3; i++) pass(g.admit('https://slow.example/feed', null)).release(false);
+    const refused = g.admit('https://slow.example/other', null);
+    expect(refused.go).toBe(false);
+    if (!refused.go) expect(refused.reason).toMatch(/circuit open/);
+    // Another origin on the same domain has its own circuit.
+    expect(g.admit('https://www.slow.example/feed', null).go).toBe(true);
+    advance(10_000);
+    const probe = pass(g.admit('https://slow.example/feed', null));
+    expect(g.admit('https://slow.example/feed', null).go).toBe(false); // one probe at a time
+    probe.release(true);
+    expect(g.admit('https://slow.example/feed', null).go).toBe(true);
+  });
+});
