@@ -9,8 +9,8 @@ export type Queryable = Pick<pg.Pool, 'query'>;
 
 export interface Database {
   pool: pg.Pool;
-  /** Connection string other components (BullMQ's PostgreSQL backend) can use. */
-  url: string;
+  /** How other components (BullMQ's PostgreSQL backend) connect: a connection string, or the embedded link. */
+  clientConfig: pg.PoolConfig;
   /** True when this process hosts the embedded PGlite. */
   embedded: boolean;
   close(): Promise<void>;
@@ -21,24 +21,26 @@ pg.types.setTypeParser(20, (value: string) => Number(value));
 
 /**
  * PostgreSQL when DATABASE_URL is set; otherwise embedded PGlite under
- * HUB_DATA_DIR, served on a private unix socket so the same `pg` code serves both.
+ * HUB_DATA_DIR, reached through in-process streams (no listener of any kind)
+ * so the same `pg` code serves both.
  */
 export async function createDatabase(config: Config, options: { max?: number; log?: Logger } = {}): Promise<Database> {
   const max = options.max ?? config.dbPoolSize;
   if (config.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: config.databaseUrl, max });
+    const clientConfig = { connectionString: config.databaseUrl };
+    const pool = new pg.Pool({ ...clientConfig, max });
     pool.on('error', () => {}); // an idle client's lost connection; the next query reports it
-    return { pool, url: config.databaseUrl, embedded: false, close: () => pool.end() };
+    return { pool, clientConfig, embedded: false, close: () => pool.end() };
   }
   const { PGlite } = await import('@electric-sql/pglite');
-  const { servePglite } = await import('./pglite-server.js');
+  const { linkPglite } = await import('./pglite-link.js');
   const dir = path.join(config.dataDir, 'pglite');
   await fs.mkdir(dir, { recursive: true });
   const db = await PGlite.create(dir);
-  // PGlite is one session shared by every socket connection: BullMQ's schema
+  // PGlite is one session shared by every connection: BullMQ's schema
   // must be on the path for all of them (its pool-level search_path is ignored).
   await db.exec(`set search_path to public, ${config.queuePrefix}`);
-  const server = await servePglite(db, {
+  const link = linkPglite(db, {
     idleTransactionMs: config.dbIdleTransactionMs,
     onIdleTransaction: (connection) =>
       options.log?.warn(
@@ -46,16 +48,16 @@ export async function createDatabase(config: Config, options: { max?: number; lo
         'embedded database connection idle inside a transaction; ended and rolled back',
       ),
   });
-  const url = server.url;
-  const pool = new pg.Pool({ connectionString: url, max });
+  const clientConfig: pg.PoolConfig = { stream: () => link.connect() as never, user: 'postgres', database: 'postgres' };
+  const pool = new pg.Pool({ ...clientConfig, max });
   pool.on('error', () => {});
   return {
     pool,
-    url,
+    clientConfig,
     embedded: true,
     async close() {
       await pool.end();
-      await server.close();
+      await link.close();
       await db.close();
     },
   };

@@ -79,7 +79,7 @@ export async function createQueues(config: Config, db: Database): Promise<Queues
     const classes = withBackend(createPostgresBackend);
     QueueClass = classes.Queue as unknown as typeof Queue;
     WorkerClass = classes.Worker as unknown as typeof Worker;
-    connection = { connectionString: db.url, schema: config.queuePrefix, migrate: true, max: 4 };
+    connection = { ...db.clientConfig, schema: config.queuePrefix, migrate: true, max: 4 };
     ping = async () => db.pool.query('select 1').then(() => true, () => false);
   }
 

@@ -1,7 +1,4 @@
-import fs from 'node:fs/promises';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
+import { Duplex } from 'node:stream';
 import type { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketHandler } from '@electric-sql/pglite-socket';
 import { NotificationRouter } from './pglite-notifications.js';
@@ -10,8 +7,6 @@ const DEFERRED = new Set(['P', 'B', 'D', 'E', 'C'].map((c) => c.charCodeAt(0)));
 const SYNC = 'S'.charCodeAt(0);
 const QUERY = 'Q'.charCodeAt(0);
 const TERMINATE = 'X'.charCodeAt(0);
-/** The port number in the socket's name (`.s.PGSQL.<port>`), as libpq and `pg` expect. */
-const SOCKET_PORT = 5432;
 
 interface Batch {
   handlerId: number;
@@ -150,51 +145,100 @@ function lastMessageStart(bytes: Uint8Array): number {
   }
 }
 
-export interface ServeOptions {
+/**
+ * One end of an in-memory connection: what one end writes, the other reads.
+ * It carries the few socket methods `pg` and pglite-socket's handler call
+ * (connect, setNoDelay, setKeepAlive, ref, unref, the remote address).
+ */
+class LinkEnd extends Duplex {
+  peer!: LinkEnd;
+  readonly remoteAddress = 'in-process';
+  readonly remotePort = 0;
+
+  constructor() {
+    // Like a TCP socket's server side: when one end finishes, the other finishes too and both close.
+    super({ allowHalfOpen: false });
+  }
+
+  static pair(): [LinkEnd, LinkEnd] {
+    const a = new LinkEnd();
+    const b = new LinkEnd();
+    a.peer = b;
+    b.peer = a;
+    return [a, b];
+  }
+
+  connect(): this {
+    process.nextTick(() => this.emit('connect'));
+    return this;
+  }
+  setNoDelay(): this {
+    return this;
+  }
+  setKeepAlive(): this {
+    return this;
+  }
+  ref(): this {
+    return this;
+  }
+  unref(): this {
+    return this;
+  }
+
+  override _read(): void {
+    // Data is pushed by the peer's writes.
+  }
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (err?: Error | null) => void): void {
+    if (!this.peer.destroyed) this.peer.push(chunk);
+    done();
+  }
+  override _final(done: (err?: Error | null) => void): void {
+    if (!this.peer.destroyed) this.peer.push(null);
+    done();
+  }
+  override _destroy(err: Error | null, done: (err?: Error | null) => void): void {
+    if (!this.peer.destroyed) this.peer.destroy();
+    done(err);
+  }
+}
+
+export interface LinkOptions {
   /** How long a connection may sit inside a transaction without a message before it is ended. */
   idleTransactionMs: number;
   /** Told each time a connection is ended for that. */
   onIdleTransaction?: (handlerId: number) => void;
 }
 
-export interface PgliteServer {
-  /** Connection string for `pg` (and BullMQ's PostgreSQL backend): a unix socket, never a TCP port. */
-  url: string;
+export interface PgliteLink {
+  /** A new connection to the session, for `pg`'s `stream` option: a stream inside this process, no socket. */
+  connect(): Duplex;
   close(): Promise<void>;
 }
 
 /**
- * Serves PGlite through pglite-socket's protocol handler and our scheduler on
- * a unix socket in a fresh 0700 directory: no network listener, and no other
- * user of the machine can reach the session (PGlite accepts any credentials).
+ * Links `pg` clients in this process to PGlite through pglite-socket's
+ * protocol handler and our scheduler, over in-memory streams. Nothing
+ * listens: no TCP port, no unix socket, so no other process can reach the
+ * session, whatever credentials it tries (PGlite accepts any).
  */
-export async function servePglite(db: PGlite, options: ServeOptions): Promise<PgliteServer> {
+export function linkPglite(db: PGlite, options: LinkOptions): PgliteLink {
   const handlers = new Set<PGLiteSocketHandler>();
   const scheduler = new SessionScheduler(db, options.idleTransactionMs, (handlerId) => {
     options.onIdleTransaction?.(handlerId);
     for (const handler of handlers) if (handler.handlerId === handlerId) void handler.detach(true).catch(() => {});
   });
-  const server = net.createServer((socket) => {
-    const handler = new PGLiteSocketHandler({ queryQueue: scheduler as never, closeOnDetach: true });
-    handlers.add(handler);
-    handler.addEventListener('close', () => handlers.delete(handler));
-    handler.addEventListener('error', () => handlers.delete(handler));
-    handler.attach(socket).catch(() => socket.destroy());
-  });
-  // mkdtemp makes the directory 0700; the path stays short enough for a socket name.
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'crier-pglite-'));
-  const socketPath = path.join(dir, `.s.PGSQL.${SOCKET_PORT}`);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(socketPath, () => resolve());
-  });
-  await fs.chmod(socketPath, 0o600);
   return {
-    url: `postgres://postgres@localhost:${SOCKET_PORT}/postgres?host=${encodeURIComponent(dir)}`,
+    connect() {
+      const [client, server] = LinkEnd.pair();
+      const handler = new PGLiteSocketHandler({ queryQueue: scheduler as never, closeOnDetach: true });
+      handlers.add(handler);
+      handler.addEventListener('close', () => handlers.delete(handler));
+      handler.addEventListener('error', () => handlers.delete(handler));
+      handler.attach(server as never).catch(() => server.destroy());
+      return client;
+    },
     async close() {
       for (const handler of handlers) await handler.detach(true);
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await fs.rm(dir, { recursive: true, force: true });
     },
   };
 }
