@@ -26,7 +26,7 @@ async function main(args: string[]): Promise<number> {
     return 2;
   }
   if (command === 'migrate') {
-    const db = await createDatabase(config);
+    const db = await createDatabase(config, { log: createLogger(config) });
     const applied = await migrate(db.pool);
     console.log(applied.length ? `applied ${applied.join(', ')}` : 'nothing to migrate');
     await db.close();

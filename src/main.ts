@@ -27,7 +27,7 @@ export async function startHub(config: Config, options: { log?: Logger; sweepInt
   const log = options.log ?? createLogger(config);
   const db = await createDatabase(config, { log });
   await migrate(db.pool);
-  const queues = await createQueues(config, db);
+  const queues = await createQueues(config, db, log);
   const http = {
     callbacks: createCallbackClient(config),
     topics: createTopicFetcher(config),

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
 import { createDatabase, migrate, upsertTopic, type Queryable } from '../../src/db/index.js';
 
 export type Backend = 'postgres+redis' | 'embedded';
@@ -95,7 +96,7 @@ export async function createHub(options: HubOptions): Promise<HubHandle> {
     backend: options.backend,
     async seed(fn) {
       const config = loadConfig({ ...env, LOG_LEVEL: 'silent' });
-      const db = await createDatabase(config, { max: 2 });
+      const db = await createDatabase(config, { max: 2, log: createLogger(config) });
       try {
         await migrate(db.pool);
         return await fn(db.pool);

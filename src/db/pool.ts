@@ -3,6 +3,7 @@ import path from 'node:path';
 import pg from 'pg';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
+import { errorEventLogger } from '../error-events.js';
 
 /** Anything that runs a query: the pool or a client inside a transaction. */
 export type Queryable = Pick<pg.Pool, 'query'>;
@@ -24,12 +25,14 @@ pg.types.setTypeParser(20, (value: string) => Number(value));
  * HUB_DATA_DIR, reached through in-process streams (no listener of any kind)
  * so the same `pg` code serves both.
  */
-export async function createDatabase(config: Config, options: { max?: number; log?: Logger } = {}): Promise<Database> {
+export async function createDatabase(config: Config, options: { max?: number; log: Logger }): Promise<Database> {
   const max = options.max ?? config.dbPoolSize;
+  // An idle client's lost connection: the next query reports it to its caller, this to the operator.
+  const onPoolError = errorEventLogger(options.log, 'database pool');
   if (config.databaseUrl) {
     const clientConfig = { connectionString: config.databaseUrl };
     const pool = new pg.Pool({ ...clientConfig, max });
-    pool.on('error', () => {}); // an idle client's lost connection; the next query reports it
+    pool.on('error', onPoolError);
     return { pool, clientConfig, embedded: false, close: () => pool.end() };
   }
   const { PGlite } = await import('@electric-sql/pglite');
@@ -43,14 +46,14 @@ export async function createDatabase(config: Config, options: { max?: number; lo
   const link = linkPglite(db, {
     idleTransactionMs: config.dbIdleTransactionMs,
     onIdleTransaction: (connection) =>
-      options.log?.warn(
+      options.log.warn(
         { module: 'pglite', connection, idleMs: config.dbIdleTransactionMs },
         'embedded database connection idle inside a transaction; ended and rolled back',
       ),
   });
   const clientConfig: pg.PoolConfig = { stream: () => link.connect() as never, user: 'postgres', database: 'postgres' };
   const pool = new pg.Pool({ ...clientConfig, max });
-  pool.on('error', () => {});
+  pool.on('error', onPoolError);
   return {
     pool,
     clientConfig,

@@ -2,6 +2,8 @@ import { Queue, Worker, withBackend, createPostgresBackend, type Processor, type
 import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Database } from '../db/index.js';
+import { errorEventLogger } from '../error-events.js';
+import type { Logger } from '../log.js';
 
 /** The queues and what their jobs carry: ids only, never rows or secrets. */
 export type JobData = {
@@ -60,7 +62,7 @@ export interface Queues {
 }
 
 /** BullMQ on Redis when REDIS_URL is set, else on the database (its PostgreSQL backend). */
-export async function createQueues(config: Config, db: Database): Promise<Queues> {
+export async function createQueues(config: Config, db: Database, log: Logger): Promise<Queues> {
   const closers: Array<() => Promise<unknown>> = [];
   let QueueClass: typeof Queue;
   let WorkerClass: typeof Worker;
@@ -69,7 +71,8 @@ export async function createQueues(config: Config, db: Database): Promise<Queues
 
   if (config.redisUrl) {
     const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null, enableOfflineQueue: true });
-    redis.on('error', () => {}); // reconnects by itself; /healthz reports the outage
+    // It reconnects by itself and /healthz reports the outage; the log says why.
+    redis.on('error', errorEventLogger(log, 'redis'));
     closers.push(() => redis.quit().catch(() => redis.disconnect()));
     QueueClass = Queue;
     WorkerClass = Worker;
@@ -88,7 +91,7 @@ export async function createQueues(config: Config, db: Database): Promise<Queues
   const drainDelay = 5;
   const make = <N extends QueueName>(name: N) => {
     const queue = new QueueClass<JobData[N]>(name, { connection: connection as never, ...prefix, defaultJobOptions: defaultJobOptions(name, config) });
-    queue.on('error', () => {});
+    queue.on('error', errorEventLogger(log, `queue ${name}`));
     return queue;
   };
   const queues = { verify: make('verify'), fetch: make('fetch'), deliver: make('deliver') };
@@ -109,7 +112,7 @@ export async function createQueues(config: Config, db: Database): Promise<Queues
         maxStalledCount: 20,
         settings: { backoffStrategy: (attemptsMade: number) => options.backoff(attemptsMade) },
       });
-      worker.on('error', () => {});
+      worker.on('error', errorEventLogger(log, `worker ${name}`));
       return worker as never;
     },
     ping,

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Worker } from 'bullmq';
 import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
 import { createDatabase, migrate, type Database } from '../../src/db/index.js';
 import { createQueues, type Queues } from '../../src/workers/index.js';
 import { TEST_ENV, uniqueName } from '../helpers/hub.js';
@@ -20,9 +21,9 @@ describe('embedded mode (PGlite + BullMQ on the database)', () => {
   beforeAll(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'crier-once-'));
     const config = loadConfig({ ...TEST_ENV, HUB_DATA_DIR: dir, HUB_QUEUE_PREFIX: uniqueName() });
-    db = await createDatabase(config);
+    db = await createDatabase(config, { log: createLogger(config) });
     await migrate(db.pool);
-    queues = await createQueues(config, db);
+    queues = await createQueues(config, db, createLogger(config));
   });
   afterAll(async () => {
     await worker?.close();

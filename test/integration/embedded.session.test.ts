@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
 import { createDatabase, type Database } from '../../src/db/index.js';
 import { TEST_ENV, uniqueName } from '../helpers/hub.js';
 import { waitFor } from '../helpers/wait.js';
@@ -48,7 +49,7 @@ describe('the embedded database session', () => {
   beforeAll(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'crier-session-'));
     const config = loadConfig({ ...TEST_ENV, HUB_DATA_DIR: dir, HUB_QUEUE_PREFIX: uniqueName(), HUB_DB_IDLE_TRANSACTION_MS: '300' });
-    db = await createDatabase(config, { max: 2 });
+    db = await createDatabase(config, { max: 2, log: createLogger(config) });
   });
   afterAll(async () => {
     await db?.close();
@@ -58,7 +59,8 @@ describe('the embedded database session', () => {
   test('nothing listens for it: the process opens no TCP port and no unix socket, and pg still reaches it', async () => {
     // db was created in beforeAll; a second one shows the before and after here.
     const before = listeningSockets();
-    const second = await createDatabase(loadConfig({ ...TEST_ENV, HUB_DATA_DIR: await fs.mkdtemp(path.join(os.tmpdir(), 'crier-session2-')), HUB_QUEUE_PREFIX: uniqueName() }), { max: 2 });
+    const secondConfig = loadConfig({ ...TEST_ENV, HUB_DATA_DIR: await fs.mkdtemp(path.join(os.tmpdir(), 'crier-session2-')), HUB_QUEUE_PREFIX: uniqueName() });
+    const second = await createDatabase(secondConfig, { max: 2, log: createLogger(secondConfig) });
     try {
       expect((await second.pool.query('select 1 as one')).rows).toEqual([{ one: 1 }]);
       expect(listeningSockets()).toEqual(before);
