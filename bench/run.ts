@@ -110,7 +110,7 @@ async function main(): Promise<number> {
         const peaks = new Map<number, number>();
         for (const n of sizes) {
           log(`fan-out, ${backend}, ${n} subscribers`);
-          const result = await attempt('fan-out', backend, n, () => fanout(ctx!, backend, n));
+          const result = await attempt('fan-out', backend, n, () => fanout(ctx, backend, n));
           if (!result) continue;
           peaks.set(n, result.peakMb);
           if (args.scenarios.includes('fanout')) rows.push(...result.rows);
@@ -134,17 +134,17 @@ async function main(): Promise<number> {
       }
       if (args.scenarios.includes('latency')) {
         log(`latency, ${backend}`);
-        rows.push(...((await attempt('latency', backend, args.quick ? 50 : 500, () => latency(ctx!, backend, args.quick ? 50 : 500))) ?? []));
+        rows.push(...((await attempt('latency', backend, args.quick ? 50 : 500, () => latency(ctx, backend, args.quick ? 50 : 500))) ?? []));
       }
       if (args.scenarios.includes('subscribe')) {
         const n = args.quick ? 200 : 10_000;
         log(`subscribe, ${backend}, ${n} requests`);
-        rows.push(...((await attempt('subscribe', backend, n, () => subscribe(ctx!, backend, n))) ?? []));
+        rows.push(...((await attempt('subscribe', backend, n, () => subscribe(ctx, backend, n))) ?? []));
       }
       if (args.scenarios.includes('topics')) {
         const n = args.quick ? 200 : 10_000;
         log(`many topics, ${backend}, ${n} topics`);
-        rows.push(...((await attempt('many topics', backend, n, () => manyTopics(ctx!, backend, n))) ?? []));
+        rows.push(...((await attempt('many topics', backend, n, () => manyTopics(ctx, backend, n))) ?? []));
       }
     }
     if (args.scenarios.includes('feeds')) {

@@ -17,7 +17,7 @@ export function errorEventLogger(log: Logger, source: string, now: () => number 
   return (err) => {
     const error = err instanceof Error ? err : new Error(String(err));
     const code = (error as { code?: unknown }).code;
-    const key = `${code ?? ''}:${error.message}`;
+    const key = `${typeof code === 'string' || typeof code === 'number' ? code : ''}:${error.message}`;
     const t = now();
     const entry = seen.get(key);
     if (entry && t - entry.loggedAt < REPEAT_WINDOW_MS) {

@@ -128,11 +128,12 @@ const handlers: Record<string, (args: any) => Promise<unknown>> = {
   },
 };
 
-process.on('message', async (msg: { id: number; op: string; args: unknown }) => {
+async function answer(msg: { id: number; op: string; args: unknown }): Promise<void> {
   try {
     process.send!({ id: msg.id, result: await handlers[msg.op](msg.args) });
   } catch (err) {
     process.send!({ id: msg.id, error: (err as Error).stack ?? String(err) });
   }
-});
+}
+process.on('message', (msg: { id: number; op: string; args: unknown }) => void answer(msg));
 process.on('disconnect', () => process.exit(0));

@@ -149,12 +149,13 @@ const handlers: Record<string, (args: any) => unknown> = {
   },
 };
 
-process.on('message', async (msg: Request) => {
+async function answer(msg: Request): Promise<void> {
   try {
     const result = await handlers[msg.op](msg.args);
     process.send!({ id: msg.id, result });
   } catch (err) {
     process.send!({ id: msg.id, error: (err as Error).message });
   }
-});
+}
+process.on('message', (msg: Request) => void answer(msg));
 process.on('disconnect', () => process.exit(0));

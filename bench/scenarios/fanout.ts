@@ -34,7 +34,7 @@ export async function fanout(ctx: BenchContext, backend: Backend, n: number): Pr
       await seedSubscriptions(db, [warmTopic], warmCallbacks, 'bench-secret');
     });
     await hub.start();
-    const base = (await hub.memory()).rssMb;
+    const base = hub.memory().rssMb;
     await ctx.servers.call('reset');
     await ctx.raw.call('forms', { hubUrl: hub.url, bodies: [`hub.mode=publish&hub.url=${encodeURIComponent(warmTopic)}`], concurrency: 1 });
     const warmed = await ctx.servers.call('waitPosts', { target: warmCallbacks.length, timeoutMs: 60_000 });

@@ -15,7 +15,7 @@ export async function latency(ctx: BenchContext, backend: Backend, n: number): P
   const hub = await createHub({ backend, label: `latency-${backend.replace('+', '-')}`, profileDir: ctx.profileDir, env: ctx.hubEnv });
   const samples: number[] = [];
   let lost = 0;
-  let bytes = 0;
+  let bytes: number;
   try {
     await hub.seed((db) => seedSubscriptions(db, [topic], [callback], 'bench-secret'));
     await hub.start();

@@ -51,7 +51,7 @@ export async function createDatabase(config: Config, options: { max?: number; lo
         'embedded database connection idle inside a transaction; ended and rolled back',
       ),
   });
-  const clientConfig: pg.PoolConfig = { stream: () => link.connect() as never, user: 'postgres', database: 'postgres' };
+  const clientConfig: pg.PoolConfig = { stream: () => link.connect(), user: 'postgres', database: 'postgres' };
   const pool = new pg.Pool({ ...clientConfig, max });
   pool.on('error', onPoolError);
   return {

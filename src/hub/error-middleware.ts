@@ -13,11 +13,13 @@ function fromParserError(err: { type?: string; status?: number }): HubError | un
 
 /** Last in the chain: HubError -> its status and a one-line text reason (H9); anything else -> 500, logged. */
 export function errorMiddleware(log: Logger): ErrorRequestHandler {
-  return (err, req, res, _next) => {
-    const hubErr = err instanceof HubError ? err : fromParserError(err);
+  // Express tells an error handler by its four parameters: `next` must be declared.
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  return (err: unknown, req, res, _next) => {
+    const hubErr = err instanceof HubError ? err : fromParserError(err ?? {});
     if (res.headersSent) return;
     if (hubErr) {
-      if (hubErr.details?.retryAfter !== undefined) res.setHeader('Retry-After', String(hubErr.details.retryAfter));
+      if (typeof hubErr.details?.retryAfter === 'number') res.setHeader('Retry-After', String(hubErr.details.retryAfter));
       res.status(hubErr.statusCode).type('text/plain').send(`${hubErr.message}\n`);
       return;
     }

@@ -15,8 +15,11 @@ for (const [prefix, bits] of [
   ['2001::', 32], ['2002::', 16], ['64:ff9b:1::', 48],
 ] as const) blocked.addSubnet(prefix, bits, 'ipv6');
 
-/** The eight 16-bit groups of an IPv6 address (zone id dropped), or undefined if it is not one. */
-function ipv6Groups(address: string): number[] | undefined {
+/**
+ * The eight 16-bit groups of an IPv6 address (zone id dropped), or undefined if it is not one.
+ * The project's one IPv6 expander: ipaddr.js reads `::8.8.8.8` as IPv4-mapped, which the guard must not.
+ */
+export function ipv6Groups(address: string): number[] | undefined {
   let text = address.replace(/%.*$/, '').toLowerCase();
   if (net.isIPv6(text) === false) return undefined;
   const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
@@ -28,7 +31,7 @@ function ipv6Groups(address: string): number[] | undefined {
   const parse = (part: string | undefined) => (part ? part.split(':').map((g) => parseInt(g, 16)) : []);
   const left = parse(head);
   const right = parse(tail);
-  const groups = tail === undefined ? left : [...left, ...new Array(8 - left.length - right.length).fill(0), ...right];
+  const groups = tail === undefined ? left : [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
   return groups.length === 8 ? groups : undefined;
 }
 
@@ -136,9 +139,9 @@ export function createGuardedLookup(policy: AddressPolicy): LookupFunction {
     const opts: dns.LookupOptions = typeof options === 'function' ? {} : options;
     dns.lookup(hostname, { ...opts, all: true }, (err, addresses) => {
       if (err) return cb(err, '');
-      const list = addresses as dns.LookupAddress[];
+      const list = addresses;
       const bad = list.find((a) => !isAddressAllowed(a.address, policy));
-      if (bad) return cb(blockedError(hostname, bad.address) as NodeJS.ErrnoException, '');
+      if (bad) return cb(blockedError(hostname, bad.address), '');
       if (opts.all) return cb(null, list);
       if (list.length === 0) return cb(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), '');
       cb(null, list[0].address, list[0].family);

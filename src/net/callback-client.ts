@@ -35,7 +35,7 @@ export function createCallbackClient(options: CallbackClientOptions): CallbackCl
     headersTimeout: options.requestTimeoutMs,
     bodyTimeout: options.requestTimeoutMs,
     maxResponseSize: MAX_VERIFY_BODY,
-    connect: { timeout: options.connectTimeoutMs, lookup: lookupFor(options) as never },
+    connect: { timeout: options.connectTimeoutMs, lookup: lookupFor(options) },
   });
 
   async function send(

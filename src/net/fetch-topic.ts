@@ -119,8 +119,8 @@ export function createTopicFetcher(options: TopicFetcherOptions): TopicFetcher {
         url: finalUrl,
         body: Buffer.concat(chunks, size),
         contentType: response.headers['content-type'],
-        etag: (response.headers.etag as string | undefined) ?? null,
-        lastModified: (response.headers['last-modified'] as string | undefined) ?? null,
+        etag: (response.headers.etag) ?? null,
+        lastModified: (response.headers['last-modified']) ?? null,
       };
     } catch (err) {
       stream.destroy();

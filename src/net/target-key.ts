@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { getDomain } from 'tldts';
+import { ipv6Groups } from './address-guard.js';
 
 /**
  * The key one client is counted under: an IPv4 address (also when written
@@ -8,20 +9,14 @@ import { getDomain } from 'tldts';
  */
 export function clientKey(address: string): string {
   const bare = address.replace(/%.*$/, '').toLowerCase();
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(bare);
-  if (mapped) return mapped[1];
-  // The same, as URL parsing writes it: ::ffff:cb00:7109.
-  const hexMapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(bare);
-  if (hexMapped) {
-    const [hi, lo] = [parseInt(hexMapped[1], 16), parseInt(hexMapped[2], 16)];
-    return [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.');
-  }
-  if (!net.isIPv6(bare)) return bare;
-  const [head, tail = ''] = bare.split('::');
-  const left = head ? head.split(':') : [];
-  const right = tail ? tail.split(':') : [];
-  const groups = bare.includes('::') ? [...left, ...new Array(8 - left.length - right.length).fill('0'), ...right] : left;
-  return `${groups.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
+  const g = ipv6Groups(bare);
+  if (!g) return bare;
+  // Also as URL parsing writes a mapped address: ::ffff:cb00:7109.
+  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) return [g[6] >> 8, g[6] & 255, g[7] >> 8, g[7] & 255].join('.');
+  return `${g
+    .slice(0, 4)
+    .map((x) => x.toString(16))
+    .join(':')}::/64`;
 }
 
 /**

@@ -49,9 +49,9 @@ export function createDeliverySlots(limit: number): DeliverySlots {
                 if (--batch.pending === 0) resolve(results);
                 pump();
               },
-              (err) => {
+              (err: unknown) => {
                 active--;
-                reject(err);
+                reject(err instanceof Error ? err : new Error(String(err)));
                 pump();
               },
             );

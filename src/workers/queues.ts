@@ -90,7 +90,7 @@ export async function createQueues(config: Config, db: Database, log: Logger): P
   // An idle worker blocks (BZPOPMIN on Redis, LISTEN on PostgreSQL and PGlite: see db/pglite-notifications.ts) and re-checks after this.
   const drainDelay = 5;
   const make = <N extends QueueName>(name: N) => {
-    const queue = new QueueClass<JobData[N]>(name, { connection: connection as never, ...prefix, defaultJobOptions: defaultJobOptions(name, config) });
+    const queue = new QueueClass<JobData[N]>(name, { connection: connection, ...prefix, defaultJobOptions: defaultJobOptions(name, config) });
     queue.on('error', errorEventLogger(log, `queue ${name}`));
     return queue;
   };
@@ -101,7 +101,7 @@ export async function createQueues(config: Config, db: Database, log: Logger): P
     ...queues,
     work(name, processor, options) {
       const worker = new WorkerClass(name, processor as Processor, {
-        connection: connection as never,
+        connection: connection,
         ...prefix,
         concurrency: options.concurrency,
         drainDelay,

@@ -31,7 +31,7 @@ export function startWorkers(deps: Deps, options: { sweepIntervalMs?: number } =
   const workers: Worker[] = [
     deps.queues.work('verify', tracked(verifyIntent(deps)), { concurrency: 64, backoff }),
     deps.queues.work('fetch', tracked(fetchTopic(deps, deliverer)), { concurrency: deps.config.fetchConcurrency, backoff }),
-    deps.queues.work('deliver', tracked(deliverer.process), { concurrency: deps.config.deliverJobs, backoff }),
+    deps.queues.work('deliver', tracked((job: Parameters<typeof deliverer.process>[0]) => deliverer.process(job)), { concurrency: deps.config.deliverJobs, backoff }),
   ];
   for (const worker of workers) {
     worker.on('failed', (job, err) => deps.log.warn({ module: 'worker', queue: worker.name, jobId: job?.id, err: err.message }, 'job failed'));

@@ -135,8 +135,8 @@ export async function spawnHub(role: 'all' | 'web' | 'worker', env: Record<strin
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  proc.stdout!.on('data', (c: Buffer) => void (output = (output + c.toString()).slice(-20_000)));
-  proc.stderr!.on('data', (c: Buffer) => void (output = (output + c.toString()).slice(-20_000)));
+  proc.stdout.on('data', (c: Buffer) => void (output = (output + c.toString()).slice(-20_000)));
+  proc.stderr.on('data', (c: Buffer) => void (output = (output + c.toString()).slice(-20_000)));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
   const url = role === 'worker' ? undefined : `http://127.0.0.1:${port}/`;
   if (url) await waitFor(async () => (await healthz(url)) === 200, { timeoutMs: 30_000, what: `crier ${role} healthy` });

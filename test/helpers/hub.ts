@@ -94,7 +94,7 @@ export async function startTestHub(
     shared?: { env: Record<string, string> };
   } = {},
 ): Promise<TestHub> {
-  const provisioned = options.shared ? { env: options.shared.env, cleanup: async () => undefined } : await provisionBackend(backend);
+  const provisioned = options.shared ? { env: options.shared.env, cleanup: () => Promise.resolve() } : await provisionBackend(backend);
   const port = await freePort();
   const config = loadConfig({ ...TEST_ENV, ...provisioned.env, PORT: String(port), HUB_PUBLIC_URL: `http://127.0.0.1:${port}/`, ...overrides });
   const hub = await startHub(config, { log: createLogger(config, options.logDestination), sweepIntervalMs: 500 });

@@ -35,7 +35,8 @@ async function listen(handler: (req: RecordedRequest) => Reply | Promise<Reply> 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
+    req.on('end', () => void respond());
+    async function respond(): Promise<void> {
       const recorded: RecordedRequest = {
         method: req.method ?? '',
         url: req.url ?? '/',
@@ -48,7 +49,7 @@ async function listen(handler: (req: RecordedRequest) => Reply | Promise<Reply> 
       if (reply === 'hang') return;
       res.writeHead(reply.status, reply.headers);
       res.end(reply.body);
-    });
+    }
   });
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

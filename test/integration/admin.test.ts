@@ -91,9 +91,9 @@ describe('admin endpoint', () => {
       expect(bad).toMatchObject({ hasSecret: false, lastDeliveryStatus: 'retrying', lastDeliveryError: 'callback answered 500' });
       expect(Date.parse(bad.nextRetryAt as string)).toBeGreaterThan(Date.now());
 
-      const one = await get(hub, `/admin/subscriptions/${bad.id}`, TOKEN);
+      const one = await get(hub, `/admin/subscriptions/${String(bad.id)}`, TOKEN);
       expect(one.json()).toEqual(bad);
-      const deliveries = await get(hub, `/admin/subscriptions/${bad.id}/deliveries`, TOKEN);
+      const deliveries = await get(hub, `/admin/subscriptions/${String(bad.id)}/deliveries`, TOKEN);
       expect(deliveries.json()).toEqual([expect.objectContaining({ subscriptionId: bad.id, status: 'retrying', attempts: 1, lastStatusCode: 500, lastError: 'callback answered 500' })]);
     });
 
@@ -117,7 +117,7 @@ describe('admin endpoint', () => {
       expect(broken.lastFetchError).toMatch(/answered 404/);
       const fine = (await get(hub, `/admin/topics?url=${encodeURIComponent(topic)}`, TOKEN)).json();
       expect(fine).toEqual([expect.objectContaining({ url: topic, lastFetchStatus: 200, lastFetchError: null, subscriptions: 2, contentType: 'application/rss+xml' })]);
-      expect((await get(hub, `/admin/topics/${broken.id}`, TOKEN)).json()).toEqual(broken);
+      expect((await get(hub, `/admin/topics/${String(broken.id)}`, TOKEN)).json()).toEqual(broken);
     });
 
     test('malformed ids and paging values are 404s or clamped, never 500s', async () => {

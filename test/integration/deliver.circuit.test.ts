@@ -59,7 +59,7 @@ describe.each(BACKENDS)('circuit breaker per callback origin on %s', (backend) =
     sick.behave({});
     await waitFor(
       () => {
-        const ok = new Set(sick.deliveries().slice(duringOutage).map((d) => `${d.url} ${d.headers['x-hub-delivery']}`));
+        const ok = new Set(sick.deliveries().slice(duringOutage).map((d) => `${d.url} ${String(d.headers['x-hub-delivery'])}`));
         return ok.size === PER_ORIGIN * updates.length;
       },
       { timeoutMs: 20_000, what: 'every postponed delivery after recovery' },

@@ -65,7 +65,7 @@ describe('embedded mode (PGlite + BullMQ on the database)', () => {
 
   test('an idle worker blocked on LISTEN takes a new job at once: the NOTIFY reaches it across connections (it would sleep its 5 s drain delay otherwise)', async () => {
     const taken: number[] = [];
-    const idle = queues.work('verify', async () => void taken.push(Date.now()), { concurrency: 1, backoff: () => 10 });
+    const idle = queues.work('verify', () => Promise.resolve(void taken.push(Date.now())), { concurrency: 1, backoff: () => 10 });
     try {
       await quietPeriod(1000); // the worker finds the queue empty and blocks
       for (let i = 0; i < 3; i++) {

@@ -32,7 +32,7 @@ describe('background error events (PostgreSQL + a Redis this test stops)', () =>
     const logged = events();
     expect(logged.find((l) => String(l.source).startsWith('worker '))).toMatchObject({ level: 40, err: expect.stringMatching(/ECONNREFUSED|Connection is closed|connect/) });
     // ioredis retries many times a second while Redis is down; each distinct error is logged once.
-    const keys = logged.map((l) => `${l.source}|${l.code}|${l.err}`);
+    const keys = logged.map((l) => JSON.stringify([l.source, l.code, l.err]));
     expect(new Set(keys).size).toBe(keys.length);
   }, 60_000);
 });

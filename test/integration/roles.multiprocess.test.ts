@@ -20,8 +20,8 @@ interface Child {
 function startChild(role: 'web' | 'worker', env: Record<string, string>): Child {
   const proc = spawn(process.execPath, [CLI, role], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
-  proc.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  proc.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  proc.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  proc.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   return { role, proc, output, exited };
 }
@@ -37,7 +37,7 @@ describe('one web and two worker processes on PostgreSQL + Redis', () => {
 
   beforeAll(async () => {
     const provisioned = await provisionBackend('pg-redis');
-    cleanup = provisioned.cleanup;
+    cleanup = () => provisioned.cleanup();
     db = new pg.Pool({ connectionString: provisioned.env.DATABASE_URL, max: 1 });
     const port = await freePort();
     hubUrl = `http://127.0.0.1:${port}/`;
