@@ -51,10 +51,13 @@ const EMPTY_SEEN: ReadonlyMap<string, string> = new Map();
 function runners(): Array<[string, Runner]> {
   const rss = new RssParser();
   return [
-    [CRIER, (input) => {
-      const outcome = parseFeed(input.body, input.contentType);
-      return outcome.kind === 'feed' ? diffEntries(EMPTY_SEEN, outcome.doc) : outcome;
-    }],
+    [
+      CRIER,
+      (input) => {
+        const outcome = parseFeed(input.body, input.contentType);
+        return outcome.kind === 'feed' ? diffEntries(EMPTY_SEEN, outcome.doc) : outcome;
+      },
+    ],
     ['rss-parser (parseString)', (input) => rss.parseString(input.text).catch(() => undefined)],
     ['@rowanmanning/feed-parser (parseFeed)', (input) => rowanParseFeed(input.text)],
     ['feedsmith (parseFeed)', (input) => feedsmithParseFeed(input.text)],

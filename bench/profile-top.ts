@@ -27,11 +27,22 @@ for (const node of profile.nodes) {
   const short = url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/(dist|src)\//, '$1/');
   const key = `${functionName || '(anonymous)'} ${short}:${lineNumber + 1}`;
   byFn.set(key, (byFn.get(key) ?? 0) + t);
-  const pkg = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? (url.includes('/dist/') ? 'crier' : url.startsWith('node:') ? 'node:' + url.slice(5).split('/')[0] : url ? url.split('/').slice(-1)[0] : functionName);
+  const pkg =
+    /node_modules\/((@[^/]+\/)?[^/]+)/.exec(url)?.[1] ??
+    (url.includes('/dist/')
+      ? 'crier'
+      : url.startsWith('node:')
+        ? 'node:' + url.slice(5).split('/')[0]
+        : url
+          ? url.split('/').slice(-1)[0]
+          : functionName);
   byPkg.set(pkg, (byPkg.get(pkg) ?? 0) + t);
 }
 const show = (m: Map<string, number>, n: number) =>
-  [...m].sort((a, b) => b[1] - a[1]).slice(0, n).forEach(([k, v]) => console.log(`${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`));
+  [...m]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .forEach(([k, v]) => console.log(`${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`));
 console.log(`total ${(total / 1e6).toFixed(2)} s sampled\n-- by package`);
 show(byPkg, 15);
 console.log('-- by function (self)');

@@ -43,28 +43,42 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--backend') {
       const wanted = argv[++i];
       args.backends = BACKENDS.filter((b) => b.startsWith(wanted));
-    }
-    else if (SCENARIOS.includes(a)) args.scenarios.push(a);
-    else throw new Error(`unknown argument "${a}"; scenarios: ${SCENARIOS.join(', ')}; flags: --quick --n N[,N] --backend postgres|embedded --profile --hub-env KEY=VALUE`);
+    } else if (SCENARIOS.includes(a)) args.scenarios.push(a);
+    else
+      throw new Error(
+        `unknown argument "${a}"; scenarios: ${SCENARIOS.join(', ')}; flags: --quick --n N[,N] --backend postgres|embedded --profile --hub-env KEY=VALUE`,
+      );
   }
   if (args.scenarios.length === 0) args.scenarios = SCENARIOS;
   return args;
 }
 
-const fmt = (v: number | null) => (v === null || Number.isNaN(v) ? '' : v >= 100 ? String(Math.round(v)) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+const fmt = (v: number | null) =>
+  v === null || Number.isNaN(v) ? '' : v >= 100 ? String(Math.round(v)) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
 
-function toMarkdown(rows: Row[], feeds: FeedsBenchRow[] | undefined, hostile: HostileBenchRow[] | undefined, meta: Record<string, string>): string {
+function toMarkdown(
+  rows: Row[],
+  feeds: FeedsBenchRow[] | undefined,
+  hostile: HostileBenchRow[] | undefined,
+  meta: Record<string, string>,
+): string {
   const lines = [`Command: \`${meta.command}\` on ${meta.machine}, ${meta.date}.`, ''];
   if (rows.length) {
-    lines.push('| scenario | backend | N | metric | hub | baseline (same run) | ratio | target | |', '| --- | --- | ---: | --- | ---: | --- | ---: | --- | --- |');
+    lines.push(
+      '| scenario | backend | N | metric | hub | baseline (same run) | ratio | target | |',
+      '| --- | --- | ---: | --- | ---: | --- | ---: | --- | --- |',
+    );
     for (const r of rows) {
       const verdict = r.met === undefined ? '' : r.met ? 'met' : '**missed**';
-      lines.push(`| ${r.scenario} | ${r.backend} | ${r.n} | ${r.metric} | ${fmt(r.hub)} | ${r.baseline === null ? '' : `${fmt(r.baseline)} ${r.baselineLabel}`} | ${fmt(r.ratio)} | ${r.target ?? ''} | ${verdict}${r.note ? ` ${r.note}` : ''} |`);
+      lines.push(
+        `| ${r.scenario} | ${r.backend} | ${r.n} | ${r.metric} | ${fmt(r.hub)} | ${r.baseline === null ? '' : `${fmt(r.baseline)} ${r.baselineLabel}`} | ${fmt(r.ratio)} | ${r.target ?? ''} | ${verdict}${r.note ? ` ${r.note}` : ''} |`,
+      );
     }
   }
   if (feeds) {
     lines.push('', '| feed engine | MB/s | entries/s | ratio to fastest competitor |', '| --- | ---: | ---: | ---: |');
-    for (const r of feeds) lines.push(`| ${r.parser} | ${r.mbPerSec.toFixed(1)} | ${Math.round(r.entriesPerSec)} | ${r.ratio.toFixed(2)} |`);
+    for (const r of feeds)
+      lines.push(`| ${r.parser} | ${r.mbPerSec.toFixed(1)} | ${Math.round(r.entriesPerSec)} | ${r.ratio.toFixed(2)} |`);
   }
   if (hostile) lines.push('', hostileMarkdown(hostile));
   return `${lines.join('\n')}\n`;
@@ -87,7 +101,18 @@ async function main(): Promise<number> {
       const message = ((err as Error).message ?? String(err)).split('\n')[0].slice(0, 200);
       log(`  FAILED: ${message}`);
       failures.push(`${scenario} ${backend} ${n}`);
-      rows.push({ scenario, backend, n, metric: 'failed', hub: NaN, baseline: null, baselineLabel: '', ratio: null, met: false, note: message.replace(/\|/g, '/') });
+      rows.push({
+        scenario,
+        backend,
+        n,
+        metric: 'failed',
+        hub: NaN,
+        baseline: null,
+        baselineLabel: '',
+        ratio: null,
+        met: false,
+        note: message.replace(/\|/g, '/'),
+      });
       return undefined;
     }
   };
@@ -101,7 +126,9 @@ async function main(): Promise<number> {
       const profileDir = args.profile ? path.join(HERE, 'results', 'profiles') : undefined;
       if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
       ctx = { quick: args.quick, servers, raw, sinkPorts, publisherPort, profileDir, hubEnv: args.env, log };
-      log(`sinks on ${sinkPorts.length} ports, publisher on ${publisherPort}; backends: ${args.backends.join(', ')}${args.quick ? ' (quick)' : ''}`);
+      log(
+        `sinks on ${sinkPorts.length} ports, publisher on ${publisherPort}; backends: ${args.backends.join(', ')}${args.quick ? ' (quick)' : ''}`,
+      );
     }
     for (const backend of args.backends) {
       if (!ctx) break;
@@ -134,7 +161,9 @@ async function main(): Promise<number> {
       }
       if (args.scenarios.includes('latency')) {
         log(`latency, ${backend}`);
-        rows.push(...((await attempt('latency', backend, args.quick ? 50 : 500, () => latency(ctx, backend, args.quick ? 50 : 500))) ?? []));
+        rows.push(
+          ...((await attempt('latency', backend, args.quick ? 50 : 500, () => latency(ctx, backend, args.quick ? 50 : 500))) ?? []),
+        );
       }
       if (args.scenarios.includes('subscribe')) {
         const n = args.quick ? 200 : 10_000;

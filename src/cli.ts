@@ -64,7 +64,7 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exit(code);
   },
   (err) => {
-    const message = err instanceof HubError ? err.message : (err as Error).stack ?? String(err);
+    const message = err instanceof HubError ? err.message : ((err as Error).stack ?? String(err));
     console.error(`crier: ${message}`);
     process.exit(1);
   },

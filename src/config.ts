@@ -160,7 +160,8 @@ export function loadConfig(env: Env = process.env): Config {
   if (!['all', 'web', 'worker'].includes(role)) problems.push(`HUB_ROLE must be all, web or worker, got "${role}"`);
   const publicUrl = url('HUB_PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}/`;
   const queuePrefix = env.HUB_QUEUE_PREFIX || 'crier';
-  if (!/^[a-z_][a-z0-9_]{0,40}$/.test(queuePrefix)) problems.push(`HUB_QUEUE_PREFIX must be lowercase letters, digits or _, got "${queuePrefix}"`);
+  if (!/^[a-z_][a-z0-9_]{0,40}$/.test(queuePrefix))
+    problems.push(`HUB_QUEUE_PREFIX must be lowercase letters, digits or _, got "${queuePrefix}"`);
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
@@ -174,10 +175,14 @@ export function loadConfig(env: Env = process.env): Config {
     const raw = env[name];
     if (raw === undefined || raw.trim() === '') return undefined;
     const list: string[] = [];
-    for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const item of raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       try {
         const parsed = new URL(item);
-        if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') problems.push(`${name} entries must be http or https URLs, got "${item}"`);
+        if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+          problems.push(`${name} entries must be http or https URLs, got "${item}"`);
         parsed.hash = '';
         // The normal form ends an origin with "/", so https://a.example never matches https://a.example.evil/.
         list.push(parsed.href);
@@ -194,7 +199,10 @@ export function loadConfig(env: Env = process.env): Config {
     else if (new Set(adminToken).size < 4) problems.push('HUB_ADMIN_TOKEN is too weak (fewer than 4 distinct characters)');
   }
   const secretKeys: Buffer[] = [];
-  for (const [i, text] of (env.HUB_SECRET_KEY ?? '').split(',').filter((k) => k.trim() !== '').entries()) {
+  for (const [i, text] of (env.HUB_SECRET_KEY ?? '')
+    .split(',')
+    .filter((k) => k.trim() !== '')
+    .entries()) {
     const key = decodeKey(text);
     if (key) secretKeys.push(key);
     else problems.push(`HUB_SECRET_KEY entry ${i + 1} is not 64 hex digits or base64 of 32 bytes`);

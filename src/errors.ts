@@ -25,7 +25,7 @@ export const codes = Object.freeze({
   HUB_ERR_UNAVAILABLE: { status: 503, message: 'hub is not ready; retry later' },
   HUB_ERR_ADDRESS_BLOCKED: { status: 400, message: 'URL resolves to an address the hub may not contact' },
   HUB_ERR_URL_SCHEME: { status: 400, message: 'only http and https URLs are allowed' },
-  HUB_ERR_PORT_NOT_ALLOWED: { status: 400, message: 'the URL\'s port is not among the ports this hub may contact' },
+  HUB_ERR_PORT_NOT_ALLOWED: { status: 400, message: "the URL's port is not among the ports this hub may contact" },
   HUB_ERR_TOPIC_FETCH_STATUS: { status: 502, message: 'topic fetch answered an unexpected status' },
   HUB_ERR_TOPIC_FETCH_FAILED: { status: 502, message: 'topic fetch failed' },
   HUB_ERR_TOPIC_TOO_LARGE: { status: 502, message: 'topic body exceeds the configured maximum' },

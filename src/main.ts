@@ -41,7 +41,12 @@ export async function startHub(config: Config, options: { log?: Logger; sweepInt
   let workers: WorkerSet | undefined;
   if (config.role !== 'web') workers = startWorkers(deps, { sweepIntervalMs: options.sweepIntervalMs });
   if (config.role !== 'worker') {
-    const health = async () => (await queues.ping()) && (await db.pool.query('select 1').then(() => true, () => false));
+    const health = async () =>
+      (await queues.ping()) &&
+      (await db.pool.query('select 1').then(
+        () => true,
+        () => false,
+      ));
     server = await startServer(createApp(deps, health), { port: config.port, host: config.host, maxConnections: config.maxConnections });
   }
   const url = server ? frontUrl(server.address) : undefined;

@@ -25,7 +25,9 @@ function probe(host, port) {
 export default async function globalSetup() {
   const [pgUp, redisUp] = await Promise.all([probe('127.0.0.1', 5432), probe('127.0.0.1', 6379)]);
   if (!pgUp || !redisUp) {
-    throw new Error(`tests need PostgreSQL on 127.0.0.1:5432 (${pgUp ? 'up' : 'DOWN'}) and Redis on 127.0.0.1:6379 (${redisUp ? 'up' : 'DOWN'}); .ci/run starts them`);
+    throw new Error(
+      `tests need PostgreSQL on 127.0.0.1:5432 (${pgUp ? 'up' : 'DOWN'}) and Redis on 127.0.0.1:6379 (${redisUp ? 'up' : 'DOWN'}); .ci/run starts them`,
+    );
   }
   // Several jest runs share the server, possibly from checkouts with different migrations:
   // each set of migrations gets its own template, named by their hash, built once by one
@@ -41,7 +43,9 @@ export default async function globalSetup() {
   await admin.connect();
   try {
     await admin.query('select pg_advisory_lock($1)', [TEMPLATE_LOCK]);
-    const { rows } = await admin.query(`select shobj_description(oid, 'pg_database') as version from pg_database where datname = $1`, [TEMPLATE_DB]);
+    const { rows } = await admin.query(`select shobj_description(oid, 'pg_database') as version from pg_database where datname = $1`, [
+      TEMPLATE_DB,
+    ]);
     if (rows[0]?.version === version) return;
     await admin.query(`drop database if exists ${TEMPLATE_DB} with (force)`);
     await admin.query(`create database ${TEMPLATE_DB}`);
@@ -63,6 +67,11 @@ const TEMPLATE_LOCK = 0x637274; // any fixed key shared by every jest run
 async function migrationsHash() {
   const files = (await fs.readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql')).sort();
   const hash = crypto.createHash('sha256');
-  for (const file of files) hash.update(file).update('\0').update(await fs.readFile(path.join(MIGRATIONS_DIR, file))).update('\0');
+  for (const file of files)
+    hash
+      .update(file)
+      .update('\0')
+      .update(await fs.readFile(path.join(MIGRATIONS_DIR, file)))
+      .update('\0');
   return hash.digest('hex');
 }

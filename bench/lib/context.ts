@@ -33,5 +33,6 @@ export interface Row {
 
 export const now = () => performance.timeOrigin + performance.now();
 export const unique = () => Math.random().toString(36).slice(2, 8);
-export const sinkUrl = (ctx: BenchContext, i: number, path: string) => `http://127.0.0.1:${ctx.sinkPorts[i % ctx.sinkPorts.length]}/s/${path}`;
+export const sinkUrl = (ctx: BenchContext, i: number, path: string) =>
+  `http://127.0.0.1:${ctx.sinkPorts[i % ctx.sinkPorts.length]}/s/${path}`;
 export const feedUrl = (ctx: BenchContext, name: string) => `http://127.0.0.1:${ctx.publisherPort}/feed/${name}`;

@@ -105,7 +105,9 @@ export async function createHub(options: HubOptions): Promise<HubHandle> {
       }
     },
     async start() {
-      const args = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, `--cpu-prof-name=${options.label}-${id}.cpuprofile`] : [];
+      const args = options.profileDir
+        ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, `--cpu-prof-name=${options.label}-${id}.cpuprofile`]
+        : [];
       child = spawn(process.execPath, [...args, 'dist/cli.js', 'all'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
       handle.pid = child.pid!;
       const collect = (chunk: Buffer) => {
@@ -118,7 +120,10 @@ export async function createHub(options: HubOptions): Promise<HubHandle> {
       const deadline = Date.now() + 60_000;
       for (;;) {
         if (child.exitCode !== null) throw new Error(`hub exited with ${child.exitCode}: ${handle.stderrTail()}`);
-        const ok = await fetch(`${url}healthz`).then((r) => r.ok, () => false);
+        const ok = await fetch(`${url}healthz`).then(
+          (r) => r.ok,
+          () => false,
+        );
         if (ok) return;
         if (Date.now() > deadline) throw new Error(`hub not healthy after 60 s: ${handle.stderrTail()}`);
         await new Promise((r) => setTimeout(r, 100));

@@ -35,7 +35,13 @@ function deliveryHeaders(body: Buffer, i: number): Record<string, string> {
 }
 
 async function post(a: Agent, url: URL, body: Buffer, extra?: Record<string, string>): Promise<number> {
-  const res = await a.request({ origin: url.origin, path: url.pathname, method: 'POST', body, headers: { 'content-type': 'application/rss+xml', ...extra } });
+  const res = await a.request({
+    origin: url.origin,
+    path: url.pathname,
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/rss+xml', ...extra },
+  });
   await res.body.dump();
   return res.statusCode;
 }
@@ -103,7 +109,13 @@ const handlers: Record<string, (args: any) => Promise<unknown>> = {
     const start = now();
     const statuses = new Map<number, number>();
     await pool(args.bodies.length, args.concurrency, async (i) => {
-      const res = await a.request({ origin: hub.origin, path: hub.pathname, method: 'POST', body: args.bodies[i], headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      const res = await a.request({
+        origin: hub.origin,
+        path: hub.pathname,
+        method: 'POST',
+        body: args.bodies[i],
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
       await res.body.dump();
       statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
     });

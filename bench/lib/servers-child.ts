@@ -19,7 +19,16 @@ interface Counters {
   lastGetAt: number;
   feedGets: number;
 }
-const fresh = (): Counters => ({ posts: 0, gets: 0, postBytes: 0, lastBodyBytes: 0, firstPostAt: 0, lastPostAt: 0, lastGetAt: 0, feedGets: 0 });
+const fresh = (): Counters => ({
+  posts: 0,
+  gets: 0,
+  postBytes: 0,
+  lastBodyBytes: 0,
+  firstPostAt: 0,
+  lastPostAt: 0,
+  lastGetAt: 0,
+  feedGets: 0,
+});
 let counters = fresh();
 const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 4 });
 let watchPosts = false;
@@ -46,7 +55,7 @@ function feedXml(name: string, origin: string): string {
 function sink(req: http.IncomingMessage, res: http.ServerResponse): void {
   if (req.method === 'GET') {
     const q = req.url!.indexOf('?');
-    const challenge = q >= 0 ? new URLSearchParams(req.url!.slice(q + 1)).get('hub.challenge') ?? '' : '';
+    const challenge = q >= 0 ? (new URLSearchParams(req.url!.slice(q + 1)).get('hub.challenge') ?? '') : '';
     counters.gets++;
     counters.lastGetAt = now();
     res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(challenge) });
@@ -133,10 +142,18 @@ const handlers: Record<string, (args: any) => unknown> = {
     const body = `hub.mode=publish&hub.url=${encodeURIComponent(args.topicUrl)}`;
     const t0 = now();
     const status = await new Promise<number>((resolve, reject) => {
-      const req = http.request(args.hubUrl, { method: 'POST', agent: keepAlive, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': body.length } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      });
+      const req = http.request(
+        args.hubUrl,
+        {
+          method: 'POST',
+          agent: keepAlive,
+          headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': body.length },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });

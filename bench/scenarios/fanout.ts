@@ -40,13 +40,19 @@ export async function fanout(ctx: BenchContext, backend: Backend, n: number): Pr
     const warmed = await ctx.servers.call('waitPosts', { target: warmCallbacks.length, timeoutMs: 60_000 });
     if (!warmed.ok) throw new Error(`warm-up fan-out: only ${warmed.posts} deliveries arrived (${hub.stderrTail()})`);
     await ctx.servers.call('reset');
-    const sent = await ctx.raw.call('forms', { hubUrl: hub.url, bodies: [`hub.mode=publish&hub.url=${encodeURIComponent(topic)}`], concurrency: 1 });
+    const sent = await ctx.raw.call('forms', {
+      hubUrl: hub.url,
+      bodies: [`hub.mode=publish&hub.url=${encodeURIComponent(topic)}`],
+      concurrency: 1,
+    });
     const done = await ctx.servers.call('waitPosts', { target: n, timeoutMs: 60_000 + n * 5 });
     if (!done.ok) throw new Error(`fan-out to ${n}: only ${done.posts} deliveries arrived (${hub.stderrTail()})`);
     hubRate = n / ((done.lastPostAt - sent.start) / 1000);
     bytes = done.lastBodyBytes;
     peakMb = hub.memory().peakMb;
-    ctx.log(`  hub: ${Math.round(hubRate)} deliveries/s (${bytes}-byte body), first delivery after ${(done.firstPostAt - sent.start).toFixed(0)} ms, peak RSS ${peakMb.toFixed(0)} MB (idle ${base.toFixed(0)} MB)`);
+    ctx.log(
+      `  hub: ${Math.round(hubRate)} deliveries/s (${bytes}-byte body), first delivery after ${(done.firstPostAt - sent.start).toFixed(0)} ms, peak RSS ${peakMb.toFixed(0)} MB (idle ${base.toFixed(0)} MB)`,
+    );
   } finally {
     await hub.destroy();
   }
@@ -81,7 +87,7 @@ export async function fanout(ctx: BenchContext, backend: Backend, n: number): Pr
         metric: 'deliveries/s',
         hub: hubRate,
         baseline: signed.perSec,
-        baselineLabel: 'raw undici POSTs/s with a delivery\'s headers and HMAC',
+        baselineLabel: "raw undici POSTs/s with a delivery's headers and HMAC",
         ratio: hubRate / signed.perSec,
         note: 'same hub run; the baseline also signs each body and sends Link, X-Hub-Delivery, X-Crier-Entries, User-Agent',
       },

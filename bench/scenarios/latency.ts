@@ -53,6 +53,8 @@ export async function latency(ctx: BenchContext, backend: Backend, n: number): P
       ...(p === 50 && lost > 0 ? { note: `${lost} publishes not delivered within 10 s` } : {}),
     });
   }
-  ctx.log(`  hub p50/p95/p99 ${rows.map((r) => r.hub.toFixed(1)).join('/')} ms; floor ${rows.map((r) => r.baseline!.toFixed(2)).join('/')} ms`);
+  ctx.log(
+    `  hub p50/p95/p99 ${rows.map((r) => r.hub.toFixed(1)).join('/')} ms; floor ${rows.map((r) => r.baseline!.toFixed(2)).join('/')} ms`,
+  );
   return rows;
 }

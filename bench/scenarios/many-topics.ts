@@ -36,5 +36,17 @@ export async function manyTopics(ctx: BenchContext, backend: Backend, n: number)
   }
   const raw = await ctx.raw.call('fetchAndPost', { topics, callbacks, bytes, concurrency: 64, warmup: Math.min(n, 2000) });
   ctx.log(`  raw GET+POST: ${Math.round(raw.perSec)}/s`);
-  return [{ scenario: 'many topics', backend, n, metric: 'deliveries/s', hub: hubRate, baseline: raw.perSec, baselineLabel: 'raw GET topic + POST/s', ratio: hubRate / raw.perSec, note: 'subscriptions bulk-inserted' }];
+  return [
+    {
+      scenario: 'many topics',
+      backend,
+      n,
+      metric: 'deliveries/s',
+      hub: hubRate,
+      baseline: raw.perSec,
+      baselineLabel: 'raw GET topic + POST/s',
+      ratio: hubRate / raw.perSec,
+      note: 'subscriptions bulk-inserted',
+    },
+  ];
 }

@@ -8,7 +8,9 @@ async function countSubscriptions(hubUrl: string): Promise<number> {
   let after = 0;
   let count = 0;
   for (;;) {
-    const res = await fetch(`${hubUrl}admin/subscriptions?after=${after}&limit=500`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const res = await fetch(`${hubUrl}admin/subscriptions?after=${after}&limit=500`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
     const page = (await res.json()) as Array<{ id: number }>;
     count += page.length;
     if (page.length < 500) return count;
@@ -25,8 +27,15 @@ export async function subscribe(ctx: BenchContext, backend: Backend, n: number):
   const name = `sub_${unique()}`;
   const topic = feedUrl(ctx, name);
   const callbacks = Array.from({ length: n }, (_, i) => sinkUrl(ctx, i, `${name}/${i}`));
-  const bodies = callbacks.map((cb) => new URLSearchParams({ 'hub.mode': 'subscribe', 'hub.topic': topic, 'hub.callback': cb, 'hub.secret': 'bench-secret' }).toString());
-  const hub = await createHub({ backend, label: `subscribe-${backend.replace('+', '-')}`, profileDir: ctx.profileDir, env: { ...ctx.hubEnv, HUB_ADMIN_TOKEN: ADMIN_TOKEN } });
+  const bodies = callbacks.map((cb) =>
+    new URLSearchParams({ 'hub.mode': 'subscribe', 'hub.topic': topic, 'hub.callback': cb, 'hub.secret': 'bench-secret' }).toString(),
+  );
+  const hub = await createHub({
+    backend,
+    label: `subscribe-${backend.replace('+', '-')}`,
+    profileDir: ctx.profileDir,
+    env: { ...ctx.hubEnv, HUB_ADMIN_TOKEN: ADMIN_TOKEN },
+  });
   let answered: number;
   let verified: number;
   let confirmed: number;
@@ -49,12 +58,24 @@ export async function subscribe(ctx: BenchContext, backend: Backend, n: number):
   } finally {
     await hub.destroy();
   }
-  const challengeUrls = callbacks.map((cb) => `${cb}?hub.mode=subscribe&hub.topic=${encodeURIComponent(topic)}&hub.challenge=abcdefghijklmnopqrstuvwxyz012345&hub.lease_seconds=864000`);
+  const challengeUrls = callbacks.map(
+    (cb) =>
+      `${cb}?hub.mode=subscribe&hub.topic=${encodeURIComponent(topic)}&hub.challenge=abcdefghijklmnopqrstuvwxyz012345&hub.lease_seconds=864000`,
+  );
   const raw = await ctx.raw.call('gets', { urls: challengeUrls, concurrency: 64, warmup: Math.min(n, 2000) });
   ctx.log(`  raw verification GETs: ${Math.round(raw.perSec)}/s`);
   const note = confirmed < n ? `only ${confirmed} of ${n} active at the end` : undefined;
   return [
-    { scenario: 'subscribe', backend, n, metric: 'requests answered/s', hub: answered, baseline: raw.perSec, baselineLabel: 'raw GETs/s', ratio: answered / raw.perSec },
+    {
+      scenario: 'subscribe',
+      backend,
+      n,
+      metric: 'requests answered/s',
+      hub: answered,
+      baseline: raw.perSec,
+      baselineLabel: 'raw GETs/s',
+      ratio: answered / raw.perSec,
+    },
     {
       scenario: 'subscribe',
       backend,

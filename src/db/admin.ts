@@ -59,7 +59,10 @@ function topicFromRow(r: Record<string, any>): AdminTopic {
 }
 
 /** A keyset page of subscriptions, optionally only those of one topic URL and/or one callback. */
-export async function listAdminSubscriptions(db: Queryable, filter: AdminPage & { topicUrl?: string; callback?: string }): Promise<AdminSubscription[]> {
+export async function listAdminSubscriptions(
+  db: Queryable,
+  filter: AdminPage & { topicUrl?: string; callback?: string },
+): Promise<AdminSubscription[]> {
   const { rows } = await db.query(
     `
     select ${SUBSCRIPTION_COLUMNS}

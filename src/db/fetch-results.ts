@@ -86,7 +86,16 @@ export async function recordFetchWithContent(
       from (select id, callback, secret from subscriptions where topic_id = $1 and expires_at > now() order by id limit $17) s
     ), '[]') as first_page
     from notification`,
-    [...params(result), content.hash, content.contentType, content.body, content.newEntries, content.updatedEntries, content.claimSeconds, pageSize],
+    [
+      ...params(result),
+      content.hash,
+      content.contentType,
+      content.body,
+      content.newEntries,
+      content.updatedEntries,
+      content.claimSeconds,
+      pageSize,
+    ],
   );
   return { notificationId: rows[0].id, firstPage: rows[0].first_page };
 }
@@ -99,7 +108,10 @@ export async function recordFetchWithoutContent(db: Queryable, result: FetchResu
 /** key -> content hash of those of `keys` the topic has carried before: a fetch looks up only what its document holds. */
 export async function loadSeenEntries(db: Queryable, topicId: number, keys: string[]): Promise<Map<string, string>> {
   if (keys.length === 0) return new Map();
-  const { rows } = await db.query('select entry_key, content_hash from seen_entries where topic_id = $1 and entry_key = any($2::text[])', [topicId, keys]);
+  const { rows } = await db.query('select entry_key, content_hash from seen_entries where topic_id = $1 and entry_key = any($2::text[])', [
+    topicId,
+    keys,
+  ]);
   return new Map(rows.map((r) => [r.entry_key as string, r.content_hash as string]));
 }
 

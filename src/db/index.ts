@@ -25,5 +25,11 @@ export type { DeliveryRecord, DeliveryStatus } from './deliveries.js';
 export { hitRateLimits, deleteOldRateLimits } from './rate-limits.js';
 export { listAdminSubscriptions, findAdminSubscriptionById, listAdminTopics, findAdminTopicById } from './admin.js';
 export type { AdminSubscription, AdminTopic } from './admin.js';
-export { recordFetchWithContent, recordFetchWithoutContent, loadSeenEntries, pruneSeenEntries, deleteStaleSeenEntries } from './fetch-results.js';
+export {
+  recordFetchWithContent,
+  recordFetchWithoutContent,
+  loadSeenEntries,
+  pruneSeenEntries,
+  deleteStaleSeenEntries,
+} from './fetch-results.js';
 export type { FetchResult, NewContent } from './fetch-results.js';

@@ -36,7 +36,10 @@ export async function markNotificationEnqueued(db: Queryable, id: number): Promi
 
 /** Keeps the fetch job's claim on delivering the first page itself alive while it runs. */
 export async function extendNotificationClaim(db: Queryable, id: number, seconds: number): Promise<void> {
-  await db.query('update notifications set claimed_until = now() + make_interval(secs => $2) where id = $1 and enqueued_at is null', [id, seconds]);
+  await db.query('update notifications set claimed_until = now() + make_interval(secs => $2) where id = $1 and enqueued_at is null', [
+    id,
+    seconds,
+  ]);
 }
 
 /** Notifications committed but never handed to the deliver queue, and whose claim lapsed (the process died in between). */

@@ -84,7 +84,9 @@ class SessionScheduler {
         const last = batch.bytes[lastMessageStart(batch.bytes)];
         try {
           const out: Uint8Array[] = [];
-          await this.db.runExclusive(() => this.db.execProtocolRawStream(batch.bytes, { onRawData: (data: Uint8Array) => void out.push(data.slice()) }));
+          await this.db.runExclusive(() =>
+            this.db.execProtocolRawStream(batch.bytes, { onRawData: (data: Uint8Array) => void out.push(data.slice()) }),
+          );
           const data = out.length === 1 ? out[0] : concat(out);
           if (data.length > 0) batch.onData(data);
           this.notices.forward(batch.handlerId, data);

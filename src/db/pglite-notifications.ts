@@ -35,7 +35,7 @@ export class NotificationRouter {
   forward(handlerId: number, reply: Uint8Array): void {
     if (this.listeners.size === 0 || !reply.includes(NOTIFICATION)) return;
     const view = new DataView(reply.buffer, reply.byteOffset, reply.byteLength);
-    for (let offset = 0; offset + 5 <= reply.length; ) {
+    for (let offset = 0; offset + 5 <= reply.length;) {
       const length = view.getInt32(offset + 1);
       if (length < 4) return; // not a sequence of protocol messages
       const message = reply.subarray(offset, offset + 1 + length);

@@ -83,7 +83,12 @@ export async function deleteSubscriptionById(db: Queryable, id: number): Promise
 }
 
 /** The same page, found through the notification (so it can be read alongside it). */
-export async function listDeliveryTargetsForNotification(db: Queryable, notificationId: number, afterId: number, limit: number): Promise<DeliveryTarget[]> {
+export async function listDeliveryTargetsForNotification(
+  db: Queryable,
+  notificationId: number,
+  afterId: number,
+  limit: number,
+): Promise<DeliveryTarget[]> {
   const { rows } = await db.query(
     `
     select s.id, s.callback, s.secret from subscriptions s

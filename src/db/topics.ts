@@ -65,7 +65,10 @@ export async function requestFetches(db: Queryable, urls: string[]): Promise<Arr
 
 /** A topic and how many entries it remembers (for the retention bound), in one round trip. */
 export async function findTopicForFetch(db: Queryable, id: number): Promise<{ topic: Topic; seenCount: number } | undefined> {
-  const { rows } = await db.query('select t.*, (select count(*)::int from seen_entries where topic_id = t.id) as seen_count from topics t where t.id = $1', [id]);
+  const { rows } = await db.query(
+    'select t.*, (select count(*)::int from seen_entries where topic_id = t.id) as seen_count from topics t where t.id = $1',
+    [id],
+  );
   if (!rows[0]) return undefined;
   return { topic: fromRow(rows[0]), seenCount: rows[0].seen_count };
 }

@@ -20,10 +20,7 @@ export interface JsonFeed {
   entries: XmlEntryFields[];
 }
 
-export type JsonOutcome =
-  | { kind: 'json-feed'; value: JsonFeed }
-  | { kind: 'plain' }
-  | { kind: 'unparseable'; reason: string };
+export type JsonOutcome = { kind: 'json-feed'; value: JsonFeed } | { kind: 'plain' } | { kind: 'unparseable'; reason: string };
 
 function str(value: unknown): string | undefined {
   if (typeof value === 'string') return value.trim() || undefined;

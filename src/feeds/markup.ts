@@ -95,7 +95,12 @@ class Scan implements TokenizerCallbacks {
   private textStart = -1;
   private textEnd = -1;
 
-  constructor(private readonly text: string, private readonly handler: MarkupHandler, private readonly to: number, from: number) {
+  constructor(
+    private readonly text: string,
+    private readonly handler: MarkupHandler,
+    private readonly to: number,
+    from: number,
+  ) {
     this.base = from;
     this.tokenizer = new Tokenizer({ xmlMode: true, decodeEntities: false }, this);
   }

@@ -71,7 +71,14 @@ const MAX_PROBLEMS = 20;
 /** How far down the stack an unmatched end tag may look for its element. */
 const END_TAG_SEARCH = 32;
 
-const enum Role { None, Entry, EntryChild, Container, HeadChild, Items }
+const enum Role {
+  None,
+  Entry,
+  EntryChild,
+  Container,
+  HeadChild,
+  Items,
+}
 
 interface Frame {
   qname: string;
@@ -110,7 +117,13 @@ function openSpan(tag: StartTag, local: string, ns: string, textEnd: number): El
 /** Reads the feed structure of `text`, yielding between chunks. Never throws. */
 export function* scanXml(text: string): Steps<XmlStructure> {
   const out: XmlStructure = {
-    format: undefined, root: undefined, container: undefined, headChildren: [], entries: [], listItems: [], problems: [],
+    format: undefined,
+    root: undefined,
+    container: undefined,
+    headChildren: [],
+    entries: [],
+    listItems: [],
+    problems: [],
   };
   const scope = new NamespaceScope();
   const stack: Frame[] = [];
@@ -132,8 +145,14 @@ export function* scanXml(text: string): Steps<XmlStructure> {
     if (stack.length === 0 && out.root) Object.assign(out.root, { closeStart, end });
     if (frame.role === Role.None) return;
     const span: ElementSpan = {
-      qname: frame.qname, local: frame.local, ns: frame.ns, start: frame.start,
-      openEnd: frame.openEnd, closeStart, end, attributes: frame.attributes,
+      qname: frame.qname,
+      local: frame.local,
+      ns: frame.ns,
+      start: frame.start,
+      openEnd: frame.openEnd,
+      closeStart,
+      end,
+      attributes: frame.attributes,
     };
     if (frame.role === Role.Entry && entry) {
       Object.assign(entry, { closeStart, end });

@@ -8,7 +8,7 @@ import type { ElementSpan } from './spans.js';
  */
 function textAndCdata(inner: string): string | undefined {
   let out = '';
-  for (let i = 0; ; ) {
+  for (let i = 0; ;) {
     const open = inner.indexOf('<', i);
     out += decodeEntities(open === -1 ? inner.slice(i) : inner.slice(i, open));
     if (open === -1) return out;
@@ -39,18 +39,22 @@ export function elementText(text: string, span: ElementSpan): string {
     if (raw) parts.push(decodeEntities(raw));
     raw = '';
   };
-  scanMarkup(text, {
-    startTag: flush,
-    endTag: flush,
-    text: (s, e) => {
-      raw += text.slice(s, e);
+  scanMarkup(
+    text,
+    {
+      startTag: flush,
+      endTag: flush,
+      text: (s, e) => {
+        raw += text.slice(s, e);
+      },
+      cdata: (s, e) => {
+        flush();
+        parts.push(text.slice(s, e));
+      },
+      problem: () => undefined,
     },
-    cdata: (s, e) => {
-      flush();
-      parts.push(text.slice(s, e));
-    },
-    problem: () => undefined,
-  }, { from, to });
+    { from, to },
+  );
   flush();
   return parts.join('').trim();
 }

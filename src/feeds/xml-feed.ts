@@ -79,7 +79,10 @@ export function readXmlHead(text: string, structure: XmlStructure): XmlHeadField
   const hubs: string[] = [];
   for (const child of structure.headChildren) {
     if (child.local === 'title' && child.ns === feedNs) head.title ??= nonEmpty(elementText(text, child));
-    else if (child.local === 'link' && (child.ns === NS.atom10 || child.ns === NS.atom03 || (child.ns === feedNs && structure.format === 'atom'))) {
+    else if (
+      child.local === 'link' &&
+      (child.ns === NS.atom10 || child.ns === NS.atom03 || (child.ns === feedNs && structure.format === 'atom'))
+    ) {
       head.selfUrl ??= linkHref(child, ['self']);
       const hub = linkHref(child, ['hub']);
       if (hub) hubs.push(hub);

@@ -1,7 +1,13 @@
 import crypto from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Deps } from '../deps.js';
-import { findAdminSubscriptionById, findAdminTopicById, listAdminSubscriptions, listAdminTopics, listDeliveriesForSubscription } from '../db/index.js';
+import {
+  findAdminSubscriptionById,
+  findAdminTopicById,
+  listAdminSubscriptions,
+  listAdminTopics,
+  listDeliveriesForSubscription,
+} from '../db/index.js';
 import { HubError } from '../errors.js';
 import { parseHubUrl } from './urls.js';
 
@@ -24,7 +30,11 @@ function page(req: Request): { afterId: number; limit: number } {
 /** An optional URL filter in its stored (normal) form; a bad one is a 400. */
 function urlFilter(raw: unknown, field: 'hub.topic' | 'hub.callback'): string | undefined {
   if (raw === undefined) return undefined;
-  if (typeof raw !== 'string') throw new HubError(field === 'hub.topic' ? 'HUB_ERR_PARAM_TOPIC_INVALID' : 'HUB_ERR_PARAM_CALLBACK_INVALID', `give ${field === 'hub.topic' ? 'topic' : 'callback'} once`);
+  if (typeof raw !== 'string')
+    throw new HubError(
+      field === 'hub.topic' ? 'HUB_ERR_PARAM_TOPIC_INVALID' : 'HUB_ERR_PARAM_CALLBACK_INVALID',
+      `give ${field === 'hub.topic' ? 'topic' : 'callback'} once`,
+    );
   return parseHubUrl(raw, field);
 }
 

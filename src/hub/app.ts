@@ -20,7 +20,10 @@ export function createApp(deps: Deps, health: () => Promise<boolean>): express.E
 
   app.get('/healthz', async (_req, res) => {
     const ok = await health().catch(() => false);
-    res.status(ok ? 200 : 503).type('text/plain').send(ok ? 'ok\n' : 'unavailable\n');
+    res
+      .status(ok ? 200 : 503)
+      .type('text/plain')
+      .send(ok ? 'ok\n' : 'unavailable\n');
   });
 
   app.get('/', (_req, res) => {

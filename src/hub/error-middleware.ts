@@ -5,9 +5,12 @@ import { HubError } from '../errors.js';
 /** Body-parser failures carry a status and a type; map them to our codes. */
 function fromParserError(err: { type?: string; status?: number }): HubError | undefined {
   if (err.type === 'entity.too.large') return new HubError('HUB_ERR_REQUEST_TOO_LARGE');
-  if (err.type === 'request.aborted' || err.type === 'request.size.invalid') return new HubError('HUB_ERR_PARAM_ENCODING', 'request body was truncated');
-  if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') return new HubError('HUB_ERR_REQUEST_CONTENT_TYPE', 'unsupported charset or content encoding');
-  if (typeof err.status === 'number' && err.status >= 400 && err.status < 500) return new HubError('HUB_ERR_PARAM_ENCODING', 'request body could not be read');
+  if (err.type === 'request.aborted' || err.type === 'request.size.invalid')
+    return new HubError('HUB_ERR_PARAM_ENCODING', 'request body was truncated');
+  if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported')
+    return new HubError('HUB_ERR_REQUEST_CONTENT_TYPE', 'unsupported charset or content encoding');
+  if (typeof err.status === 'number' && err.status >= 400 && err.status < 500)
+    return new HubError('HUB_ERR_PARAM_ENCODING', 'request body could not be read');
   return undefined;
 }
 

@@ -51,11 +51,13 @@ export function parseHubRequest(form: URLSearchParams, bounds: LeaseBounds): Hub
   if (mode === 'subscribe') {
     const raw = single(form, 'hub.lease_seconds');
     if (raw === undefined || raw === '') leaseSeconds = bounds.leaseDefaultSeconds;
-    else if (!/^\d{1,12}$/.test(raw.trim())) throw new HubError('HUB_ERR_PARAM_LEASE_INVALID', `hub.lease_seconds must be a positive integer, got "${raw.slice(0, 40)}"`);
+    else if (!/^\d{1,12}$/.test(raw.trim()))
+      throw new HubError('HUB_ERR_PARAM_LEASE_INVALID', `hub.lease_seconds must be a positive integer, got "${raw.slice(0, 40)}"`);
     else leaseSeconds = Math.min(bounds.leaseMaxSeconds, Math.max(bounds.leaseMinSeconds, Number(raw.trim())));
   }
   const verifyToken = single(form, 'hub.verify_token') || undefined;
-  if (verifyToken !== undefined && verifyToken.length > 1024) throw new HubError('HUB_ERR_PARAM_VERIFY_INVALID', 'hub.verify_token is longer than 1024 characters');
+  if (verifyToken !== undefined && verifyToken.length > 1024)
+    throw new HubError('HUB_ERR_PARAM_VERIFY_INVALID', 'hub.verify_token is longer than 1024 characters');
   return { mode, callback, topic, leaseSeconds, secret, verifyToken };
 }
 
@@ -63,7 +65,8 @@ export function parseHubRequest(form: URLSearchParams, bounds: LeaseBounds): Hub
 function parsePublish(form: URLSearchParams, maxUrls: number): HubRequest {
   const raw = [...form.getAll('hub.url'), ...form.getAll('hub.url[]'), ...form.getAll('hub.topic')];
   if (raw.length === 0) throw new HubError('HUB_ERR_PUBLISH_NO_URL');
-  if (raw.length > maxUrls) throw new HubError('HUB_ERR_PUBLISH_TOO_MANY_URLS', `a publish may name at most ${maxUrls} URLs, got ${raw.length}`);
+  if (raw.length > maxUrls)
+    throw new HubError('HUB_ERR_PUBLISH_TOO_MANY_URLS', `a publish may name at most ${maxUrls} URLs, got ${raw.length}`);
   const urls = [...new Set(raw.map((u) => parseHubUrl(u, 'hub.url')))];
   return { mode: 'publish', urls };
 }

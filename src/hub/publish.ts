@@ -9,7 +9,10 @@ import { enqueueFetches } from '../workers/index.js';
 export async function publish(deps: Deps, urls: string[]): Promise<void> {
   const topics = await requestFetches(deps.db.pool, urls);
   try {
-    await enqueueFetches(deps, topics.map((t) => t.id));
+    await enqueueFetches(
+      deps,
+      topics.map((t) => t.id),
+    );
   } catch (err) {
     deps.log.warn({ module: 'publish', err: (err as Error).message }, 'fetch enqueue failed; the sweep will retry');
   }

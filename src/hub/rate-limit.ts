@@ -17,6 +17,8 @@ export async function enforceRateLimit(deps: Deps, clientAddress: string, callba
   if (counts.some((n) => n > limit)) {
     // Fixed one-minute windows: the count starts again at the next minute.
     const retryAfter = 60 - new Date().getUTCSeconds();
-    throw new HubError('HUB_ERR_RATE_LIMITED', `more than ${limit} requests a minute; retry in ${retryAfter}s`, { details: { retryAfter } });
+    throw new HubError('HUB_ERR_RATE_LIMITED', `more than ${limit} requests a minute; retry in ${retryAfter}s`, {
+      details: { retryAfter },
+    });
   }
 }

@@ -28,6 +28,7 @@ export function parseHubUrl(raw: string | undefined, field: 'hub.callback' | 'hu
   if (url.username || url.password) throw new HubError('HUB_ERR_PARAM_URL_CREDENTIALS', `${field} must not carry credentials`);
   url.hash = '';
   const normal = url.href;
-  if (normal.length > MAX_URL_LENGTH) throw new HubError('HUB_ERR_PARAM_URL_TOO_LONG', `${field} is longer than ${MAX_URL_LENGTH} characters`);
+  if (normal.length > MAX_URL_LENGTH)
+    throw new HubError('HUB_ERR_PARAM_URL_TOO_LONG', `${field} is longer than ${MAX_URL_LENGTH} characters`);
   return normal;
 }

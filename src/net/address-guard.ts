@@ -5,15 +5,38 @@ import { HubError } from '../errors.js';
 // WebSub §8 leaves SSRF to the hub (checklist H27): never reach these unless the operator allows it.
 const blocked = new net.BlockList();
 for (const [prefix, bits] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16],
-  ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.88.99.0', 24], ['192.168.0.0', 16],
-  ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) blocked.addSubnet(prefix, bits, 'ipv4');
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.88.99.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const)
+  blocked.addSubnet(prefix, bits, 'ipv4');
 for (const [prefix, bits] of [
   // ::/96 holds ::, ::1 and the deprecated IPv4-compatible forms; 64:ff9b:1::/48 is local-use NAT64.
-  ['::', 96], ['100::', 64], ['2001:db8::', 32], ['3fff::', 20], ['fc00::', 7], ['fe80::', 10], ['fec0::', 10], ['ff00::', 8],
-  ['2001::', 32], ['2002::', 16], ['64:ff9b:1::', 48],
-] as const) blocked.addSubnet(prefix, bits, 'ipv6');
+  ['::', 96],
+  ['100::', 64],
+  ['2001:db8::', 32],
+  ['3fff::', 20],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['fec0::', 10],
+  ['ff00::', 8],
+  ['2001::', 32],
+  ['2002::', 16],
+  ['64:ff9b:1::', 48],
+] as const)
+  blocked.addSubnet(prefix, bits, 'ipv6');
 
 /**
  * The eight 16-bit groups of an IPv6 address (zone id dropped), or undefined if it is not one.
@@ -169,7 +192,10 @@ export function assertUrlAllowed(url: string | URL, policy: boolean | AddressPol
     throw new HubError('HUB_ERR_PORT_NOT_ALLOWED', `port ${port} is not among HUB_ALLOWED_PORTS`);
   }
   if (rules.allowPrivateNetworks) return parsed;
-  const host = parsed.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
+  const host = parsed.hostname
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
+    .toLowerCase();
   if (net.isIP(host)) {
     if (!isAddressAllowed(host, rules)) throw blockedError(parsed.hostname, host);
     return parsed;

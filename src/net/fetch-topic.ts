@@ -119,8 +119,8 @@ export function createTopicFetcher(options: TopicFetcherOptions): TopicFetcher {
         url: finalUrl,
         body: Buffer.concat(chunks, size),
         contentType: response.headers['content-type'],
-        etag: (response.headers.etag) ?? null,
-        lastModified: (response.headers['last-modified']) ?? null,
+        etag: response.headers.etag ?? null,
+        lastModified: response.headers['last-modified'] ?? null,
       };
     } catch (err) {
       stream.destroy();

@@ -27,7 +27,10 @@ export function clientKey(address: string): string {
  * included, via tldts); an IPv4 address as its /24; an IPv6 address as its /64.
  */
 export function targetKey(url: string): string {
-  const host = new URL(url).hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
+  const host = new URL(url).hostname
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
+    .toLowerCase();
   const client = clientKey(host);
   if (net.isIPv4(client)) return `${client.split('.').slice(0, 3).join('.')}.0/24`;
   if (client.endsWith('::/64')) return client;

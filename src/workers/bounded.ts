@@ -9,7 +9,10 @@ export const ENQUEUE_TIMEOUT_MS = 2000;
 export async function bounded(add: Promise<unknown>, what: string): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`queue backend did not take the ${what} within ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS);
+    timer = setTimeout(
+      () => reject(new Error(`queue backend did not take the ${what} within ${ENQUEUE_TIMEOUT_MS} ms`)),
+      ENQUEUE_TIMEOUT_MS,
+    );
   });
   add.catch(() => {}); // a late failure after the timeout is the sweep's to repair
   try {

@@ -47,7 +47,11 @@ export function createDeliverer(deps: Deps): Deliverer {
   const log = deps.log.child({ module: 'deliver' });
   const slots = createDeliverySlots(deps.config.deliverConcurrency);
   // Per callback origin, in this process only (see circuit.ts).
-  const circuits = createCircuitBreakers({ minAttempts: deps.config.circuitMinAttempts, cooldownMs: deps.config.circuitCooldownMs, maxCooldownMs: 5 * 60 * 1000 });
+  const circuits = createCircuitBreakers({
+    minAttempts: deps.config.circuitMinAttempts,
+    cooldownMs: deps.config.circuitCooldownMs,
+    maxCooldownMs: 5 * 60 * 1000,
+  });
   // A notification's body never changes: the pages of one fan-out read it once per process.
   const contents = new Map<number, Promise<Content>>();
 
@@ -95,7 +99,13 @@ export function createDeliverer(deps: Deps): Deliverer {
     }
     // Asked once a slot is free: the circuit may have opened while this waited.
     const admission = circuits.admit(origin);
-    if (!admission.allowed) return { ok: false, deferred: true, retryAt: admission.retryAt, error: `circuit open for ${origin}: too many recent failures; delivery postponed` };
+    if (!admission.allowed)
+      return {
+        ok: false,
+        deferred: true,
+        retryAt: admission.retryAt,
+        error: `circuit open for ${origin}: too many recent failures; delivery postponed`,
+      };
     // Same id on every retry, so subscribers can drop duplicates.
     const headers: Record<string, string> = { ...headersOf(n, content), 'x-hub-delivery': `${n.id}.${target.id}` };
     try {
@@ -125,13 +135,35 @@ export function createDeliverer(deps: Deps): Deliverer {
       const nextAttemptAt = new Date(now + delay);
       return {
         outcome: { subscriptionId: target.id, status: 'retrying', error: result.error, nextRetryAt: nextAttemptAt } as DeliveryOutcome,
-        record: { notificationId: n.id, subscriptionId: target.id, status: 'retrying', attempts: attemptNo - 1, lastStatusCode: null, lastError: result.error, nextAttemptAt } as DeliveryRecord,
-        retry: { data: { kind: 'retry' as const, notificationId: n.id, subscriptionId: target.id, attempt: attemptNo, deferred: deferred + 1 }, delay },
+        record: {
+          notificationId: n.id,
+          subscriptionId: target.id,
+          status: 'retrying',
+          attempts: attemptNo - 1,
+          lastStatusCode: null,
+          lastError: result.error,
+          nextAttemptAt,
+        } as DeliveryRecord,
+        retry: {
+          data: { kind: 'retry' as const, notificationId: n.id, subscriptionId: target.id, attempt: attemptNo, deferred: deferred + 1 },
+          delay,
+        },
       };
     }
     if (result.ok) {
       const outcome: DeliveryOutcome = { subscriptionId: target.id, status: 'delivered', error: null, nextRetryAt: null };
-      const record: DeliveryRecord | undefined = attemptNo > 1 ? { notificationId: n.id, subscriptionId: target.id, status: 'delivered', attempts: attemptNo, lastStatusCode: null, lastError: null, nextAttemptAt: null } : undefined;
+      const record: DeliveryRecord | undefined =
+        attemptNo > 1
+          ? {
+              notificationId: n.id,
+              subscriptionId: target.id,
+              status: 'delivered',
+              attempts: attemptNo,
+              lastStatusCode: null,
+              lastError: null,
+              nextAttemptAt: null,
+            }
+          : undefined;
       return { outcome, record, retry: undefined };
     }
     if ('gone' in result && result.gone) return { outcome: undefined, record: undefined, retry: undefined, gone: true };
@@ -141,8 +173,18 @@ export function createDeliverer(deps: Deps): Deliverer {
     const status = exhausted ? 'dropped' : 'retrying';
     return {
       outcome: { subscriptionId: target.id, status, error: result.error, nextRetryAt: nextAttemptAt } as DeliveryOutcome,
-      record: { notificationId: n.id, subscriptionId: target.id, status, attempts: attemptNo, lastStatusCode: result.status, lastError: result.error, nextAttemptAt } as DeliveryRecord,
-      retry: exhausted ? undefined : { data: { kind: 'retry' as const, notificationId: n.id, subscriptionId: target.id, attempt: attemptNo + 1 }, delay },
+      record: {
+        notificationId: n.id,
+        subscriptionId: target.id,
+        status,
+        attempts: attemptNo,
+        lastStatusCode: result.status,
+        lastError: result.error,
+        nextAttemptAt,
+      } as DeliveryRecord,
+      retry: exhausted
+        ? undefined
+        : { data: { kind: 'retry' as const, notificationId: n.id, subscriptionId: target.id, attempt: attemptNo + 1 }, delay },
     };
   }
 
@@ -164,17 +206,32 @@ export function createDeliverer(deps: Deps): Deliverer {
     await deliverPage(n, content, 0, targets, 'first page, in the fetch job', true);
   }
 
-  async function deliverPage(n: Notification, content: Content, afterId: number, targets: DeliveryTarget[], jobId: string | undefined, handOver = false): Promise<void> {
+  async function deliverPage(
+    n: Notification,
+    content: Content,
+    afterId: number,
+    targets: DeliveryTarget[],
+    jobId: string | undefined,
+    handOver = false,
+  ): Promise<void> {
     // Queue the next page first so other workers fan out in parallel with this one.
     if (targets.length === deps.config.deliverPageSize) await enqueuePage(deps.queues, n.id, targets[targets.length - 1].id);
     const results = await slots.map(targets, afterId, (t) => attempt(n, content, t));
-    await record(n, targets.map((t, i) => settle(n, t, 1, results[i])), targets, handOver);
+    await record(
+      n,
+      targets.map((t, i) => settle(n, t, 1, results[i])),
+      targets,
+      handOver,
+    );
     const failed = results.filter((r) => !r.ok).length;
     log.info({ jobId, notificationId: n.id, delivered: targets.length - failed, failed }, 'page delivered');
   }
 
   async function runRetry(job: Job, data: DeliverRetry): Promise<void> {
-    const [n, sub] = await Promise.all([findNotificationById(deps.db.pool, data.notificationId), findSubscriptionById(deps.db.pool, data.subscriptionId)]);
+    const [n, sub] = await Promise.all([
+      findNotificationById(deps.db.pool, data.notificationId),
+      findSubscriptionById(deps.db.pool, data.subscriptionId),
+    ]);
     // WebSub §7 (H23): keep trying only while the subscription lives.
     if (!n || !sub || sub.expiresAt.getTime() <= Date.now()) return;
     const target = { id: sub.id, callback: sub.callback, secret: sub.secret };
@@ -184,7 +241,12 @@ export function createDeliverer(deps: Deps): Deliverer {
     log.info({ jobId: job.id, notificationId: n.id, subscriptionId: sub.id, attempt: data.attempt, ok: result.ok }, 'delivery retried');
   }
 
-  async function record(n: Notification, settled: Array<ReturnType<typeof settle>>, targets: DeliveryTarget[], handOver = false): Promise<void> {
+  async function record(
+    n: Notification,
+    settled: Array<ReturnType<typeof settle>>,
+    targets: DeliveryTarget[],
+    handOver = false,
+  ): Promise<void> {
     const outcomes = settled.flatMap((s) => (s.outcome ? [s.outcome] : []));
     const records = settled.flatMap((s) => (s.record ? [s.record] : []));
     const retries = settled.flatMap((s) => (s.retry ? [s.retry] : []));
@@ -199,7 +261,11 @@ export function createDeliverer(deps: Deps): Deliverer {
     for (const t of gone) await deleteSubscriptionById(deps.db.pool, t.id);
     if (retries.length > 0) {
       await deps.queues.deliver.addBulk(
-        retries.map((r) => ({ name: 'retry', data: r.data, opts: { delay: r.delay, jobId: jobIds.retry(r.data.notificationId, r.data.subscriptionId, r.data.attempt, r.data.deferred) } })),
+        retries.map((r) => ({
+          name: 'retry',
+          data: r.data,
+          opts: { delay: r.delay, jobId: jobIds.retry(r.data.notificationId, r.data.subscriptionId, r.data.attempt, r.data.deferred) },
+        })),
       );
     }
     if (handOver && !handOverNow) await markNotificationEnqueued(deps.db.pool, n.id);

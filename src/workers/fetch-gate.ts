@@ -59,7 +59,8 @@ export function createFetchGate(options: FetchGateOptions): FetchGate {
       }
       const origin = new URL(url).origin;
       const admission = circuits.admit(origin);
-      if (!admission.allowed) return { go: false, retryAt: admission.retryAt, reason: `circuit open for ${origin} after repeated failures` };
+      if (!admission.allowed)
+        return { go: false, retryAt: admission.retryAt, reason: `circuit open for ${origin} after repeated failures` };
 
       inFlight.set(target, running + 1);
       let released = false;

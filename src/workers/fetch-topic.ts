@@ -66,7 +66,10 @@ export function fetchTopic(deps: Deps, deliverer: Deliverer) {
       const status = (error.details?.status as number | undefined) ?? null;
       admission.pass.release(serverBehaved(error.code, status));
       await recordFetch(deps.db.pool, topic.id, startedAt, { status, error: error.message });
-      const permanent = error.code === 'HUB_ERR_ADDRESS_BLOCKED' || error.code === 'HUB_ERR_TOPIC_TOO_LARGE' || (status !== null && status >= 400 && status < 500 && status !== 429);
+      const permanent =
+        error.code === 'HUB_ERR_ADDRESS_BLOCKED' ||
+        error.code === 'HUB_ERR_TOPIC_TOO_LARGE' ||
+        (status !== null && status >= 400 && status < 500 && status !== 429);
       log.warn({ ...ctx, err: error.message, permanent }, 'topic fetch failed');
       if (permanent) return;
       throw err;
@@ -86,8 +89,21 @@ export function fetchTopic(deps: Deps, deliverer: Deliverer) {
 
     // Parsed first, so only the history of the entries this document carries is read.
     const prepared = await prepareSelectionAsync(response.body, response.contentType, deps.config.parseBudgetMs);
-    const selection = select(prepared.select(await loadSeenEntries(deps.db.pool, topic.id, prepared.keys)), response.body, response.contentType);
-    const result = { topicId: topic.id, startedAt, status: response.status, ...validators, bodyHash: hash, contentType: response.contentType ?? null, parseError: selection.parseError, entries: selection.entries };
+    const selection = select(
+      prepared.select(await loadSeenEntries(deps.db.pool, topic.id, prepared.keys)),
+      response.body,
+      response.contentType,
+    );
+    const result = {
+      topicId: topic.id,
+      startedAt,
+      status: response.status,
+      ...validators,
+      bodyHash: hash,
+      contentType: response.contentType ?? null,
+      parseError: selection.parseError,
+      entries: selection.entries,
+    };
     const max = deps.config.seenEntriesMax;
     if (seenCount + selection.newEntries > max) await pruneSeenEntries(deps.db.pool, topic.id, max, prepared.keys);
 
@@ -98,9 +114,18 @@ export function fetchTopic(deps: Deps, deliverer: Deliverer) {
     }
     const content = { hash: bodyHash(selection.body), contentType: selection.contentType, body: selection.body };
     const counts = { newEntries: selection.newEntries, updatedEntries: selection.updatedEntries };
-    const { notificationId, firstPage } = await recordFetchWithContent(deps.db.pool, result, { ...content, ...counts, claimSeconds }, deps.config.deliverPageSize);
+    const { notificationId, firstPage } = await recordFetchWithContent(
+      deps.db.pool,
+      result,
+      { ...content, ...counts, claimSeconds },
+      deps.config.deliverPageSize,
+    );
     log.info({ ...ctx, notificationId, bytes: content.body.length, ...counts }, 'new content stored for delivery');
-    await deliverFirstPage({ id: notificationId, topicId: topic.id, topicUrl: topic.url, contentHash: content.hash, ...counts }, content, firstPage);
+    await deliverFirstPage(
+      { id: notificationId, topicId: topic.id, topicUrl: topic.url, contentHash: content.hash, ...counts },
+      content,
+      firstPage,
+    );
   };
 
   /**
@@ -111,7 +136,9 @@ export function fetchTopic(deps: Deps, deliverer: Deliverer) {
    */
   async function deliverFirstPage(n: Notification, content: Content, targets: DeliveryTarget[]): Promise<void> {
     const renew = setInterval(() => {
-      extendNotificationClaim(deps.db.pool, n.id, claimSeconds).catch((err) => log.warn({ notificationId: n.id, err: (err as Error).message }, 'could not renew the first-page claim'));
+      extendNotificationClaim(deps.db.pool, n.id, claimSeconds).catch((err) =>
+        log.warn({ notificationId: n.id, err: (err as Error).message }, 'could not renew the first-page claim'),
+      );
     }, deps.config.jobLockMs / 3);
     try {
       await deliverer.firstPage(n, content, targets);
@@ -122,7 +149,10 @@ export function fetchTopic(deps: Deps, deliverer: Deliverer) {
         await markNotificationEnqueued(deps.db.pool, n.id);
       } catch (queueErr) {
         // A re-run of this job would find the body unchanged and deliver nothing: the sweep is the way back.
-        log.warn({ notificationId: n.id, err: (queueErr as Error).message }, 'first page not queued either; the sweep queues it once the claim lapses');
+        log.warn(
+          { notificationId: n.id, err: (queueErr as Error).message },
+          'first page not queued either; the sweep queues it once the claim lapses',
+        );
       }
     } finally {
       clearInterval(renew);

@@ -27,7 +27,9 @@ export const jobIds = {
   fetch: (topicId: number) => `fetch-${topicId}`,
   page: (notificationId: number, afterId: number) => `page-${notificationId}-${afterId}`,
   retry: (notificationId: number, subscriptionId: number, attempt: number, deferred = 0) =>
-    deferred > 0 ? `retry-${notificationId}-${subscriptionId}-${attempt}-d${deferred}` : `retry-${notificationId}-${subscriptionId}-${attempt}`,
+    deferred > 0
+      ? `retry-${notificationId}-${subscriptionId}-${attempt}-d${deferred}`
+      : `retry-${notificationId}-${subscriptionId}-${attempt}`,
 };
 
 /** Queues the page of a notification's subscribers after `afterId`; its job id makes a repeat a no-op. */
@@ -55,7 +57,11 @@ export interface Queues {
   fetch: Queue<JobData['fetch']>;
   deliver: Queue<JobData['deliver']>;
   /** Starts a worker on one queue with the backend's connection. */
-  work<N extends QueueName>(name: N, processor: Processor<JobData[N]>, options: { concurrency: number; backoff: (attempt: number) => number }): Worker<JobData[N]>;
+  work<N extends QueueName>(
+    name: N,
+    processor: Processor<JobData[N]>,
+    options: { concurrency: number; backoff: (attempt: number) => number },
+  ): Worker<JobData[N]>;
   /** True when the backend answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -83,14 +89,22 @@ export async function createQueues(config: Config, db: Database, log: Logger): P
     QueueClass = classes.Queue as unknown as typeof Queue;
     WorkerClass = classes.Worker as unknown as typeof Worker;
     connection = { ...db.clientConfig, schema: config.queuePrefix, migrate: true, max: 4 };
-    ping = async () => db.pool.query('select 1').then(() => true, () => false);
+    ping = async () =>
+      db.pool.query('select 1').then(
+        () => true,
+        () => false,
+      );
   }
 
   const prefix = config.redisUrl ? { prefix: config.queuePrefix } : {};
   // An idle worker blocks (BZPOPMIN on Redis, LISTEN on PostgreSQL and PGlite: see db/pglite-notifications.ts) and re-checks after this.
   const drainDelay = 5;
   const make = <N extends QueueName>(name: N) => {
-    const queue = new QueueClass<JobData[N]>(name, { connection: connection, ...prefix, defaultJobOptions: defaultJobOptions(name, config) });
+    const queue = new QueueClass<JobData[N]>(name, {
+      connection: connection,
+      ...prefix,
+      defaultJobOptions: defaultJobOptions(name, config),
+    });
     queue.on('error', errorEventLogger(log, `queue ${name}`));
     return queue;
   };

@@ -17,24 +17,32 @@ export function startWorkers(deps: Deps, options: { sweepIntervalMs?: number } =
   const backoff = (attempt: number) => retryDelay(attempt, deps.config.retryBaseMs);
   // Jobs running in this process, counted here so a drain knows when they are done.
   const inFlight = new Set<Promise<unknown>>();
-  const tracked = <T, R>(processor: (job: T, token?: string) => Promise<R>) => (job: T, token?: string): Promise<R> => {
-    const running = processor(job, token);
-    const settled = running.then(
-      () => undefined,
-      () => undefined,
-    );
-    inFlight.add(settled);
-    void settled.then(() => inFlight.delete(settled));
-    return running;
-  };
+  const tracked =
+    <T, R>(processor: (job: T, token?: string) => Promise<R>) =>
+    (job: T, token?: string): Promise<R> => {
+      const running = processor(job, token);
+      const settled = running.then(
+        () => undefined,
+        () => undefined,
+      );
+      inFlight.add(settled);
+      void settled.then(() => inFlight.delete(settled));
+      return running;
+    };
   const deliverer = createDeliverer(deps);
   const workers: Worker[] = [
     deps.queues.work('verify', tracked(verifyIntent(deps)), { concurrency: 64, backoff }),
     deps.queues.work('fetch', tracked(fetchTopic(deps, deliverer)), { concurrency: deps.config.fetchConcurrency, backoff }),
-    deps.queues.work('deliver', tracked((job: Parameters<typeof deliverer.process>[0]) => deliverer.process(job)), { concurrency: deps.config.deliverJobs, backoff }),
+    deps.queues.work(
+      'deliver',
+      tracked((job: Parameters<typeof deliverer.process>[0]) => deliverer.process(job)),
+      { concurrency: deps.config.deliverJobs, backoff },
+    ),
   ];
   for (const worker of workers) {
-    worker.on('failed', (job, err) => deps.log.warn({ module: 'worker', queue: worker.name, jobId: job?.id, err: err.message }, 'job failed'));
+    worker.on('failed', (job, err) =>
+      deps.log.warn({ module: 'worker', queue: worker.name, jobId: job?.id, err: err.message }, 'job failed'),
+    );
   }
   let sweeping: Promise<void> = Promise.resolve();
   let swept = true;

@@ -39,7 +39,8 @@ export async function sweep(deps: Deps, graceSeconds = 10): Promise<void> {
   // Last, so that nothing here holds up the repairs above.
   if (deps.config.reconfirmPercent > 0) {
     const reconfirm = await requestReconfirmations(db, deps.config.reconfirmPercent, 1000, deps.config.leaseMaxSeconds);
-    if (reconfirm.length > 0) deps.log.info({ module: 'sweep', subscriptions: reconfirm.length }, 're-confirming subscriptions before their leases end');
+    if (reconfirm.length > 0)
+      deps.log.info({ module: 'sweep', subscriptions: reconfirm.length }, 're-confirming subscriptions before their leases end');
     await enqueueVerifications(deps, reconfirm);
   }
 }
@@ -47,7 +48,9 @@ export async function sweep(deps: Deps, graceSeconds = 10): Promise<void> {
 /** Stored intents to the verify queue, then marked as queued (a lost enqueue is retried by the next sweep). */
 async function enqueueVerifications(deps: Deps, intentIds: number[]): Promise<void> {
   if (intentIds.length === 0) return;
-  await deps.queues.verify.addBulk(intentIds.map((intentId) => ({ name: 'verify', data: { intentId }, opts: { jobId: jobIds.verify(intentId) } })));
+  await deps.queues.verify.addBulk(
+    intentIds.map((intentId) => ({ name: 'verify', data: { intentId }, opts: { jobId: jobIds.verify(intentId) } })),
+  );
   await markIntentsEnqueued(deps.db.pool, intentIds);
 }
 
@@ -57,6 +60,13 @@ async function enqueueVerifications(deps: Deps, intentIds: number[]): Promise<vo
  */
 export async function enqueueFetches(deps: Deps, topicIds: number[]): Promise<void> {
   if (topicIds.length === 0) return;
-  const jobs = topicIds.map((topicId) => ({ name: 'fetch', data: { topicId }, opts: { deduplication: { id: jobIds.fetch(topicId), keepLastIfActive: true } } }));
-  await bounded(deps.queues.fetch.addBulk(jobs), topicIds.length === 1 ? `fetch of topic ${topicIds[0]}` : `fetches of ${topicIds.length} topics`);
+  const jobs = topicIds.map((topicId) => ({
+    name: 'fetch',
+    data: { topicId },
+    opts: { deduplication: { id: jobIds.fetch(topicId), keepLastIfActive: true } },
+  }));
+  await bounded(
+    deps.queues.fetch.addBulk(jobs),
+    topicIds.length === 1 ? `fetch of topic ${topicIds[0]}` : `fetches of ${topicIds.length} topics`,
+  );
 }

@@ -25,7 +25,12 @@ interface Waiting {
  * batch instead of one each; on this kind of machine every socket write is
  * dear. A lost enqueue is repaired by the sweep (the intents stay unmarked).
  */
-export function createVerifyBatcher(queues: Queues, db: Queryable, log: Logger, options: { maxBatch?: number; maxDelayMs?: number } = {}): VerifyBatcher {
+export function createVerifyBatcher(
+  queues: Queues,
+  db: Queryable,
+  log: Logger,
+  options: { maxBatch?: number; maxDelayMs?: number } = {},
+): VerifyBatcher {
   const maxBatch = options.maxBatch ?? 64;
   const maxDelayMs = options.maxDelayMs ?? 1;
   let pending: Waiting[] = [];
@@ -35,7 +40,10 @@ export function createVerifyBatcher(queues: Queues, db: Queryable, log: Logger, 
   async function store(batch: Waiting[]): Promise<void> {
     let ids: number[];
     try {
-      ids = await insertIntents(db, batch.map((w) => w.intent));
+      ids = await insertIntents(
+        db,
+        batch.map((w) => w.intent),
+      );
     } catch (err) {
       // One bad row must not fail its neighbours' requests: store them one by one.
       if (batch.length > 1) {
@@ -47,7 +55,10 @@ export function createVerifyBatcher(queues: Queues, db: Queryable, log: Logger, 
     }
     batch.forEach((w, i) => w.resolve(ids[i]));
     try {
-      await bounded(queues.verify.add('verify', { intentIds: ids }, { jobId: jobIds.verifyBatch(ids[0]) }), `verification of ${ids.length} intents`);
+      await bounded(
+        queues.verify.add('verify', { intentIds: ids }, { jobId: jobIds.verifyBatch(ids[0]) }),
+        `verification of ${ids.length} intents`,
+      );
       await markIntentsEnqueued(db, ids);
     } catch (err) {
       log.warn({ module: 'verify', intents: ids.length, err: (err as Error).message }, 'verify enqueue failed; the sweep will retry');

@@ -69,7 +69,8 @@ export function verifyIntent(deps: Deps) {
     try {
       const { status, body } = await deps.http.callbacks.get(url);
       if (status >= 200 && status < 300 && body === challenge) return { kind: 'confirmed' };
-      if (status >= 500 || status === 429 || status === 408) return { kind: 'failed', permanent: false, error: `callback answered ${status}` };
+      if (status >= 500 || status === 429 || status === 408)
+        return { kind: 'failed', permanent: false, error: `callback answered ${status}` };
       // A 2xx with the wrong body, a 404 or any other answer: the subscriber did not confirm (H14).
       return { kind: 'refused', status };
     } catch (err) {
@@ -120,7 +121,11 @@ export function verifyIntent(deps: Deps) {
           retry.map((intent) => ({
             name: 'verify',
             data: { intentId: intent.id },
-            opts: { jobId: jobIds.verify(intent.id), delay: retryDelay(1, deps.config.retryBaseMs), attempts: Math.max(1, deps.config.maxAttempts - 1) },
+            opts: {
+              jobId: jobIds.verify(intent.id),
+              delay: retryDelay(1, deps.config.retryBaseMs),
+              attempts: Math.max(1, deps.config.maxAttempts - 1),
+            },
           })),
         );
       }

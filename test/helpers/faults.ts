@@ -31,7 +31,11 @@ export async function startOwnRedis(): Promise<OwnRedis> {
   const port = await freePort();
   let proc: ChildProcess | undefined;
   const start = async () => {
-    proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--dir', dir, '--save', '', '--protected-mode', 'no'], { stdio: 'ignore' });
+    proc = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--dir', dir, '--save', '', '--protected-mode', 'no'],
+      { stdio: 'ignore' },
+    );
     await waitFor(() => probe('127.0.0.1', port, 200), { timeoutMs: 10_000, what: `redis on ${port}` });
     const client = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 1 });
     await waitFor(async () => (await client.ping().catch(() => '')) === 'PONG', { timeoutMs: 10_000, what: 'redis loading its AOF' });
@@ -70,7 +74,8 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'crier-pg-'));
   const data = path.join(dir, 'data');
   const port = await freePort();
-  const asPostgres = (cmd: string, args: string[]) => run('runuser', ['-u', 'postgres', '--', path.join(PG_BIN, cmd), ...args], { cwd: dir });
+  const asPostgres = (cmd: string, args: string[]) =>
+    run('runuser', ['-u', 'postgres', '--', path.join(PG_BIN, cmd), ...args], { cwd: dir });
   await run('chown', ['postgres', dir]);
   await asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
@@ -97,7 +102,10 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
 }
 
 /** Environment of a hub on the given services. */
-export function faultEnv(services: { databaseUrl?: string; redisUrl?: string }, overrides: Record<string, string> = {}): Record<string, string> {
+export function faultEnv(
+  services: { databaseUrl?: string; redisUrl?: string },
+  overrides: Record<string, string> = {},
+): Record<string, string> {
   const env: Record<string, string> = { ...TEST_ENV, HUB_QUEUE_PREFIX: uniqueName(), ...overrides };
   if (services.databaseUrl) env.DATABASE_URL = services.databaseUrl;
   if (services.redisUrl) env.REDIS_URL = services.redisUrl;
@@ -137,7 +145,9 @@ export async function spawnHub(role: 'all' | 'web' | 'worker', env: Record<strin
   let output = '';
   proc.stdout.on('data', (c: Buffer) => void (output = (output + c.toString()).slice(-20_000)));
   proc.stderr.on('data', (c: Buffer) => void (output = (output + c.toString()).slice(-20_000)));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const url = role === 'worker' ? undefined : `http://127.0.0.1:${port}/`;
   if (url) await waitFor(async () => (await healthz(url)) === 200, { timeoutMs: 30_000, what: `crier ${role} healthy` });
   else await waitFor(() => /hub started/.test(output) || proc.exitCode !== null, { timeoutMs: 30_000, what: `crier ${role} started` });

@@ -23,7 +23,10 @@ export interface TestHub {
   /** Runs SQL against the hub's database. */
   query<T = any>(sql: string, params?: unknown[]): Promise<T[]>;
   /** POSTs a form to the hub; returns status and text. */
-  post(fields: Record<string, string | string[]>, headers?: Record<string, string>): Promise<{ status: number; text: string; headers: Headers }>;
+  post(
+    fields: Record<string, string | string[]>,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; text: string; headers: Headers }>;
   /** Subscribes `callback` to `topic` (extra hub.* fields optional) and waits until it is verified. */
   subscribeAndWait(callback: string, topic: string, extra?: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
@@ -96,7 +99,13 @@ export async function startTestHub(
 ): Promise<TestHub> {
   const provisioned = options.shared ? { env: options.shared.env, cleanup: () => Promise.resolve() } : await provisionBackend(backend);
   const port = await freePort();
-  const config = loadConfig({ ...TEST_ENV, ...provisioned.env, PORT: String(port), HUB_PUBLIC_URL: `http://127.0.0.1:${port}/`, ...overrides });
+  const config = loadConfig({
+    ...TEST_ENV,
+    ...provisioned.env,
+    PORT: String(port),
+    HUB_PUBLIC_URL: `http://127.0.0.1:${port}/`,
+    ...overrides,
+  });
   const hub = await startHub(config, { log: createLogger(config, options.logDestination), sweepIntervalMs: 500 });
   const url = hub.url!;
   const testHub: TestHub = {
@@ -117,7 +126,9 @@ export async function startTestHub(
     async subscribeAndWait(callback, topic, extra = {}) {
       const res = await testHub.post({ 'hub.mode': 'subscribe', 'hub.callback': callback, 'hub.topic': topic, ...extra });
       if (res.status !== 202) throw new Error(`subscribe answered ${res.status}: ${res.text}`);
-      await waitFor(async () => (await testHub.query('select 1 from subscriptions where callback = $1', [callback])).length === 1, { what: `subscription of ${callback}` });
+      await waitFor(async () => (await testHub.query('select 1 from subscriptions where callback = $1', [callback])).length === 1, {
+        what: `subscription of ${callback}`,
+      });
     },
     async stop() {
       await hub.close();

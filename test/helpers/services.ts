@@ -5,7 +5,8 @@ export const REDIS_URL = process.env.CRIER_TEST_REDIS_URL ?? 'redis://127.0.0.1:
 /** The migrated template database global-setup.js built for this run's migrations. */
 export function templateDb(): string {
   const name = process.env.CRIER_TEST_TEMPLATE_DB;
-  if (!name) throw new Error('CRIER_TEST_TEMPLATE_DB is unset: run the tests through jest, whose global setup builds the template database');
+  if (!name)
+    throw new Error('CRIER_TEST_TEMPLATE_DB is unset: run the tests through jest, whose global setup builds the template database');
   return name;
 }
 

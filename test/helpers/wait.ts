@@ -1,5 +1,8 @@
 /** Polls `condition` until it holds or the deadline passes; never a bare sleep. */
-export async function waitFor(condition: () => boolean | Promise<boolean>, options: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<void> {
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<void> {
   const deadline = Date.now() + (options.timeoutMs ?? 15000);
   for (;;) {
     if (await condition()) return;

@@ -6,7 +6,10 @@ const CLI = path.resolve('dist/cli.js');
 /** Runs `node dist/cli.js <args>` with `env` on top of a clean environment; resolves its exit code and output. */
 function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', HUB_DATA_DIR: '/nonexistent-never-used', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { PATH: process.env.PATH ?? '', HUB_DATA_DIR: '/nonexistent-never-used', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

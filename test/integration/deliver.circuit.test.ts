@@ -12,7 +12,12 @@ describe.each(BACKENDS)('circuit breaker per callback origin on %s', (backend) =
   let healthy: Subscriber;
 
   beforeAll(async () => {
-    hub = await startTestHub(backend, { HUB_MAX_ATTEMPTS: '8', HUB_RETRY_BASE_MS: '100', HUB_CIRCUIT_MIN_ATTEMPTS: '10', HUB_CIRCUIT_COOLDOWN_MS: '1500' });
+    hub = await startTestHub(backend, {
+      HUB_MAX_ATTEMPTS: '8',
+      HUB_RETRY_BASE_MS: '100',
+      HUB_CIRCUIT_MIN_ATTEMPTS: '10',
+      HUB_CIRCUIT_COOLDOWN_MS: '1500',
+    });
     publisher = await startPublisher();
     sick = await startSubscriber({ deliver: () => ({ status: 503 }) });
     healthy = await startSubscriber();
@@ -51,7 +56,10 @@ describe.each(BACKENDS)('circuit breaker per callback origin on %s', (backend) =
     expect(healthy.deliveries()).toHaveLength(PER_ORIGIN * updates.length);
 
     // The postponement is visible per subscription.
-    const [row] = await hub.query(`select last_delivery_status, last_delivery_error, next_retry_at from subscriptions where callback = $1`, [`${sick.origin}/s0`]);
+    const [row] = await hub.query(
+      `select last_delivery_status, last_delivery_error, next_retry_at from subscriptions where callback = $1`,
+      [`${sick.origin}/s0`],
+    );
     expect(row.last_delivery_status).toBe('retrying');
     expect(row.next_retry_at).not.toBeNull();
 
@@ -59,7 +67,12 @@ describe.each(BACKENDS)('circuit breaker per callback origin on %s', (backend) =
     sick.behave({});
     await waitFor(
       () => {
-        const ok = new Set(sick.deliveries().slice(duringOutage).map((d) => `${d.url} ${String(d.headers['x-hub-delivery'])}`));
+        const ok = new Set(
+          sick
+            .deliveries()
+            .slice(duringOutage)
+            .map((d) => `${d.url} ${String(d.headers['x-hub-delivery'])}`),
+        );
         return ok.size === PER_ORIGIN * updates.length;
       },
       { timeoutMs: 20_000, what: 'every postponed delivery after recovery' },

@@ -35,7 +35,9 @@ describe.each(BACKENDS)('delivery rules on %s', (backend) => {
     const fields: Record<string, string> = { 'hub.mode': 'subscribe', 'hub.callback': callback, 'hub.topic': topic };
     if (secret) fields['hub.secret'] = secret;
     expect((await hub.post(fields)).status).toBe(202);
-    await waitFor(async () => (await hub.query('select 1 from subscriptions where callback = $1', [callback])).length === 1, { what: 'subscription' });
+    await waitFor(async () => (await hub.query('select 1 from subscriptions where callback = $1', [callback])).length === 1, {
+      what: 'subscription',
+    });
     return callback;
   }
   async function publish(topic: string) {
@@ -45,13 +47,18 @@ describe.each(BACKENDS)('delivery rules on %s', (backend) => {
   }
   const postsTo = (path: string) => subscriber.deliveries().filter((d) => d.url === path);
   const deliveryRows = (callback: string) =>
-    hub.query('select d.status, d.attempts, d.last_status_code from deliveries d join subscriptions s on s.id = d.subscription_id where s.callback = $1', [callback]);
+    hub.query(
+      'select d.status, d.attempts, d.last_status_code from deliveries d join subscriptions s on s.id = d.subscription_id where s.callback = $1',
+      [callback],
+    );
   const subscription = async (callback: string) => (await hub.query('select * from subscriptions where callback = $1', [callback]))[0];
 
   test('H22: a 3xx from the callback is not followed and counts as a failure', async () => {
     publisher.set('/h22-redirect.xml', { body: rss(['r1']), contentType: RSS });
     const callback = await subscribe('/moved', publisher.topicUrl('/h22-redirect.xml'));
-    subscriber.behave({ deliver: (req) => (req.url === '/moved' ? { status: 302, headers: { location: `${subscriber.origin}/new-home` } } : { status: 200 }) });
+    subscriber.behave({
+      deliver: (req) => (req.url === '/moved' ? { status: 302, headers: { location: `${subscriber.origin}/new-home` } } : { status: 200 }),
+    });
     await publish(publisher.topicUrl('/h22-redirect.xml'));
     await waitFor(async () => (await deliveryRows(callback))[0]?.status === 'dropped', { what: 'dropped after 3 attempts' });
     expect(postsTo('/moved')).toHaveLength(3);
@@ -61,9 +68,15 @@ describe.each(BACKENDS)('delivery rules on %s', (backend) => {
 
   test('H22: the response body is ignored: any 2xx is success, whatever it says', async () => {
     publisher.set('/h22-body.xml', { body: rss(['b1']), contentType: RSS });
-    const callbacks = [await subscribe('/ok-error-text', publisher.topicUrl('/h22-body.xml')), await subscribe('/ok-204', publisher.topicUrl('/h22-body.xml'))];
+    const callbacks = [
+      await subscribe('/ok-error-text', publisher.topicUrl('/h22-body.xml')),
+      await subscribe('/ok-204', publisher.topicUrl('/h22-body.xml')),
+    ];
     subscriber.behave({
-      deliver: (req) => (req.url === '/ok-204' ? { status: 204 } : { status: 200, body: 'ERROR: rejected, please retry', headers: { 'content-type': 'text/plain' } }),
+      deliver: (req) =>
+        req.url === '/ok-204'
+          ? { status: 204 }
+          : { status: 200, body: 'ERROR: rejected, please retry', headers: { 'content-type': 'text/plain' } },
     });
     await publish(publisher.topicUrl('/h22-body.xml'));
     for (const callback of callbacks) {

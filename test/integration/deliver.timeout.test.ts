@@ -14,7 +14,11 @@ describe.each(BACKENDS)('a hanging callback on %s', (backend) => {
   let hanging: Subscriber;
 
   beforeAll(async () => {
-    hub = await startTestHub(backend, { HUB_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS), HUB_CONNECT_TIMEOUT_MS: '1000', HUB_RETRY_BASE_MS: '60000' });
+    hub = await startTestHub(backend, {
+      HUB_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+      HUB_CONNECT_TIMEOUT_MS: '1000',
+      HUB_RETRY_BASE_MS: '60000',
+    });
     publisher = await startPublisher();
     sinks = await Promise.all(Array.from({ length: SINKS }, () => startSubscriber()));
     hanging = await startSubscriber({ deliver: () => 'hang' });
@@ -56,19 +60,29 @@ describe.each(BACKENDS)('a hanging callback on %s', (backend) => {
 
     const without = await timeFanOut(plain, 'plain');
     const withHanging = await timeFanOut(withHang, 'mixed');
-    console.log(`[${backend}] ${HEALTHY} deliveries: ${without} ms without, ${withHanging} ms with a hanging callback (its timeout ${REQUEST_TIMEOUT_MS} ms)`);
+    console.log(
+      `[${backend}] ${HEALTHY} deliveries: ${without} ms without, ${withHanging} ms with a hanging callback (its timeout ${REQUEST_TIMEOUT_MS} ms)`,
+    );
     expect(hanging.deliveries()).toHaveLength(1);
     expect(withHanging).toBeLessThan(REQUEST_TIMEOUT_MS);
     expect(withHanging).toBeLessThan(without * 3 + 2000);
 
-    await waitFor(async () => (await hub.query(`select last_delivery_status from subscriptions where callback = $1`, [hangingCallback]))[0].last_delivery_status === 'retrying', {
-      timeoutMs: REQUEST_TIMEOUT_MS * 3,
-      what: 'the hanging callback recorded as retrying',
-    });
+    await waitFor(
+      async () =>
+        (await hub.query(`select last_delivery_status from subscriptions where callback = $1`, [hangingCallback]))[0]
+          .last_delivery_status === 'retrying',
+      {
+        timeoutMs: REQUEST_TIMEOUT_MS * 3,
+        what: 'the hanging callback recorded as retrying',
+      },
+    );
     const [sub] = await hub.query(`select last_delivery_error, next_retry_at from subscriptions where callback = $1`, [hangingCallback]);
     expect(sub.last_delivery_error).toMatch(/timeout|abort/i);
     expect(sub.next_retry_at).not.toBeNull();
-    const [record] = await hub.query(`select d.status, d.attempts from deliveries d join subscriptions s on s.id = d.subscription_id where s.callback = $1`, [hangingCallback]);
+    const [record] = await hub.query(
+      `select d.status, d.attempts from deliveries d join subscriptions s on s.id = d.subscription_id where s.callback = $1`,
+      [hangingCallback],
+    );
     expect(record).toEqual({ status: 'retrying', attempts: 1 });
   });
 });

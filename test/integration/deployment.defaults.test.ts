@@ -16,7 +16,11 @@ describe('deployment defaults', () => {
   });
 
   test('H27: a callback or topic on a port outside HUB_ALLOWED_PORTS is refused with 400 and the reason', async () => {
-    const res = await hub.post({ 'hub.mode': 'subscribe', 'hub.callback': 'http://127.0.0.1:6379/', 'hub.topic': 'http://127.0.0.1:80/feed' });
+    const res = await hub.post({
+      'hub.mode': 'subscribe',
+      'hub.callback': 'http://127.0.0.1:6379/',
+      'hub.topic': 'http://127.0.0.1:80/feed',
+    });
     expect(res.status).toBe(400);
     expect(res.text).toMatch(/port 6379 is not among HUB_ALLOWED_PORTS/);
     const ok = await hub.post({ 'hub.mode': 'subscribe', 'hub.callback': 'http://127.0.0.1:443/cb', 'hub.topic': 'http://127.0.0.1/feed' });
@@ -37,7 +41,14 @@ describe('deployment defaults', () => {
     await waitFor(() => closed || extra === undefined, { what: 'the extra connection closed' });
     // The held ones still serve requests once one is freed.
     held[0].destroy();
-    await waitFor(async () => (await fetch(`${hub.url}healthz`).then((r) => r.status, () => 0)) === 200, { what: 'front answers again' });
+    await waitFor(
+      async () =>
+        (await fetch(`${hub.url}healthz`).then(
+          (r) => r.status,
+          () => 0,
+        )) === 200,
+      { what: 'front answers again' },
+    );
     for (const s of held) s.destroy();
   });
 });

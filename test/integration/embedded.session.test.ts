@@ -59,7 +59,11 @@ describe('the embedded database session', () => {
   test('nothing listens for it: the process opens no TCP port and no unix socket, and pg still reaches it', async () => {
     // db was created in beforeAll; a second one shows the before and after here.
     const before = listeningSockets();
-    const secondConfig = loadConfig({ ...TEST_ENV, HUB_DATA_DIR: await fs.mkdtemp(path.join(os.tmpdir(), 'crier-session2-')), HUB_QUEUE_PREFIX: uniqueName() });
+    const secondConfig = loadConfig({
+      ...TEST_ENV,
+      HUB_DATA_DIR: await fs.mkdtemp(path.join(os.tmpdir(), 'crier-session2-')),
+      HUB_QUEUE_PREFIX: uniqueName(),
+    });
     const second = await createDatabase(secondConfig, { max: 2, log: createLogger(secondConfig) });
     try {
       expect((await second.pool.query('select 1 as one')).rows).toEqual([{ one: 1 }]);

@@ -30,7 +30,10 @@ describe('background error events (PostgreSQL + a Redis this test stops)', () =>
     const events = () => lines.filter((l) => l.module === 'events');
     await waitFor(() => events().some((l) => String(l.source).startsWith('worker ')), { what: 'a worker error in the log' });
     const logged = events();
-    expect(logged.find((l) => String(l.source).startsWith('worker '))).toMatchObject({ level: 40, err: expect.stringMatching(/ECONNREFUSED|Connection is closed|connect/) });
+    expect(logged.find((l) => String(l.source).startsWith('worker '))).toMatchObject({
+      level: 40,
+      err: expect.stringMatching(/ECONNREFUSED|Connection is closed|connect/),
+    });
     // ioredis retries many times a second while Redis is down; each distinct error is logged once.
     const keys = logged.map((l) => JSON.stringify([l.source, l.code, l.err]));
     expect(new Set(keys).size).toBe(keys.length);

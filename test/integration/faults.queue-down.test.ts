@@ -1,5 +1,15 @@
 import pg from 'pg';
-import { faultEnv, rss, spawnHub, startHubIn, startOwnPostgres, startOwnRedis, healthz, type OwnPostgres, type OwnRedis } from '../helpers/faults.js';
+import {
+  faultEnv,
+  rss,
+  spawnHub,
+  startHubIn,
+  startOwnPostgres,
+  startOwnRedis,
+  healthz,
+  type OwnPostgres,
+  type OwnRedis,
+} from '../helpers/faults.js';
 import { startPublisher, startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -39,7 +49,9 @@ describe('accepted while the queue backend is down (PostgreSQL + Redis)', () => 
     const subscribe = (callback: string, url = first.url!) =>
       fetch(url, { method: 'POST', body: new URLSearchParams({ 'hub.mode': 'subscribe', 'hub.callback': callback, 'hub.topic': topic }) });
     expect((await subscribe(`${subscriber.origin}/early`)).status).toBe(202);
-    await waitFor(async () => (await db.query(`select 1 from subscriptions where callback like '%/early'`)).rowCount === 1, { what: 'early subscription' });
+    await waitFor(async () => (await db.query(`select 1 from subscriptions where callback like '%/early'`)).rowCount === 1, {
+      what: 'early subscription',
+    });
     await first.close();
 
     // A web process takes requests while Redis is down...

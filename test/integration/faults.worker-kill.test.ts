@@ -1,4 +1,16 @@
-import { faultEnv, rss, spawnHub, startHubIn, startOwnPostgres, startOwnRedis, startSink, tally, type OwnPostgres, type OwnRedis, type Sink } from '../helpers/faults.js';
+import {
+  faultEnv,
+  rss,
+  spawnHub,
+  startHubIn,
+  startOwnPostgres,
+  startOwnRedis,
+  startSink,
+  tally,
+  type OwnPostgres,
+  type OwnRedis,
+  type Sink,
+} from '../helpers/faults.js';
 import { startPublisher, type Publisher } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -27,11 +39,22 @@ describe('a worker killed in the middle of a fan-out (PostgreSQL + Redis)', () =
    * worker once `killAt` POSTs arrived, starts a new one and waits until every
    * subscriber has the update and its outcome is recorded.
    */
-  async function killDuringFanOut(name: string, subscribers: number, killAt: number, atKill: (db: import('pg').Pool, topicId: number) => Promise<void> = async () => {}) {
+  async function killDuringFanOut(
+    name: string,
+    subscribers: number,
+    killAt: number,
+    atKill: (db: import('pg').Pool, topicId: number) => Promise<void> = async () => {},
+  ) {
     for (const sink of sinks) sink.received.clear();
     const env = faultEnv(
       { databaseUrl: postgres.url, redisUrl: redis.url },
-      { HUB_DELIVER_PAGE_SIZE: '250', HUB_DELIVER_CONCURRENCY: '32', HUB_JOB_LOCK_MS: '2000', HUB_RETRY_BASE_MS: '200', HUB_MAX_ATTEMPTS: '8' },
+      {
+        HUB_DELIVER_PAGE_SIZE: '250',
+        HUB_DELIVER_CONCURRENCY: '32',
+        HUB_JOB_LOCK_MS: '2000',
+        HUB_RETRY_BASE_MS: '200',
+        HUB_MAX_ATTEMPTS: '8',
+      },
     );
     const web = await startHubIn({ ...env, HUB_ROLE: 'web' });
     const worker = await spawnHub('worker', env);
@@ -40,7 +63,9 @@ describe('a worker killed in the middle of a fan-out (PostgreSQL + Redis)', () =
       const topic = publisher.topicUrl(`/${name}.xml`);
       publisher.set(`/${name}.xml`, { body: rss([`${name}-1`]), contentType: 'application/rss+xml' });
       const db = web.deps.db.pool;
-      const { rows: [{ id: topicId }] } = await db.query(`insert into topics (url) values ($1) returning id`, [topic]);
+      const {
+        rows: [{ id: topicId }],
+      } = await db.query(`insert into topics (url) values ($1) returning id`, [topic]);
       const callbacks = Array.from({ length: subscribers }, (_, i) => `${sinks[i % SINKS].origin}/${name}/${i}`);
       const { rows: subs } = await db.query(
         `insert into subscriptions (topic_id, callback, lease_seconds, expires_at) select $1, cb, 3600, now() + interval '1 hour' from unnest($2::text[]) cb returning id, callback`,
@@ -60,16 +85,33 @@ describe('a worker killed in the middle of a fan-out (PostgreSQL + Redis)', () =
       await atKill(db, topicId);
 
       second = await spawnHub('worker', env);
-      const { rows: [{ id: notificationId }] } = await db.query(`select id from notifications where topic_id = $1`, [topicId]);
+      const {
+        rows: [{ id: notificationId }],
+      } = await db.query(`select id from notifications where topic_id = $1`, [topicId]);
       const expected = subs.map((s: { id: number; callback: string }) => ({ url: s.callback, deliveryId: `${notificationId}.${s.id}` }));
-      await waitFor(() => tally(sinks, expected).lost === 0, { timeoutMs: 60_000, intervalMs: 200, what: 'every subscriber delivered after the kill' });
+      await waitFor(() => tally(sinks, expected).lost === 0, {
+        timeoutMs: 60_000,
+        intervalMs: 200,
+        what: 'every subscriber delivered after the kill',
+      });
       const { lost, duplicated } = tally(sinks, expected);
-      console.log(`[worker SIGKILL, ${name}] ${subscribers} subscribers: killed after ${postsAtKill} POSTs; lost ${lost}, callbacks with duplicates ${duplicated}, POSTs ${total()}, ${Date.now() - started} ms`);
+      console.log(
+        `[worker SIGKILL, ${name}] ${subscribers} subscribers: killed after ${postsAtKill} POSTs; lost ${lost}, callbacks with duplicates ${duplicated}, POSTs ${total()}, ${Date.now() - started} ms`,
+      );
       expect(lost).toBe(0);
       // A page records its outcomes after its last POST, so the rows may trail the sinks briefly.
       const delivered = async () =>
-        (await db.query(`select count(*) filter (where last_delivery_status = 'delivered')::int as n from subscriptions where topic_id = $1`, [topicId])).rows[0].n as number;
-      await waitFor(async () => (await delivered()) === subscribers, { timeoutMs: 15_000, intervalMs: 200, what: 'every outcome recorded' });
+        (
+          await db.query(
+            `select count(*) filter (where last_delivery_status = 'delivered')::int as n from subscriptions where topic_id = $1`,
+            [topicId],
+          )
+        ).rows[0].n as number;
+      await waitFor(async () => (await delivered()) === subscribers, {
+        timeoutMs: 15_000,
+        intervalMs: 200,
+        what: 'every outcome recorded',
+      });
       expect(await delivered()).toBe(subscribers);
     } finally {
       if (worker.proc.exitCode === null && worker.proc.signalCode === null) worker.proc.kill('SIGKILL');

@@ -23,7 +23,10 @@ describe('seen-entry retention (HUB_SEEN_ENTRIES_MAX, HUB_SEEN_ENTRIES_DAYS)', (
   let subscriber: Subscriber;
 
   beforeAll(async () => {
-    ({ hub, publisher, subscriber } = await startHubWithPeers('pg-redis', { HUB_SEEN_ENTRIES_MAX: String(MAX), HUB_SEEN_ENTRIES_DAYS: '30' }));
+    ({ hub, publisher, subscriber } = await startHubWithPeers('pg-redis', {
+      HUB_SEEN_ENTRIES_MAX: String(MAX),
+      HUB_SEEN_ENTRIES_DAYS: '30',
+    }));
   });
   afterAll(() => stopHubWithPeers({ hub, publisher, subscriber }));
 
@@ -32,10 +35,23 @@ describe('seen-entry retention (HUB_SEEN_ENTRIES_MAX, HUB_SEEN_ENTRIES_DAYS)', (
     const received = () => subscriber.deliveries().filter((d) => d.url === `/${name}`);
     /** The guids (of those in `candidates`) the topic remembers. */
     const remembered = async (candidates: string[]) => {
-      const keys = new Set((await hub.query<{ key: string }>(`select entry_key as key from seen_entries s join topics t on t.id = s.topic_id where t.url = $1`, [topic])).map((r) => r.key));
+      const keys = new Set(
+        (
+          await hub.query<{ key: string }>(
+            `select entry_key as key from seen_entries s join topics t on t.id = s.topic_id where t.url = $1`,
+            [topic],
+          )
+        ).map((r) => r.key),
+      );
       return candidates.filter((guid) => keys.has(keyOf(guid)));
     };
-    const count = async () => (await hub.query<{ n: number }>(`select count(*)::int as n from seen_entries s join topics t on t.id = s.topic_id where t.url = $1`, [topic]))[0].n;
+    const count = async () =>
+      (
+        await hub.query<{ n: number }>(
+          `select count(*)::int as n from seen_entries s join topics t on t.id = s.topic_id where t.url = $1`,
+          [topic],
+        )
+      )[0].n;
     /** Serves `entries`, pings, and returns the guids delivered for it (none when nothing was new). */
     const publish = async (entries: string[]) => {
       const before = received().length;
@@ -44,7 +60,9 @@ describe('seen-entry retention (HUB_SEEN_ENTRIES_MAX, HUB_SEEN_ENTRIES_DAYS)', (
       expect((await hub.post({ 'hub.mode': 'publish', 'hub.url': topic })).status).toBe(204);
       await waitFor(() => publisher.fetches(`/${name}.xml`).length > fetched, { what: `fetch of ${name}` });
       await quietPeriod(400);
-      return received().slice(before).flatMap((d) => [...d.body.toString().matchAll(/<guid[^>]*>([^<]+)<\/guid>/g)].map((m) => m[1]));
+      return received()
+        .slice(before)
+        .flatMap((d) => [...d.body.toString().matchAll(/<guid[^>]*>([^<]+)<\/guid>/g)].map((m) => m[1]));
     };
     publisher.set(`/${name}.xml`, { body: rss([]), contentType: RSS });
     await hub.subscribeAndWait(`${subscriber.origin}/${name}`, topic);

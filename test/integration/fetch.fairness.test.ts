@@ -99,7 +99,10 @@ describe('fair fetching (pg-redis)', () => {
     const pinged = Date.now();
     expect((await hub.post({ 'hub.mode': 'publish', 'hub.url': `${normal.origin}/feed` })).status).toBe(204);
     // Without the cap the 32 endless fetches hold every slot for three request timeouts (90 s here).
-    await waitFor(() => subscriber.deliveries().some((d) => d.url === '/normal'), { timeoutMs: 10_000, what: 'the normal topic delivered' });
+    await waitFor(() => subscriber.deliveries().some((d) => d.url === '/normal'), {
+      timeoutMs: 10_000,
+      what: 'the normal topic delivered',
+    });
     console.log(`[pg-redis] normal topic delivered ${Date.now() - pinged} ms after its ping, beside ${TOPICS} endless topics`);
     expect(busy.maxOpen()).toBe(hub.config.fetchPerHost);
     expect(busy.open()).toBeLessThanOrEqual(hub.config.fetchPerHost);
@@ -109,7 +112,8 @@ describe('fair fetching (pg-redis)', () => {
     const topic = `${normal.origin}/trickle`;
     await hub.subscribeAndWait(`${subscriber.origin}/trickle`, topic);
     expect((await hub.post({ 'hub.mode': 'publish', 'hub.url': topic })).status).toBe(204);
-    const error = async () => (await hub.query('select last_fetch_error from topics where url = $1', [topic]))[0]?.last_fetch_error as string | null;
+    const error = async () =>
+      (await hub.query('select last_fetch_error from topics where url = $1', [topic]))[0]?.last_fetch_error as string | null;
     // The request timeout is 30 s (90 s in all); the rate floor ends it after one 5 s window.
     await waitFor(async () => (await error()) != null, { timeoutMs: 15_000, what: 'the trickle abandoned' });
     expect(await error()).toMatch(/slower than 1024 bytes\/s/);
@@ -126,7 +130,9 @@ describe('one topic is not fetched in a tight loop (pg-redis)', () => {
   beforeAll(async () => {
     hub = await startTestHub('pg-redis', { HUB_FETCH_MIN_INTERVAL_SECONDS: String(INTERVAL_S) });
     subscriber = await startSubscriber();
-    publisher = await topicServer('127.0.0.1', (_req, res) => res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(rss(guids)));
+    publisher = await topicServer('127.0.0.1', (_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(rss(guids)),
+    );
   });
   afterAll(async () => {
     await hub?.stop();
@@ -149,14 +155,19 @@ describe('one topic is not fetched in a tight loop (pg-redis)', () => {
     }
     const elapsedS = (Date.now() - started) / 1000;
     // Everything the pings announced arrives, in at most a few deliveries.
-    await waitFor(() => subscriber.deliveries().some((d) => d.body.toString().includes('<guid>b24</guid>')), { what: 'the last ping’s entry delivered' });
+    await waitFor(() => subscriber.deliveries().some((d) => d.body.toString().includes('<guid>b24</guid>')), {
+      what: 'the last ping’s entry delivered',
+    });
 
     const fetches = publisher.arrivals.slice(before);
     // Each burst inside one interval costs one fetch, plus the one a ping during a running fetch queues.
     expect(fetches.length).toBeLessThanOrEqual(Math.ceil(elapsedS / INTERVAL_S) + 2);
     const all = publisher.arrivals.map((a) => a.at);
     for (let i = 1; i < all.length; i++) expect(all[i] - all[i - 1]).toBeGreaterThanOrEqual(INTERVAL_S * 1000 - 50);
-    const delivered = subscriber.deliveries().map((d) => d.body.toString()).join('');
+    const delivered = subscriber
+      .deliveries()
+      .map((d) => d.body.toString())
+      .join('');
     for (let i = 0; i < 25; i++) expect(delivered).toContain(`<guid>b${i}</guid>`);
   }, 60_000);
 });

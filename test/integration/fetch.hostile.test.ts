@@ -50,9 +50,12 @@ describe('fetching hostile and unusual topics (pg-redis)', () => {
     hub = await startTestHub('pg-redis', { HUB_REQUEST_TIMEOUT_MS: '1000' });
     subscriber = await startSubscriber();
     publisher = await rawPublisher({
-      '/gzip': (_req, res) => res.writeHead(200, { 'content-type': 'application/rss+xml', 'content-encoding': 'gzip' }).end(zlib.gzipSync(rss(2))),
-      '/br': (_req, res) => res.writeHead(200, { 'content-type': 'application/rss+xml', 'content-encoding': 'br' }).end(zlib.brotliCompressSync(rss(3))),
-      '/deflate': (_req, res) => res.writeHead(200, { 'content-type': 'application/rss+xml', 'content-encoding': 'deflate' }).end(zlib.deflateSync(rss(1))),
+      '/gzip': (_req, res) =>
+        res.writeHead(200, { 'content-type': 'application/rss+xml', 'content-encoding': 'gzip' }).end(zlib.gzipSync(rss(2))),
+      '/br': (_req, res) =>
+        res.writeHead(200, { 'content-type': 'application/rss+xml', 'content-encoding': 'br' }).end(zlib.brotliCompressSync(rss(3))),
+      '/deflate': (_req, res) =>
+        res.writeHead(200, { 'content-type': 'application/rss+xml', 'content-encoding': 'deflate' }).end(zlib.deflateSync(rss(1))),
       '/huge': (_req, res) => res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(big),
       '/endless': (_req, res) => {
         res.writeHead(200, { 'content-type': 'application/rss+xml' });
@@ -71,12 +74,17 @@ describe('fetching hostile and unusual topics (pg-redis)', () => {
       },
       '/bomb': (_req, res) => res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(BOMB),
       '/broken': (_req, res) =>
-        res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(
-          '<rss version="2.0"><channel><title>B</title>' +
-            "<item><guid>b1</guid><description><a href=it's>x</a></description></item>" +
-            '<item><guid>b2</guid></item><item><guid>b3</guid></item></channel></rss>',
-        ),
-      '/nested': (_req, res) => res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(`<rss version="2.0"><channel>${'<x>'.repeat(100_000)}</channel></rss>`),
+        res
+          .writeHead(200, { 'content-type': 'application/rss+xml' })
+          .end(
+            '<rss version="2.0"><channel><title>B</title>' +
+              "<item><guid>b1</guid><description><a href=it's>x</a></description></item>" +
+              '<item><guid>b2</guid></item><item><guid>b3</guid></item></channel></rss>',
+          ),
+      '/nested': (_req, res) =>
+        res
+          .writeHead(200, { 'content-type': 'application/rss+xml' })
+          .end(`<rss version="2.0"><channel>${'<x>'.repeat(100_000)}</channel></rss>`),
     });
   });
   afterAll(async () => {
@@ -118,7 +126,10 @@ describe('fetching hostile and unusual topics (pg-redis)', () => {
   test('H28: a never-ending trickle is abandoned by the timeout; an endless firehose by the size cap', async () => {
     const trickle = await subscribeAndPublish('/endless');
     const firehose = await subscribeAndPublish('/firehose');
-    await waitFor(async () => (await topicRow(trickle))?.last_fetch_error != null && (await topicRow(firehose))?.last_fetch_error != null, { timeoutMs: 20000, what: 'both fetches abandoned' });
+    await waitFor(async () => (await topicRow(trickle))?.last_fetch_error != null && (await topicRow(firehose))?.last_fetch_error != null, {
+      timeoutMs: 20000,
+      what: 'both fetches abandoned',
+    });
     expect((await topicRow(firehose)).last_fetch_error).toMatch(/byte cap/);
     expect(await healthy()).toBe(true);
   });

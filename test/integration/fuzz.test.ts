@@ -30,7 +30,10 @@ function prng(seed: number) {
   const chance = (p: number) => next() < p;
   const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => int(256)));
   const ascii = (n: number) => String.fromCharCode(...Array.from({ length: n }, () => 32 + int(95)));
-  const unicode = (n: number) => Array.from({ length: n }, () => String.fromCodePoint(pick([int(0x80), 0x80 + int(0x780), 0x800 + int(0xd000), 0x10000 + int(0xfffff)]))).join('');
+  const unicode = (n: number) =>
+    Array.from({ length: n }, () =>
+      String.fromCodePoint(pick([int(0x80), 0x80 + int(0x780), 0x800 + int(0xd000), 0x10000 + int(0xfffff)])),
+    ).join('');
   return { next, int, pick, chance, bytes, ascii, unicode };
 }
 type Rng = ReturnType<typeof prng>;
@@ -38,35 +41,105 @@ type Rng = ReturnType<typeof prng>;
 const FORM = 'application/x-www-form-urlencoded';
 const NUL = String.fromCharCode(0);
 const CONTENT_TYPES = [
-  FORM, FORM, FORM, FORM, FORM, FORM, FORM, FORM, FORM, FORM, FORM, FORM, `${FORM}; charset=utf-8`, `${FORM}; charset=latin1`, `${FORM}; charset=x-garbage`, 'APPLICATION/X-WWW-FORM-URLENCODED',
-  `${FORM};;;;`, 'text/plain', 'application/json', 'multipart/form-data; boundary=xyz', 'application/xml', '', 'x', '/', '*/*',
-  `${FORM}, text/plain`, `${FORM}; charset="utf-8"; q=1`, `${FORM}\t`,
+  FORM,
+  FORM,
+  FORM,
+  FORM,
+  FORM,
+  FORM,
+  FORM,
+  FORM,
+  FORM,
+  FORM,
+  FORM,
+  FORM,
+  `${FORM}; charset=utf-8`,
+  `${FORM}; charset=latin1`,
+  `${FORM}; charset=x-garbage`,
+  'APPLICATION/X-WWW-FORM-URLENCODED',
+  `${FORM};;;;`,
+  'text/plain',
+  'application/json',
+  'multipart/form-data; boundary=xyz',
+  'application/xml',
+  '',
+  'x',
+  '/',
+  '*/*',
+  `${FORM}, text/plain`,
+  `${FORM}; charset="utf-8"; q=1`,
+  `${FORM}\t`,
 ];
-const MODES = ['subscribe', 'unsubscribe', 'publish', 'subscribe', 'publish', 'denied', '', 'SUBSCRIBE', 'Subscribe ', 'sub\u0000scribe', 'publish\n', '\uFFFF', 'hub.mode'];
-const FIELDS = ['hub.mode', 'hub.callback', 'hub.topic', 'hub.url', 'hub.url[]', 'hub.secret', 'hub.lease_seconds', 'hub.verify', 'hub.verify_token', 'hub.challenge', 'foo', 'hub.foo', '', 'hub.mode[]', 'HUB.MODE'];
+const MODES = [
+  'subscribe',
+  'unsubscribe',
+  'publish',
+  'subscribe',
+  'publish',
+  'denied',
+  '',
+  'SUBSCRIBE',
+  'Subscribe ',
+  'sub\u0000scribe',
+  'publish\n',
+  '\uFFFF',
+  'hub.mode',
+];
+const FIELDS = [
+  'hub.mode',
+  'hub.callback',
+  'hub.topic',
+  'hub.url',
+  'hub.url[]',
+  'hub.secret',
+  'hub.lease_seconds',
+  'hub.verify',
+  'hub.verify_token',
+  'hub.challenge',
+  'foo',
+  'hub.foo',
+  '',
+  'hub.mode[]',
+  'HUB.MODE',
+];
 
 function randomUrl(r: Rng, closedPort: number): string {
   switch (r.int(16)) {
-    case 0: return `http://127.0.0.1:${closedPort}/${r.ascii(r.int(20))}`;
-    case 1: return `http://127.0.0.1:${closedPort}/cb?x=${r.int(1e6)}&y=%${r.pick(['zz', '', 'C3%28', 'FF', 'E2%82', '00', '2'])}`;
-    case 2: return `${r.pick(['javascript:', 'file://', 'ftp://', 'data:', 'gopher://', 'ws://', 'HTTP://', 'hTtPs://', '//', ''])}${r.ascii(r.int(30))}`;
-    case 3: return `http://${r.pick(['[::1', '[fe80::1%25eth0]', '[::ffff:127.0.0.1]', '0x7f.1', '2130706433', '[', ']', '[:::]', '256.256.256.256', 'xn--', 'ex\u2603.com', '..', '-a-.b', 'a'.repeat(300)])}/${r.int(100)}`;
-    case 4: return `http://user:${r.ascii(5)}@127.0.0.1:${closedPort}/`;
-    case 5: return `http://127.0.0.1:${closedPort}/${'a'.repeat(r.pick([2000, 2047, 2048, 2049, 4000, 10_000]))}`;
-    case 6: return r.unicode(r.int(40));
-    case 7: return `http://127.0.0.1:${r.pick(['0', '65536', '99999', '-1', 'abc', ''])}/`;
-    case 8: return `http://127.0.0.1:${closedPort}/%${r.ascii(2)}${r.unicode(3)}#frag${r.ascii(4)}`;
-    case 9: return ` \t http://127.0.0.1:${closedPort}/padded \n`;
-    case 10: return `https://127.0.0.1:${closedPort}/${r.unicode(5)}`;
-    case 11: return '';
-    default: return `http://127.0.0.1:${closedPort}/ok/${r.int(1e9)}`;
+    case 0:
+      return `http://127.0.0.1:${closedPort}/${r.ascii(r.int(20))}`;
+    case 1:
+      return `http://127.0.0.1:${closedPort}/cb?x=${r.int(1e6)}&y=%${r.pick(['zz', '', 'C3%28', 'FF', 'E2%82', '00', '2'])}`;
+    case 2:
+      return `${r.pick(['javascript:', 'file://', 'ftp://', 'data:', 'gopher://', 'ws://', 'HTTP://', 'hTtPs://', '//', ''])}${r.ascii(r.int(30))}`;
+    case 3:
+      return `http://${r.pick(['[::1', '[fe80::1%25eth0]', '[::ffff:127.0.0.1]', '0x7f.1', '2130706433', '[', ']', '[:::]', '256.256.256.256', 'xn--', 'ex\u2603.com', '..', '-a-.b', 'a'.repeat(300)])}/${r.int(100)}`;
+    case 4:
+      return `http://user:${r.ascii(5)}@127.0.0.1:${closedPort}/`;
+    case 5:
+      return `http://127.0.0.1:${closedPort}/${'a'.repeat(r.pick([2000, 2047, 2048, 2049, 4000, 10_000]))}`;
+    case 6:
+      return r.unicode(r.int(40));
+    case 7:
+      return `http://127.0.0.1:${r.pick(['0', '65536', '99999', '-1', 'abc', ''])}/`;
+    case 8:
+      return `http://127.0.0.1:${closedPort}/%${r.ascii(2)}${r.unicode(3)}#frag${r.ascii(4)}`;
+    case 9:
+      return ` \t http://127.0.0.1:${closedPort}/padded \n`;
+    case 10:
+      return `https://127.0.0.1:${closedPort}/${r.unicode(5)}`;
+    case 11:
+      return '';
+    default:
+      return `http://127.0.0.1:${closedPort}/ok/${r.int(1e9)}`;
   }
 }
 
 function randomValue(r: Rng, name: string, closedPort: number): string {
   if (name === 'hub.mode') return r.pick(MODES);
-  if (name === 'hub.lease_seconds') return r.pick(['', '0', '-1', '60', ' 100 ', '1e9', 'NaN', '99999999999999999999', '3600.5', '0x10', '\u0661\u0662', r.ascii(8)]);
-  if (name === 'hub.secret') return r.pick(['', 's', `s${NUL}`, 'x'.repeat(199), 'x'.repeat(200), '\u00e9'.repeat(100), r.unicode(r.int(150)), r.ascii(r.int(300))]);
+  if (name === 'hub.lease_seconds')
+    return r.pick(['', '0', '-1', '60', ' 100 ', '1e9', 'NaN', '99999999999999999999', '3600.5', '0x10', '\u0661\u0662', r.ascii(8)]);
+  if (name === 'hub.secret')
+    return r.pick(['', 's', `s${NUL}`, 'x'.repeat(199), 'x'.repeat(200), '\u00e9'.repeat(100), r.unicode(r.int(150)), r.ascii(r.int(300))]);
   if (name.startsWith('hub.callback') || name.startsWith('hub.topic') || name.startsWith('hub.url')) return randomUrl(r, closedPort);
   return r.pick([r.ascii(r.int(50)), r.unicode(r.int(20)), `a${NUL}b`, '\uD800', '\uFEFF', '\u202E']);
 }
@@ -76,8 +149,14 @@ function randomBody(r: Rng, closedPort: number): Buffer {
   const kind = r.int(20);
   if (kind === 0) return r.bytes(r.int(2000));
   if (kind === 1) return Buffer.from([0x68, 0x75, 0x62, 0x2e, 0x6d, 0x6f, 0x64, 0x65, 0x3d, 0xff, 0xfe, 0xc3, 0x28]); // hub.mode=<invalid UTF-8>
-  if (kind === 2) return Buffer.from(r.pick(['', '=', '&', '&&&&====', '%', '%%', '%zz=%zz', 'hub.mode', '=subscribe', '+'.repeat(1000), '%C3%28=%ED%A0%80', '%00=%00']));
-  if (kind === 3) return Buffer.from(`hub.mode=publish&${Array.from({ length: r.int(300) }, () => `hub.url=${pct(randomUrl(r, closedPort))}`).join('&')}`);
+  if (kind === 2)
+    return Buffer.from(
+      r.pick(['', '=', '&', '&&&&====', '%', '%%', '%zz=%zz', 'hub.mode', '=subscribe', '+'.repeat(1000), '%C3%28=%ED%A0%80', '%00=%00']),
+    );
+  if (kind === 3)
+    return Buffer.from(
+      `hub.mode=publish&${Array.from({ length: r.int(300) }, () => `hub.url=${pct(randomUrl(r, closedPort))}`).join('&')}`,
+    );
   if (kind === 4) return Buffer.from(`hub.mode=subscribe&hub.callback=${'%41'.repeat(r.int(30_000))}`);
   if (kind === 5) return Buffer.from(`${'k'.repeat(r.int(70_000))}=v`);
   if (kind < 9) {
@@ -107,7 +186,12 @@ function randomBody(r: Rng, closedPort: number): Buffer {
 }
 
 /** encodeURIComponent that also takes lone surrogates (as U+FFFD, like any UTF-8 encoder). */
-const pct = (value: string) => [...Buffer.from(value, 'utf8')].map((b) => (/[A-Za-z0-9\-_.~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, '0').toUpperCase()}`)).join('');
+const pct = (value: string) =>
+  [...Buffer.from(value, 'utf8')]
+    .map((b) =>
+      /[A-Za-z0-9\-_.~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, '0').toUpperCase()}`,
+    )
+    .join('');
 
 interface Outcome {
   index: number;
@@ -132,11 +216,21 @@ function httpRequest(r: Rng, index: number, hubUrl: URL, agent: http.Agent, clos
   const what = `http #${index}: ${JSON.stringify(headers)} body(${body.length})=${JSON.stringify(body.subarray(0, 120).toString('latin1'))}`;
   const send = (retried: boolean): Promise<Outcome> =>
     new Promise((resolve) => {
-      const req = http.request({ host: hubUrl.hostname, port: hubUrl.port, method: 'POST', path: '/', agent, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve({ index, what, statuses: [res.statusCode ?? 0], retried }));
-        res.on('error', (err) => resolve({ index, what, statuses: [res.statusCode ?? 0], error: err.message, retried }));
-      });
+      const req = http.request(
+        {
+          host: hubUrl.hostname,
+          port: hubUrl.port,
+          method: 'POST',
+          path: '/',
+          agent,
+          headers: { ...headers, 'content-length': String(body.length) },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve({ index, what, statuses: [res.statusCode ?? 0], retried }));
+          res.on('error', (err) => resolve({ index, what, statuses: [res.statusCode ?? 0], error: err.message, retried }));
+        },
+      );
       req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
       req.on('error', (err: NodeJS.ErrnoException) => {
         // The server may close an idle keep-alive socket just as the agent reuses it; Node's
@@ -164,38 +258,70 @@ function rawRequest(r: Rng, index: number, hubUrl: URL, closedPort: number): Pro
     case 1: // Content-Length smaller: the rest is parsed as the next request
       payload = Buffer.concat([Buffer.from(head(`Content-Length: ${r.int(body.length + 1)}\r\nConnection: close\r\n\r\n`)), body]);
       break;
-    case 2: { // chunked garbage
+    case 2: {
+      // chunked garbage
       const size = r.pick(['zz', '-1', 'ffffffffffffffff', '1;ext=\u0000', '', '0x10', String(body.length)]);
-      payload = Buffer.concat([Buffer.from(head(`Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n${size}\r\n`)), body, Buffer.from(r.chance(0.5) ? '\r\n0\r\n\r\n' : '\r\n')]);
+      payload = Buffer.concat([
+        Buffer.from(head(`Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n${size}\r\n`)),
+        body,
+        Buffer.from(r.chance(0.5) ? '\r\n0\r\n\r\n' : '\r\n'),
+      ]);
       truncate = r.chance(0.3);
       break;
     }
-    case 3: { // valid chunking in random pieces
+    case 3: {
+      // valid chunking in random pieces
       const pieces: Buffer[] = [];
-      for (let at = 0; at < body.length; ) {
+      for (let at = 0; at < body.length;) {
         const n = 1 + r.int(200);
         const piece = body.subarray(at, at + n);
         pieces.push(Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n'));
         at += n;
       }
-      payload = Buffer.concat([Buffer.from(head('Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n')), ...pieces, Buffer.from('0\r\n\r\n')]);
+      payload = Buffer.concat([
+        Buffer.from(head('Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n')),
+        ...pieces,
+        Buffer.from('0\r\n\r\n'),
+      ]);
       break;
     }
     case 4: // both Content-Length and Transfer-Encoding (request smuggling shape)
-      payload = Buffer.concat([Buffer.from(head(`Content-Length: ${body.length}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`)), body]);
+      payload = Buffer.concat([
+        Buffer.from(head(`Content-Length: ${body.length}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`)),
+        body,
+      ]);
       break;
     case 5: // duplicate, negative or non-numeric Content-Length
-      payload = Buffer.concat([Buffer.from(head(`Content-Length: ${r.pick(['-1', 'abc', `${body.length}, ${body.length + 1}`, '1e3', ' '])}\r\nConnection: close\r\n\r\n`)), body]);
+      payload = Buffer.concat([
+        Buffer.from(
+          head(`Content-Length: ${r.pick(['-1', 'abc', `${body.length}, ${body.length + 1}`, '1e3', ' '])}\r\nConnection: close\r\n\r\n`),
+        ),
+        body,
+      ]);
       break;
     case 6: // garbage header lines and oversized headers
-      payload = Buffer.from(`POST / HTTP/1.1\r\nHost: x\r\n${r.pick([`X-Big: ${'a'.repeat(20_000)}`, 'Bad Header\u0000: v', ': empty-name', 'Content-Type: \u00ff\u00fe', `X-Many: ${'b'.repeat(100)}\r\n`.repeat(200).trimEnd()])}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`, 'latin1');
+      payload = Buffer.from(
+        `POST / HTTP/1.1\r\nHost: x\r\n${r.pick([`X-Big: ${'a'.repeat(20_000)}`, 'Bad Header\u0000: v', ': empty-name', 'Content-Type: \u00ff\u00fe', `X-Many: ${'b'.repeat(100)}\r\n`.repeat(200).trimEnd()])}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+        'latin1',
+      );
       break;
     case 7: // no body at all, Expect: 100-continue, then truncated
       payload = Buffer.from(head(`Content-Length: ${body.length}\r\nExpect: 100-continue\r\n\r\n`));
       truncate = true;
       break;
     case 8: // HTTP/1.0, no Host, lower-case method or request-line garbage
-      payload = Buffer.concat([Buffer.from(r.pick([`POST / HTTP/1.0\r\nContent-Type: ${FORM}\r\nContent-Length: ${body.length}\r\n\r\n`, `post / HTTP/1.1\r\nContent-Length: ${body.length}\r\n\r\n`, `POST /\u0000 HTTP/1.1\r\nContent-Length: ${body.length}\r\n\r\n`, `POST ${'/'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n`]), 'latin1'), body]);
+      payload = Buffer.concat([
+        Buffer.from(
+          r.pick([
+            `POST / HTTP/1.0\r\nContent-Type: ${FORM}\r\nContent-Length: ${body.length}\r\n\r\n`,
+            `post / HTTP/1.1\r\nContent-Length: ${body.length}\r\n\r\n`,
+            `POST /\u0000 HTTP/1.1\r\nContent-Length: ${body.length}\r\n\r\n`,
+            `POST ${'/'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n`,
+          ]),
+          'latin1',
+        ),
+        body,
+      ]);
       break;
     default: // random bytes as a whole request
       payload = r.bytes(1 + r.int(500));
@@ -225,7 +351,12 @@ describe('fuzzing POST / (H9 H28)', () => {
   const log: string[] = [];
 
   beforeAll(async () => {
-    const sink = new Writable({ write(chunk, _enc, cb) { log.push(String(chunk)); cb(); } });
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        log.push(String(chunk));
+        cb();
+      },
+    });
     hub = await startTestHub('pg-redis', { HUB_MAX_REQUEST_BYTES: String(64 * 1024), LOG_LEVEL: 'warn' }, { logDestination: sink });
     subscriber = await startSubscriber();
   });
@@ -236,10 +367,24 @@ describe('fuzzing POST / (H9 H28)', () => {
 
   test('H9: a NUL in a hub.* value (found by this fuzzer: PostgreSQL refused it with a 500) is a 400', async () => {
     for (const field of ['hub.secret', 'hub.verify_token', 'hub.mode', 'hub.lease_seconds']) {
-      const res = await hub.post({ 'hub.mode': 'subscribe', 'hub.callback': `${subscriber.origin}/nul`, 'hub.topic': 'http://127.0.0.1:1/t', [field]: `a${NUL}b` });
+      const res = await hub.post({
+        'hub.mode': 'subscribe',
+        'hub.callback': `${subscriber.origin}/nul`,
+        'hub.topic': 'http://127.0.0.1:1/t',
+        [field]: `a${NUL}b`,
+      });
       expect({ field, status: res.status }).toEqual({ field, status: 400 });
     }
-    expect((await hub.post({ 'hub.mode': 'subscribe', 'hub.callback': `${subscriber.origin}/nul`, 'hub.topic': 'http://127.0.0.1:1/t', foo: NUL })).status).toBe(202);
+    expect(
+      (
+        await hub.post({
+          'hub.mode': 'subscribe',
+          'hub.callback': `${subscriber.origin}/nul`,
+          'hub.topic': 'http://127.0.0.1:1/t',
+          foo: NUL,
+        })
+      ).status,
+    ).toBe(202);
   });
 
   test(`H9 H28: ${COUNT} random and malformed requests (seed ${SEED}) get no 5xx, the hub keeps running and a normal subscription still verifies`, async () => {
@@ -267,24 +412,45 @@ describe('fuzzing POST / (H9 H28)', () => {
     const histogram: Record<string, number> = {};
     for (const o of outcomes) for (const s of o.statuses.length ? o.statuses : ['none']) histogram[s] = (histogram[s] ?? 0) + 1;
     const retried = outcomes.filter((o) => o.retried).length;
-    console.log(`fuzz seed ${SEED}: ${outcomes.length} requests in ${elapsed} ms; statuses ${JSON.stringify(histogram)}; resent after a keep-alive reset: ${retried}`);
+    console.log(
+      `fuzz seed ${SEED}: ${outcomes.length} requests in ${elapsed} ms; statuses ${JSON.stringify(histogram)}; resent after a keep-alive reset: ${retried}`,
+    );
     // A handful of idle-socket races is the client's lot; more would mean the hub drops connections.
     expect(retried).toBeLessThan(COUNT / 500);
 
     const serverErrors = outcomes.filter((o) => o.statuses.some((s) => s >= 500));
-    if (serverErrors.length > 0) console.log(log.filter((line) => /"level":(50|60)/.test(line)).slice(0, 5).join('\n'));
+    if (serverErrors.length > 0)
+      console.log(
+        log
+          .filter((line) => /"level":(50|60)/.test(line))
+          .slice(0, 5)
+          .join('\n'),
+      );
     expect(serverErrors.slice(0, 5).map((o) => `${o.what} -> ${o.statuses.join(',')}`)).toEqual([]);
     const timeouts = outcomes.filter((o) => o.error === 'timeout');
     expect(timeouts.slice(0, 5).map((o) => o.what)).toEqual([]);
     // Every well-framed request was answered.
-    expect(outcomes.filter((o) => !o.what.startsWith('raw') && o.statuses.length === 0).slice(0, 5).map((o) => `${o.what}: ${o.error}`)).toEqual([]);
+    expect(
+      outcomes
+        .filter((o) => !o.what.startsWith('raw') && o.statuses.length === 0)
+        .slice(0, 5)
+        .map((o) => `${o.what}: ${o.error}`),
+    ).toEqual([]);
     expect(log.filter((line) => /"level":(50|60)/.test(line)).slice(0, 3)).toEqual([]);
 
     const health = await fetch(new URL('/healthz', hub.url));
     expect(health.status).toBe(200);
     const callback = `${subscriber.origin}/after-fuzz`;
-    const res = await hub.post({ 'hub.mode': 'subscribe', 'hub.callback': callback, 'hub.topic': 'http://127.0.0.1:1/topic', 'hub.secret': 'after-fuzz-secret' });
+    const res = await hub.post({
+      'hub.mode': 'subscribe',
+      'hub.callback': callback,
+      'hub.topic': 'http://127.0.0.1:1/topic',
+      'hub.secret': 'after-fuzz-secret',
+    });
     expect(res.status).toBe(202);
-    await waitFor(async () => (await hub.query('select 1 from subscriptions where callback = $1', [callback])).length === 1, { what: 'verification after fuzzing', timeoutMs: 30_000 });
+    await waitFor(async () => (await hub.query('select 1 from subscriptions where callback = $1', [callback])).length === 1, {
+      what: 'verification after fuzzing',
+      timeoutMs: 30_000,
+    });
   }, 120_000);
 });

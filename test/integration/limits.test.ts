@@ -17,14 +17,22 @@ describe('limits on what a stranger controls (H28)', () => {
   let subscriber: Subscriber;
 
   beforeAll(async () => {
-    ({ hub, publisher, subscriber } = await startHubWithPeers('pg-redis', { HUB_MAX_REQUEST_BYTES: '4096', HUB_MAX_PUBLISH_URLS: '3', HUB_MAX_CONTENT_BYTES: '2048' }));
+    ({ hub, publisher, subscriber } = await startHubWithPeers('pg-redis', {
+      HUB_MAX_REQUEST_BYTES: '4096',
+      HUB_MAX_PUBLISH_URLS: '3',
+      HUB_MAX_CONTENT_BYTES: '2048',
+    }));
   });
   afterAll(() => stopHubWithPeers({ hub, publisher, subscriber }));
 
   async function subscribe(path: string, topicPath: string) {
     const callback = `${subscriber.origin}${path}`;
-    expect((await hub.post({ 'hub.mode': 'subscribe', 'hub.callback': callback, 'hub.topic': publisher.topicUrl(topicPath) })).status).toBe(202);
-    await waitFor(async () => (await hub.query('select 1 from subscriptions where callback = $1', [callback])).length === 1, { what: 'subscription' });
+    expect((await hub.post({ 'hub.mode': 'subscribe', 'hub.callback': callback, 'hub.topic': publisher.topicUrl(topicPath) })).status).toBe(
+      202,
+    );
+    await waitFor(async () => (await hub.query('select 1 from subscriptions where callback = $1', [callback])).length === 1, {
+      what: 'subscription',
+    });
     return callback;
   }
 
@@ -33,7 +41,11 @@ describe('limits on what a stranger controls (H28)', () => {
     expect((await hub.post({ ...base, padding: 'p'.repeat(5000) })).status).toBe(413);
     expect((await hub.post({ ...base, padding: 'p'.repeat(3000) })).status).toBe(202);
     // A Content-Length over the cap is refused before the body is read.
-    const res = await fetch(hub.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'hub.mode=publish&hub.url=' + 'a'.repeat(10_000) });
+    const res = await fetch(hub.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'hub.mode=publish&hub.url=' + 'a'.repeat(10_000),
+    });
     expect(res.status).toBe(413);
   });
 
@@ -75,14 +87,24 @@ describe('limits on what a stranger controls (H28)', () => {
 
   test('H28: a topic larger than HUB_MAX_CONTENT_BYTES is not delivered and the topic row records why (declared and streamed sizes)', async () => {
     const big = rss(['big-1'], `<description>${'x'.repeat(3000)}</description>`);
-    publisher.set('/big-declared.xml', { body: big, contentType: 'application/rss+xml', headers: { 'content-length': String(Buffer.byteLength(big)) } });
+    publisher.set('/big-declared.xml', {
+      body: big,
+      contentType: 'application/rss+xml',
+      headers: { 'content-length': String(Buffer.byteLength(big)) },
+    });
     publisher.set('/big-chunked.xml', { body: big, contentType: 'application/rss+xml' });
     await subscribe('/big-declared', '/big-declared.xml');
     await subscribe('/big-chunked', '/big-chunked.xml');
-    for (const [path, message] of [['/big-declared.xml', /declares \d+ bytes, over the 2048 byte cap/], ['/big-chunked.xml', /sent more than the 2048 byte cap/]] as const) {
+    for (const [path, message] of [
+      ['/big-declared.xml', /declares \d+ bytes, over the 2048 byte cap/],
+      ['/big-chunked.xml', /sent more than the 2048 byte cap/],
+    ] as const) {
       const url = publisher.topicUrl(path);
       expect((await hub.post({ 'hub.mode': 'publish', 'hub.url': url })).status).toBe(204);
-      await waitFor(async () => (await hub.query('select last_fetch_error from topics where url = $1', [url]))[0].last_fetch_error !== null, { what: `fetch of ${path}` });
+      await waitFor(
+        async () => (await hub.query('select last_fetch_error from topics where url = $1', [url]))[0].last_fetch_error !== null,
+        { what: `fetch of ${path}` },
+      );
       const [row] = await hub.query('select last_fetch_error, content_hash from topics where url = $1', [url]);
       expect(row.last_fetch_error).toMatch(message);
       expect(row.content_hash).toBeNull();
@@ -113,7 +135,11 @@ describe('rate limits shared by every web process (H28)', () => {
   let one: TestHub;
   let two: TestHub;
   const env = { HUB_ROLE: 'web', HUB_RATE_LIMIT_PER_MINUTE: '4', HUB_TRUST_PROXY: '1' };
-  const form = (callbackHost: string, n: number) => ({ 'hub.mode': 'subscribe', 'hub.callback': `http://${callbackHost}/cb/${n}`, 'hub.topic': 'http://publisher.example/feed' });
+  const form = (callbackHost: string, n: number) => ({
+    'hub.mode': 'subscribe',
+    'hub.callback': `http://${callbackHost}/cb/${n}`,
+    'hub.topic': 'http://publisher.example/feed',
+  });
 
   beforeAll(async () => {
     shared = await provisionBackend('pg-redis');
@@ -154,25 +180,31 @@ describe('rate limits shared by every web process (H28)', () => {
 
   test('H28: subscribes count per callback host across hubs, whatever the client address', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) statuses.push((await (i % 2 ? two : one).post(form('Victim.example:8080', i), { 'x-forwarded-for': `203.0.113.${i + 1}` })).status);
+    for (let i = 0; i < 5; i++)
+      statuses.push((await (i % 2 ? two : one).post(form('Victim.example:8080', i), { 'x-forwarded-for': `203.0.113.${i + 1}` })).status);
     expect(statuses).toEqual([202, 202, 202, 202, 429]);
     // Counted on what the target is: the same registrable domain in capitals, with a trailing dot,
     // under another name or on another port shares the count (issue 9, item 3).
     for (const [i, host] of ['victim.example:8080', 'WWW.victim.example.', 'api.victim.example:9999'].entries()) {
-      expect({ host, status: (await one.post(form(host, 7 + i), { 'x-forwarded-for': `203.0.113.${99 - i}` })).status }).toEqual({ host, status: 429 });
+      expect({ host, status: (await one.post(form(host, 7 + i), { 'x-forwarded-for': `203.0.113.${99 - i}` })).status }).toEqual({
+        host,
+        status: 429,
+      });
     }
     expect((await one.post(form('bystander.example', 7), { 'x-forwarded-for': '203.0.113.98' })).status).toBe(202);
   });
 
   test('H28: with HUB_TRUST_PROXY=1 only the entry the proxy appended counts, so a forged leftmost entry does not dodge the limit', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) statuses.push((await one.post(form(`spoof${i}.example`, i), { 'x-forwarded-for': `10.9.9.${i}, 198.51.100.30` })).status);
+    for (let i = 0; i < 5; i++)
+      statuses.push((await one.post(form(`spoof${i}.example`, i), { 'x-forwarded-for': `10.9.9.${i}, 198.51.100.30` })).status);
     expect(statuses).toEqual([202, 202, 202, 202, 429]);
   });
 
   test('H28: IPv6 clients are counted per /64', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) statuses.push((await one.post(form(`v6-${i}.example`, i), { 'x-forwarded-for': `2001:db8:42:1::${i + 1}` })).status);
+    for (let i = 0; i < 5; i++)
+      statuses.push((await one.post(form(`v6-${i}.example`, i), { 'x-forwarded-for': `2001:db8:42:1::${i + 1}` })).status);
     expect(statuses).toEqual([202, 202, 202, 202, 429]);
   });
 });
@@ -185,7 +217,10 @@ describe('rate limit switches (H28)', () => {
     try {
       const statuses: number[] = [];
       for (let i = 0; i < 4; i++) {
-        const res = await hub.post({ 'hub.mode': 'publish', 'hub.url': 'http://publisher.example/feed' }, { 'x-forwarded-for': `198.51.100.${40 + i}` });
+        const res = await hub.post(
+          { 'hub.mode': 'publish', 'hub.url': 'http://publisher.example/feed' },
+          { 'x-forwarded-for': `198.51.100.${40 + i}` },
+        );
         statuses.push(res.status);
       }
       expect(statuses).toEqual([204, 204, 204, 429]);
@@ -198,7 +233,15 @@ describe('rate limit switches (H28)', () => {
     const hub = await startTestHub('pg-redis', { HUB_ROLE: 'web', HUB_RATE_LIMIT_PER_MINUTE: '0' });
     try {
       for (let i = 0; i < 30; i++) {
-        expect((await hub.post({ 'hub.mode': 'subscribe', 'hub.callback': `http://same.example/cb${i}`, 'hub.topic': 'http://publisher.example/feed' })).status).toBe(202);
+        expect(
+          (
+            await hub.post({
+              'hub.mode': 'subscribe',
+              'hub.callback': `http://same.example/cb${i}`,
+              'hub.topic': 'http://publisher.example/feed',
+            })
+          ).status,
+        ).toBe(202);
       }
       expect(await hub.query('select * from rate_limits')).toHaveLength(0);
     } finally {

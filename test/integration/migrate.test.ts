@@ -4,7 +4,10 @@ import { MIGRATIONS_DIR, migrate } from '../../src/db/migrate.js';
 import { uniqueName } from '../helpers/hub.js';
 import { PG_ADMIN_URL, databaseUrl } from '../helpers/services.js';
 
-const FILES = fs.readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{6}_.+\.sql$/.test(f)).sort();
+const FILES = fs
+  .readdirSync(MIGRATIONS_DIR)
+  .filter((f) => /^\d{6}_.+\.sql$/.test(f))
+  .sort();
 
 describe('migration runner on PostgreSQL', () => {
   const created: string[] = [];
@@ -39,7 +42,9 @@ describe('migration runner on PostgreSQL', () => {
     expect(rows.map((r) => r.name)).toEqual(FILES);
     expect(rows.map((r) => r.id)).toEqual(FILES.map((f) => Number(f.slice(0, 6))));
     const tables = await pool.query(`select table_name from information_schema.tables where table_schema = 'public'`);
-    expect(tables.rows.map((r) => r.table_name)).toEqual(expect.arrayContaining(['topics', 'subscriptions', 'intents', 'contents', 'notifications', 'deliveries']));
+    expect(tables.rows.map((r) => r.table_name)).toEqual(
+      expect.arrayContaining(['topics', 'subscriptions', 'intents', 'contents', 'notifications', 'deliveries']),
+    );
   });
 
   test('a second run applies nothing and changes nothing', async () => {

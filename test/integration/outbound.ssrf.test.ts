@@ -6,12 +6,15 @@ import { loopbackAlias } from '../helpers/hosts.js';
 import { startPublisher, startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
 import { quietPeriod, waitFor } from '../helpers/wait.js';
 
-const RSS = '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item><guid>x1</guid><title>x1</title></item></channel></rss>';
+const RSS =
+  '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item><guid>x1</guid><title>x1</title></item></channel></rss>';
 const alias = loopbackAlias();
 const withAlias = alias ? test : test.skip;
 
-const fetcherFor = (policy: AddressPolicy) => createTopicFetcher({ ...policy, maxContentBytes: 1 << 20, connectTimeoutMs: 2000, requestTimeoutMs: 3000, fetchMinBytesPerSecond: 1024 });
-const clientFor = (allowPrivateNetworks: boolean) => createCallbackClient({ allowPrivateNetworks, connectTimeoutMs: 2000, requestTimeoutMs: 3000, originConnections: 4 });
+const fetcherFor = (policy: AddressPolicy) =>
+  createTopicFetcher({ ...policy, maxContentBytes: 1 << 20, connectTimeoutMs: 2000, requestTimeoutMs: 3000, fetchMinBytesPerSecond: 1024 });
+const clientFor = (allowPrivateNetworks: boolean) =>
+  createCallbackClient({ allowPrivateNetworks, connectTimeoutMs: 2000, requestTimeoutMs: 3000, originConnections: 4 });
 
 /** A server on 127.0.0.2 (still loopback, but another address) that records every hit. */
 async function startOtherLoopback(): Promise<{ port: number; hits: string[]; close(): Promise<void> }> {
@@ -24,7 +27,11 @@ async function startOtherLoopback(): Promise<{ port: number; hits: string[]; clo
   return {
     port: (server.address() as AddressInfo).port,
     hits,
-    close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -84,20 +91,25 @@ describe('outbound requests refuse private addresses (H27)', () => {
       }
     });
 
-    withAlias('H27 DNS rebinding: a name that is not an IP literal but resolves to loopback is refused by the lookup the HTTP client connects with', async () => {
-      const url = `http://${alias}:${port}/feed.xml`;
-      const before = publisher.fetches('/feed.xml').length;
-      const guarded = fetcherFor({ allowPrivateNetworks: false });
-      const open = fetcherFor({ allowPrivateNetworks: true });
-      try {
-        await expect(guarded.fetchTopic(url)).rejects.toEqual(expect.objectContaining({ code: 'HUB_ERR_ADDRESS_BLOCKED', message: expect.stringContaining(`${alias} resolves to 127.`) }));
-        expect(publisher.fetches('/feed.xml')).toHaveLength(before);
-        expect((await open.fetchTopic(url)).status).toBe(200);
-      } finally {
-        guarded.close();
-        open.close();
-      }
-    });
+    withAlias(
+      'H27 DNS rebinding: a name that is not an IP literal but resolves to loopback is refused by the lookup the HTTP client connects with',
+      async () => {
+        const url = `http://${alias}:${port}/feed.xml`;
+        const before = publisher.fetches('/feed.xml').length;
+        const guarded = fetcherFor({ allowPrivateNetworks: false });
+        const open = fetcherFor({ allowPrivateNetworks: true });
+        try {
+          await expect(guarded.fetchTopic(url)).rejects.toEqual(
+            expect.objectContaining({ code: 'HUB_ERR_ADDRESS_BLOCKED', message: expect.stringContaining(`${alias} resolves to 127.`) }),
+          );
+          expect(publisher.fetches('/feed.xml')).toHaveLength(before);
+          expect((await open.fetchTopic(url)).status).toBe(200);
+        } finally {
+          guarded.close();
+          open.close();
+        }
+      },
+    );
 
     withAlias('H27: the allow list is applied to the resolved address, not the name', async () => {
       const allowOne = fetcherFor({ allowPrivateNetworks: false, allowAddresses: ['127.0.0.1'] });
@@ -127,7 +139,12 @@ describe('outbound requests refuse private addresses (H27)', () => {
         }
         // A two-hop chain whose second hop leaves the allowed address.
         publisher.set('/hop1', { status: 301, body: '', contentType: 'text/plain', headers: { location: '/hop2' } });
-        publisher.set('/hop2', { status: 307, body: '', contentType: 'text/plain', headers: { location: `http://127.0.0.2:${other.port}/hop3` } });
+        publisher.set('/hop2', {
+          status: 307,
+          body: '',
+          contentType: 'text/plain',
+          headers: { location: `http://127.0.0.2:${other.port}/hop3` },
+        });
         await expect(fetcher.fetchTopic(publisher.topicUrl('/hop1'))).rejects.toEqual(blocked);
         expect(publisher.fetches('/hop2')).toHaveLength(1);
         expect(other.hits).toEqual([]);
@@ -159,7 +176,11 @@ describe('outbound requests refuse private addresses (H27)', () => {
       const client = clientFor(false);
       try {
         const before = subscriber.requests.length;
-        for (const url of [`${subscriber.origin}/cb`, `http://0x7f.1:${new URL(subscriber.origin).port}/cb`, `http://[::ffff:127.0.0.1]:${new URL(subscriber.origin).port}/cb`]) {
+        for (const url of [
+          `${subscriber.origin}/cb`,
+          `http://0x7f.1:${new URL(subscriber.origin).port}/cb`,
+          `http://[::ffff:127.0.0.1]:${new URL(subscriber.origin).port}/cb`,
+        ]) {
           await expect(client.get(url)).rejects.toEqual(blocked);
           await expect(client.post(url, Buffer.from('x'), { 'content-type': 'text/plain' })).rejects.toEqual(blocked);
         }
@@ -175,7 +196,9 @@ describe('outbound requests refuse private addresses (H27)', () => {
       const open = clientFor(true);
       try {
         const before = subscriber.requests.length;
-        await expect(guarded.get(url)).rejects.toEqual(expect.objectContaining({ code: 'HUB_ERR_ADDRESS_BLOCKED', message: expect.stringContaining(`${alias} resolves to 127.`) }));
+        await expect(guarded.get(url)).rejects.toEqual(
+          expect.objectContaining({ code: 'HUB_ERR_ADDRESS_BLOCKED', message: expect.stringContaining(`${alias} resolves to 127.`) }),
+        );
         await expect(guarded.post(url, Buffer.from('x'), {})).rejects.toEqual(blocked);
         expect(subscriber.requests).toHaveLength(before);
         expect(await open.get(url)).toEqual({ status: 200, body: 'abc' });
@@ -239,30 +262,41 @@ describe('the hub with default settings (H27)', () => {
     expect(subscriber.requests).toHaveLength(0);
   });
 
-  withAlias('H27: a callback named by a host that resolves to loopback is accepted, then never contacted; the intent is dropped without retries', async () => {
-    const callback = `http://${alias}:${new URL(subscriber.origin).port}/named`;
-    const res = await hub.post({ 'hub.mode': 'subscribe', 'hub.callback': callback, 'hub.topic': publisher.topicUrl('/feed.xml') });
-    expect(res.status).toBe(202);
-    await waitFor(async () => (await hub.query('select 1 from intents where callback = $1', [callback])).length === 0, { what: 'intent dropped' });
-    await quietPeriod(300);
-    expect(subscriber.requests).toHaveLength(0);
-    expect(await hub.query('select 1 from subscriptions where callback = $1', [callback])).toHaveLength(0);
-  });
+  withAlias(
+    'H27: a callback named by a host that resolves to loopback is accepted, then never contacted; the intent is dropped without retries',
+    async () => {
+      const callback = `http://${alias}:${new URL(subscriber.origin).port}/named`;
+      const res = await hub.post({ 'hub.mode': 'subscribe', 'hub.callback': callback, 'hub.topic': publisher.topicUrl('/feed.xml') });
+      expect(res.status).toBe(202);
+      await waitFor(async () => (await hub.query('select 1 from intents where callback = $1', [callback])).length === 0, {
+        what: 'intent dropped',
+      });
+      await quietPeriod(300);
+      expect(subscriber.requests).toHaveLength(0);
+      expect(await hub.query('select 1 from subscriptions where callback = $1', [callback])).toHaveLength(0);
+    },
+  );
 
-  withAlias('H27: a topic whose name resolves to loopback is not fetched; the topic row records the refusal and it is not retried', async () => {
-    const topicUrl = `http://${alias}:${new URL(publisher.origin).port}/feed.xml`;
-    await hub.query('insert into topics (url) values ($1)', [topicUrl]);
-    const res = await hub.post({ 'hub.mode': 'publish', 'hub.url': topicUrl });
-    expect(res.status).toBe(204);
-    await waitFor(async () => (await hub.query('select last_fetch_error from topics where url = $1', [topicUrl]))[0].last_fetch_error !== null, { what: 'fetch recorded' });
-    const [row] = await hub.query('select last_fetch_error, last_fetch_status from topics where url = $1', [topicUrl]);
-    expect(row.last_fetch_error).toMatch(/resolves to 127\..*may not contact/);
-    expect(row.last_fetch_status).toBeNull();
-    await quietPeriod(500);
-    expect(publisher.fetches('/feed.xml')).toHaveLength(0);
-    const failed = await hub.hub.deps.queues.fetch.getJobCounts('failed', 'delayed', 'wait');
-    expect(failed.delayed + failed.wait).toBe(0);
-  });
+  withAlias(
+    'H27: a topic whose name resolves to loopback is not fetched; the topic row records the refusal and it is not retried',
+    async () => {
+      const topicUrl = `http://${alias}:${new URL(publisher.origin).port}/feed.xml`;
+      await hub.query('insert into topics (url) values ($1)', [topicUrl]);
+      const res = await hub.post({ 'hub.mode': 'publish', 'hub.url': topicUrl });
+      expect(res.status).toBe(204);
+      await waitFor(
+        async () => (await hub.query('select last_fetch_error from topics where url = $1', [topicUrl]))[0].last_fetch_error !== null,
+        { what: 'fetch recorded' },
+      );
+      const [row] = await hub.query('select last_fetch_error, last_fetch_status from topics where url = $1', [topicUrl]);
+      expect(row.last_fetch_error).toMatch(/resolves to 127\..*may not contact/);
+      expect(row.last_fetch_status).toBeNull();
+      await quietPeriod(500);
+      expect(publisher.fetches('/feed.xml')).toHaveLength(0);
+      const failed = await hub.hub.deps.queues.fetch.getJobCounts('failed', 'delayed', 'wait');
+      expect(failed.delayed + failed.wait).toBe(0);
+    },
+  );
 });
 
 describe('the hub with HUB_ALLOW_PRIVATE_NETWORKS=1 (H27)', () => {
@@ -273,8 +307,12 @@ describe('the hub with HUB_ALLOW_PRIVATE_NETWORKS=1 (H27)', () => {
     try {
       publisher.set('/feed.xml', { body: RSS, contentType: 'application/rss+xml' });
       const callback = `${subscriber.origin}/ok`;
-      expect((await hub.post({ 'hub.mode': 'subscribe', 'hub.callback': callback, 'hub.topic': publisher.topicUrl('/feed.xml') })).status).toBe(202);
-      await waitFor(async () => (await hub.query('select 1 from subscriptions where callback = $1', [callback])).length === 1, { what: 'verified' });
+      expect(
+        (await hub.post({ 'hub.mode': 'subscribe', 'hub.callback': callback, 'hub.topic': publisher.topicUrl('/feed.xml') })).status,
+      ).toBe(202);
+      await waitFor(async () => (await hub.query('select 1 from subscriptions where callback = $1', [callback])).length === 1, {
+        what: 'verified',
+      });
       await hub.post({ 'hub.mode': 'publish', 'hub.url': publisher.topicUrl('/feed.xml') });
       await waitFor(() => subscriber.deliveries().length === 1, { what: 'delivery' });
     } finally {

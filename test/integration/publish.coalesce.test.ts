@@ -44,7 +44,10 @@ describe.each(BACKENDS)('publish coalescing on %s', (backend) => {
 
   test('20 pings before the fetch starts cause one fetch; a ping during a fetch causes exactly one more, which delivers the newest content', async () => {
     const [{ id }] = await hub.query(`insert into topics (url) values ($1) returning id`, [publisher.url]);
-    await hub.query(`insert into subscriptions (topic_id, callback, lease_seconds, expires_at) values ($1, $2, 3600, now() + interval '1 hour')`, [id, `${subscriber.origin}/c`]);
+    await hub.query(
+      `insert into subscriptions (topic_id, callback, lease_seconds, expires_at) values ($1, $2, 3600, now() + interval '1 hour')`,
+      [id, `${subscriber.origin}/c`],
+    );
     const ping = () => hub.post({ 'hub.mode': 'publish', 'hub.url': publisher.url });
 
     // No fetch can start while the fetch queue is paused: the burst lands before it.
@@ -62,7 +65,10 @@ describe.each(BACKENDS)('publish coalescing on %s', (backend) => {
     await waitFor(() => publisher.gets() === 2, { what: 'second fetch started' });
     publisher.set(['p3', 'p2', 'p1']);
     for (let i = 0; i < 3; i++) expect((await ping()).status).toBe(204);
-    await waitFor(() => subscriber.deliveries().some((d) => d.body.toString().includes('<guid>p3</guid>')), { timeoutMs: 15_000, what: 'the newest content delivered' });
+    await waitFor(() => subscriber.deliveries().some((d) => d.body.toString().includes('<guid>p3</guid>')), {
+      timeoutMs: 15_000,
+      what: 'the newest content delivered',
+    });
     await quietPeriod(2000);
     expect(publisher.gets()).toBe(3);
   }, 40_000);

@@ -15,7 +15,8 @@ describe.each(BACKENDS)('publish and deliver on %s', (backend) => {
   });
   afterAll(() => stopHubWithPeers({ hub, publisher, subscriber }));
 
-  const subscribe = (callback: string, topic: string, secret?: string) => hub.subscribeAndWait(callback, topic, secret ? { 'hub.secret': secret } : {});
+  const subscribe = (callback: string, topic: string, secret?: string) =>
+    hub.subscribeAndWait(callback, topic, secret ? { 'hub.secret': secret } : {});
 
   test('H19 H21 H24: a publish delivers the new content with the topic type, both Link rels and a sha256 signature', async () => {
     const topic = publisher.topicUrl('/feed.xml');
@@ -49,7 +50,10 @@ describe.each(BACKENDS)('publish and deliver on %s', (backend) => {
     publisher.set('/diff.xml', { body: rss(['b2', 'b1']), contentType: 'application/rss+xml' });
     await hub.post({ 'hub.mode': 'publish', 'hub.topic': topic });
     await waitFor(() => subscriber.deliveries().filter((d) => d.url === '/diff').length === 2);
-    const second = subscriber.deliveries().filter((d) => d.url === '/diff')[1].body.toString();
+    const second = subscriber
+      .deliveries()
+      .filter((d) => d.url === '/diff')[1]
+      .body.toString();
     expect(second).toContain('<guid>b2</guid>');
     expect(second).not.toContain('<guid>b1</guid>');
     expect(subscriber.deliveries().filter((d) => d.url === '/diff')[1].headers['x-crier-entries']).toBe('new=1, updated=0');
@@ -66,7 +70,11 @@ describe.each(BACKENDS)('publish and deliver on %s', (backend) => {
     await waitFor(() => subscriber.deliveries().filter((d) => d.url === '/flaky').length === 2, { what: 'retry' });
     const [first, second] = subscriber.deliveries().filter((d) => d.url === '/flaky');
     expect(second.headers['x-hub-delivery']).toBe(first.headers['x-hub-delivery']);
-    await waitFor(async () => (await hub.query(`select last_delivery_status from subscriptions where callback = $1`, [callback]))[0].last_delivery_status === 'delivered');
+    await waitFor(
+      async () =>
+        (await hub.query(`select last_delivery_status from subscriptions where callback = $1`, [callback]))[0].last_delivery_status ===
+        'delivered',
+    );
     subscriber.behave({});
   });
 });

@@ -54,7 +54,14 @@ describe('one web and two worker processes on PostgreSQL + Redis', () => {
     children = [startChild('web', env), startChild('worker', env), startChild('worker', env)];
     publisher = await startPublisher();
     subscribers = await Promise.all(Array.from({ length: SERVERS }, () => startSubscriber()));
-    await waitFor(async () => (await fetch(new URL('/healthz', hubUrl)).then((r) => r.status, () => 0)) === 200, { timeoutMs: 20_000, what: 'web /healthz' });
+    await waitFor(
+      async () =>
+        (await fetch(new URL('/healthz', hubUrl)).then(
+          (r) => r.status,
+          () => 0,
+        )) === 200,
+      { timeoutMs: 20_000, what: 'web /healthz' },
+    );
   }, 40_000);
 
   afterAll(async () => {
@@ -74,9 +81,13 @@ describe('one web and two worker processes on PostgreSQL + Redis', () => {
 
   test('50 subscribers of one topic each receive the delivery exactly once', async () => {
     const topic = publisher.topicUrl('/many.xml');
-    publisher.set('/many.xml', { body: '<rss version="2.0"><channel><item><guid>m1</guid></item></channel></rss>', contentType: 'application/rss+xml' });
+    publisher.set('/many.xml', {
+      body: '<rss version="2.0"><channel><item><guid>m1</guid></item></channel></rss>',
+      contentType: 'application/rss+xml',
+    });
     const callbacks = subscribers.flatMap((s) => Array.from({ length: CALLBACKS_PER_SERVER }, (_, i) => ({ s, path: `/cb-${i}` })));
-    for (const { s, path: p } of callbacks) expect(await post({ 'hub.mode': 'subscribe', 'hub.callback': `${s.origin}${p}`, 'hub.topic': topic })).toBe(202);
+    for (const { s, path: p } of callbacks)
+      expect(await post({ 'hub.mode': 'subscribe', 'hub.callback': `${s.origin}${p}`, 'hub.topic': topic })).toBe(202);
     const verified = () => callbacks.filter(({ s, path: p }) => s.verifications().some((v) => v.url.startsWith(`${p}?`))).length;
     await waitFor(() => verified() === callbacks.length, { timeoutMs: 20_000, what: 'all verifications' });
     // Activation is committed once the whole batch of challenges is answered.

@@ -24,7 +24,9 @@ describe.each(CASES)('subscriber secrets at rest on %s', (backend, env) => {
     publisher.set('/at-rest.xml', { body: rss(['r1']), contentType: 'application/rss+xml' });
     await hub.subscribeAndWait(`${subscriber.origin}/at-rest`, topic, { 'hub.secret': secret });
 
-    const rows = await hub.query<{ secret: string }>('select secret from subscriptions where callback = $1', [`${subscriber.origin}/at-rest`]);
+    const rows = await hub.query<{ secret: string }>('select secret from subscriptions where callback = $1', [
+      `${subscriber.origin}/at-rest`,
+    ]);
     expect(rows).toHaveLength(1);
     expect(rows[0].secret).toMatch(/^v1:[0-9a-f]{8}:/);
     expect(rows[0].secret).not.toContain(secret);

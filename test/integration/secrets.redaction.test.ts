@@ -8,12 +8,18 @@ import { startPublisher, startSubscriber, type Publisher, type Subscriber } from
 import { REDIS_URL } from '../helpers/services.js';
 import { waitFor } from '../helpers/wait.js';
 
-const rss = (ids: string[]) => `<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>${ids.map((i) => `<item><guid>${i}</guid><title>${i}</title></item>`).join('')}</channel></rss>`;
+const rss = (ids: string[]) =>
+  `<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>${ids.map((i) => `<item><guid>${i}</guid><title>${i}</title></item>`).join('')}</channel></rss>`;
 const secret = (name: string) => `${name}-${crypto.randomBytes(12).toString('hex')}`;
 
 function capture() {
   const lines: string[] = [];
-  const stream = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(String(chunk));
+      cb();
+    },
+  });
   return { lines, stream, text: () => lines.join('') };
 }
 
@@ -63,7 +69,9 @@ describe('secrets never leave the hub (H24, issue 4)', () => {
       'everything that must be redacted',
     );
     log.child({ subscription: { secret: s } }).warn({ target: { secret: s } }, 'child context');
-    const dbError = Object.assign(new Error('new row for relation "intents" violates check constraint'), { detail: `Failing row contains (1, http://t/, http://c/, subscribe, ${s}).` });
+    const dbError = Object.assign(new Error('new row for relation "intents" violates check constraint'), {
+      detail: `Failing row contains (1, http://t/, http://c/, subscribe, ${s}).`,
+    });
     log.error({ err: dbError }, 'request failed');
     log.error({ err: new Error('wrapped', { cause: dbError }) }, 'wrapped failure');
     expect(sink.text()).toContain('everything that must be redacted');
@@ -73,7 +81,13 @@ describe('secrets never leave the hub (H24, issue 4)', () => {
 
   describe('a full flow at LOG_LEVEL=debug', () => {
     const TOKEN = secret('admin-token');
-    const secrets = { good: secret('good'), flaky: secret('flaky'), slowVerify: secret('slow-verify'), tooLong: `too-long-${'x'.repeat(240)}`, repeated: secret('repeated') };
+    const secrets = {
+      good: secret('good'),
+      flaky: secret('flaky'),
+      slowVerify: secret('slow-verify'),
+      tooLong: `too-long-${'x'.repeat(240)}`,
+      repeated: secret('repeated'),
+    };
     // Credentials in a callback's query string and a 0.3 verify token are the subscriber's too (issue 9).
     const apiKey = secret('api-key');
     const verifyToken = secret('verify-token');
@@ -84,12 +98,19 @@ describe('secrets never leave the hub (H24, issue 4)', () => {
     let subscriber: Subscriber;
 
     beforeAll(async () => {
-      hub = await startTestHub('pg-redis', { LOG_LEVEL: 'debug', HUB_ADMIN_TOKEN: TOKEN, HUB_MAX_ATTEMPTS: '4' }, { logDestination: sink.stream });
+      hub = await startTestHub(
+        'pg-redis',
+        { LOG_LEVEL: 'debug', HUB_ADMIN_TOKEN: TOKEN, HUB_MAX_ATTEMPTS: '4' },
+        { logDestination: sink.stream },
+      );
       publisher = await startPublisher();
       let flakyFailures = 0;
       let verifyFailures = 0;
       subscriber = await startSubscriber({
-        verify: (q) => (q.get('hub.topic')?.endsWith('/slow.xml') && verifyFailures++ < 1 ? { status: 503 } : { status: 200, body: q.get('hub.challenge') ?? '' }),
+        verify: (q) =>
+          q.get('hub.topic')?.endsWith('/slow.xml') && verifyFailures++ < 1
+            ? { status: 503 }
+            : { status: 200, body: q.get('hub.challenge') ?? '' },
         deliver: (req) => ({ status: req.url === '/flaky' && flakyFailures++ < 1 ? 500 : 200 }),
       });
     });
@@ -115,29 +136,96 @@ describe('secrets never leave the hub (H24, issue 4)', () => {
         [`${subscriber.origin}/slow?apikey=${apiKey}`, publisher.topicUrl('/slow.xml'), secrets.slowVerify],
       ];
       for (const [callback, t, s] of subs) {
-        expect((await post({ 'hub.mode': 'subscribe', 'hub.callback': callback, 'hub.topic': t, 'hub.secret': s, 'hub.verify_token': verifyToken })).status).toBe(202);
+        expect(
+          (
+            await post({
+              'hub.mode': 'subscribe',
+              'hub.callback': callback,
+              'hub.topic': t,
+              'hub.secret': s,
+              'hub.verify_token': verifyToken,
+            })
+          ).status,
+        ).toBe(202);
       }
       // Refused requests carrying secrets.
-      expect((await post({ 'hub.mode': 'subscribe', 'hub.callback': `${subscriber.origin}/x`, 'hub.topic': topic, 'hub.secret': secrets.tooLong })).status).toBe(400);
-      expect((await post({ 'hub.mode': 'subscribe', 'hub.callback': `${subscriber.origin}/x`, 'hub.topic': topic, 'hub.secret': [secrets.repeated, `${secrets.repeated}2`] })).status).toBe(400);
-      expect((await post({ 'hub.mode': 'subscribe', 'hub.callback': `${subscriber.origin}/x`, 'hub.topic': topic, 'hub.lease_seconds': 'soon', 'hub.secret': secrets.repeated })).status).toBe(400);
-      expect((await post({ 'hub.mode': 'subscribe', 'hub.callback': `${subscriber.origin}/x`, 'hub.topic': topic, 'hub.secret': `${secrets.repeated}${String.fromCharCode(0)}` })).status).toBe(400);
+      expect(
+        (
+          await post({
+            'hub.mode': 'subscribe',
+            'hub.callback': `${subscriber.origin}/x`,
+            'hub.topic': topic,
+            'hub.secret': secrets.tooLong,
+          })
+        ).status,
+      ).toBe(400);
+      expect(
+        (
+          await post({
+            'hub.mode': 'subscribe',
+            'hub.callback': `${subscriber.origin}/x`,
+            'hub.topic': topic,
+            'hub.secret': [secrets.repeated, `${secrets.repeated}2`],
+          })
+        ).status,
+      ).toBe(400);
+      expect(
+        (
+          await post({
+            'hub.mode': 'subscribe',
+            'hub.callback': `${subscriber.origin}/x`,
+            'hub.topic': topic,
+            'hub.lease_seconds': 'soon',
+            'hub.secret': secrets.repeated,
+          })
+        ).status,
+      ).toBe(400);
+      expect(
+        (
+          await post({
+            'hub.mode': 'subscribe',
+            'hub.callback': `${subscriber.origin}/x`,
+            'hub.topic': topic,
+            'hub.secret': `${secrets.repeated}${String.fromCharCode(0)}`,
+          })
+        ).status,
+      ).toBe(400);
       for (const [callback] of subs) {
-        await waitFor(async () => (await hub.query('select 1 from subscriptions where callback = $1', [callback])).length === 1, { what: `verified ${callback}` });
+        await waitFor(async () => (await hub.query('select 1 from subscriptions where callback = $1', [callback])).length === 1, {
+          what: `verified ${callback}`,
+        });
       }
       expect(await post({ 'hub.mode': 'publish', 'hub.url': [topic, publisher.topicUrl('/slow.xml')] })).toMatchObject({ status: 204 });
       await waitFor(() => subscriber.deliveries().filter((d) => d.url === '/flaky').length === 2, { what: 'retried delivery' });
-      await waitFor(() => subscriber.deliveries().some((d) => d.url === '/good') && subscriber.deliveries().some((d) => d.url.startsWith('/slow?')), { what: 'deliveries' });
-      await waitFor(async () => (await hub.query(`select 1 from subscriptions where callback = $1 and last_delivery_status = 'delivered'`, [subs[1][0]])).length === 1, { what: 'retry recorded' });
+      await waitFor(
+        () => subscriber.deliveries().some((d) => d.url === '/good') && subscriber.deliveries().some((d) => d.url.startsWith('/slow?')),
+        { what: 'deliveries' },
+      );
+      await waitFor(
+        async () =>
+          (await hub.query(`select 1 from subscriptions where callback = $1 and last_delivery_status = 'delivered'`, [subs[1][0]]))
+            .length === 1,
+        { what: 'retry recorded' },
+      );
       // A second ping of an unchanged topic logs at debug level.
       const fetchesBefore = publisher.fetches('/feed.xml').length;
       expect(await post({ 'hub.mode': 'publish', 'hub.url': topic })).toMatchObject({ status: 204 });
-      await waitFor(() => publisher.fetches('/feed.xml').length > fetchesBefore && /topic not modified|topic body unchanged/.test(sink.text()), { what: 'debug line' });
+      await waitFor(
+        () => publisher.fetches('/feed.xml').length > fetchesBefore && /topic not modified|topic body unchanged/.test(sink.text()),
+        { what: 'debug line' },
+      );
 
       // Admin views and the other GET endpoints.
       const [{ id: flakyId }] = await hub.query('select id from subscriptions where callback = $1', [subs[1][0]]);
       const [{ id: topicId }] = await hub.query('select id from topics where url = $1', [topic]);
-      for (const path of ['/admin/subscriptions', `/admin/subscriptions/${flakyId}`, `/admin/subscriptions/${flakyId}/deliveries`, '/admin/topics', `/admin/topics/${topicId}`, `/admin/subscriptions?topic=${encodeURIComponent(topic)}`]) {
+      for (const path of [
+        '/admin/subscriptions',
+        `/admin/subscriptions/${flakyId}`,
+        `/admin/subscriptions/${flakyId}/deliveries`,
+        '/admin/topics',
+        `/admin/topics/${topicId}`,
+        `/admin/subscriptions?topic=${encodeURIComponent(topic)}`,
+      ]) {
         const res = await fetch(new URL(path, hub.url), { headers: { authorization: `Bearer ${TOKEN}` } });
         expect(res.status).toBe(200);
         responses.push(`${res.status} ${[...res.headers].join(' ')} ${await res.text()}`);
@@ -147,7 +235,10 @@ describe('secrets never leave the hub (H24, issue 4)', () => {
       for (const path of ['/', '/healthz', '/nope']) responses.push(await (await fetch(new URL(path, hub.url))).text());
 
       // The signatures the subscribers received are secret-derived: they must not be logged either.
-      const signatures = subscriber.deliveries().map((d) => String(d.headers['x-hub-signature'] ?? '')).filter(Boolean);
+      const signatures = subscriber
+        .deliveries()
+        .map((d) => String(d.headers['x-hub-signature'] ?? ''))
+        .filter(Boolean);
       expect(signatures.length).toBeGreaterThanOrEqual(4);
       const forbidden = [...Object.values(secrets), apiKey, verifyToken, TOKEN, ...signatures, ...signatures.map((s) => s.split('=')[1])];
 
@@ -160,7 +251,8 @@ describe('secrets never leave the hub (H24, issue 4)', () => {
       for (const value of forbidden) {
         expect({ value, inLog: log.includes(value) }).toEqual({ value, inLog: false });
         // The admin views name each subscription by its callback, query string included: that one is for the operator.
-        if (value !== apiKey) expect({ value, inResponses: responses.some((r) => r.includes(value)) }).toEqual({ value, inResponses: false });
+        if (value !== apiKey)
+          expect({ value, inResponses: responses.some((r) => r.includes(value)) }).toEqual({ value, inResponses: false });
         expect({ value, inQueues: queueStore.includes(value) }).toEqual({ value, inQueues: false });
       }
     });

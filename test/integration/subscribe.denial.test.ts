@@ -63,7 +63,10 @@ describe.each(BACKENDS)('subscription denial on %s', (backend) => {
     const topic = publisher.topicUrl('/no-longer-served.xml');
     // A subscription from before the operator narrowed HUB_TOPIC_ALLOW.
     const [{ id: topicId }] = await hub.query('insert into topics (url) values ($1) returning id', [topic]);
-    await hub.query(`insert into subscriptions (topic_id, callback, lease_seconds, expires_at) values ($1, $2, 3600, now() + interval '1 hour')`, [topicId, callback]);
+    await hub.query(
+      `insert into subscriptions (topic_id, callback, lease_seconds, expires_at) values ($1, $2, 3600, now() + interval '1 hour')`,
+      [topicId, callback],
+    );
     expect(await subscriptionCount(callback)).toBe(1);
     expect((await hub.post({ 'hub.mode': 'subscribe', 'hub.callback': callback, 'hub.topic': topic })).status).toBe(202);
     await waitFor(() => requestsTo('/was-active').length === 1, { what: 'denial notice' });

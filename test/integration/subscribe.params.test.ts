@@ -74,7 +74,10 @@ describe('subscription and publish parameters on pg-redis', () => {
 
   test('H6: a topic subscribed as %7Efeed and published as ~feed is the same topic', async () => {
     const callback = `${subscriber.origin}/h6`;
-    publisher.set('/~feed', { body: '<rss version="2.0"><channel><item><guid>h6-1</guid></item></channel></rss>', contentType: 'application/rss+xml' });
+    publisher.set('/~feed', {
+      body: '<rss version="2.0"><channel><item><guid>h6-1</guid></item></channel></rss>',
+      contentType: 'application/rss+xml',
+    });
     const encoded = `${publisher.origin}/%7Efeed`;
     const plain = `${publisher.origin}/~feed`;
     expect((await hub.post({ 'hub.mode': 'subscribe', 'hub.callback': callback, 'hub.topic': encoded })).status).toBe(202);
@@ -107,12 +110,21 @@ describe('subscription and publish parameters on pg-redis', () => {
       ['hub.topic not http(s)', () => subscribeFields('/h9', { 'hub.topic': 'javascript:alert(1)' })],
       ['hub.topic longer than 2048 characters', () => subscribeFields('/h9', { 'hub.topic': longUrl() })],
       ['hub.callback longer than 2048 characters', () => subscribeFields('/h9', { 'hub.callback': longUrl() })],
-      ['hub.callback with credentials', () => subscribeFields('/h9', { 'hub.callback': `http://user:pw@127.0.0.1:${new URL(subscriber.origin).port}/h9` })],
-      ['hub.topic with credentials', () => subscribeFields('/h9', { 'hub.topic': `http://user@127.0.0.1:${new URL(publisher.origin).port}/h9.xml` })],
+      [
+        'hub.callback with credentials',
+        () => subscribeFields('/h9', { 'hub.callback': `http://user:pw@127.0.0.1:${new URL(subscriber.origin).port}/h9` }),
+      ],
+      [
+        'hub.topic with credentials',
+        () => subscribeFields('/h9', { 'hub.topic': `http://user@127.0.0.1:${new URL(publisher.origin).port}/h9.xml` }),
+      ],
       ['hub.lease_seconds not a number', () => subscribeFields('/h9', { 'hub.lease_seconds': 'ten days' })],
       ['hub.lease_seconds fractional', () => subscribeFields('/h9', { 'hub.lease_seconds': '12.5' })],
       ['hub.lease_seconds negative', () => subscribeFields('/h9', { 'hub.lease_seconds': '-60' })],
-      ['hub.topic repeated with different values', () => ({ ...subscribeFields('/h9'), 'hub.topic': [publisher.topicUrl('/a.xml'), publisher.topicUrl('/b.xml')] })],
+      [
+        'hub.topic repeated with different values',
+        () => ({ ...subscribeFields('/h9'), 'hub.topic': [publisher.topicUrl('/a.xml'), publisher.topicUrl('/b.xml')] }),
+      ],
     ];
     test.each(cases)('%s → 400', async (_name, fields) => {
       const before = subscriber.requests.length;
@@ -177,7 +189,11 @@ describe('subscription and publish parameters on pg-redis', () => {
 
   test('H10: the answer is 202 even when nothing listens on the callback', async () => {
     const port = await freePort();
-    const res = await hub.post({ 'hub.mode': 'subscribe', 'hub.callback': `http://127.0.0.1:${port}/h10`, 'hub.topic': publisher.topicUrl('/h10b.xml') });
+    const res = await hub.post({
+      'hub.mode': 'subscribe',
+      'hub.callback': `http://127.0.0.1:${port}/h10`,
+      'hub.topic': publisher.topicUrl('/h10b.xml'),
+    });
     expect(res.status).toBe(202);
   });
 
@@ -219,7 +235,10 @@ describe('subscription and publish parameters on pg-redis', () => {
     await waitFor(async () => (await activeCount(fields['hub.callback'])) === 1, { what: 'activation' });
     const v = subscriber.verifications().find((r) => r.url.startsWith('/h3-default?'))!;
     expect(v.query.get('hub.lease_seconds')).toBe('864000');
-    const [row] = await hub.query('select lease_seconds, extract(epoch from expires_at - verified_at)::int as lease from subscriptions where callback = $1', [fields['hub.callback']]);
+    const [row] = await hub.query(
+      'select lease_seconds, extract(epoch from expires_at - verified_at)::int as lease from subscriptions where callback = $1',
+      [fields['hub.callback']],
+    );
     expect(row).toEqual({ lease_seconds: 864000, lease: 864000 });
   });
 

@@ -20,7 +20,10 @@ describe.each(BACKENDS)('re-confirming subscriptions before their leases end on 
 
   const checksOf = (path: string) => subscriber.verifications().filter((v) => v.url.startsWith(`${path}?`));
   const expiresIn = async (callback: string) => {
-    const [row] = await hub.query<{ seconds: number }>('select extract(epoch from expires_at - now())::float8 as seconds from subscriptions where callback = $1', [callback]);
+    const [row] = await hub.query<{ seconds: number }>(
+      'select extract(epoch from expires_at - now())::float8 as seconds from subscriptions where callback = $1',
+      [callback],
+    );
     return row?.seconds;
   };
   /** A verified subscription whose lease has only `seconds` left (under 10% of it). */
@@ -45,7 +48,12 @@ describe.each(BACKENDS)('re-confirming subscriptions before their leases end on 
   });
 
   test('H16: a subscriber that declines keeps its subscription until the lease ends and is asked only once', async () => {
-    subscriber.behave({ verify: (q) => (q.get('hub.mode') === 'subscribe' && checksOf('/declined').length > 1 ? { status: 404, body: 'no' } : { status: 200, body: q.get('hub.challenge') ?? '' }) });
+    subscriber.behave({
+      verify: (q) =>
+        q.get('hub.mode') === 'subscribe' && checksOf('/declined').length > 1
+          ? { status: 404, body: 'no' }
+          : { status: 200, body: q.get('hub.challenge') ?? '' },
+    });
     try {
       const callback = await nearlyExpired('/declined', 100);
       await waitFor(() => checksOf('/declined').length === 2, { what: 're-confirmation request' });

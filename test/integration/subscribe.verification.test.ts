@@ -41,7 +41,9 @@ describe.each(BACKENDS)('subscription verification on %s', (backend) => {
   test('H14: when the callback echoes a wrong challenge, the subscription is not activated', async () => {
     subscriber.behave({ verify: () => ({ status: 200, body: 'not-the-challenge' }) });
     const callback = `${subscriber.origin}/wrong`;
-    expect((await hub.post({ 'hub.mode': 'subscribe', 'hub.callback': callback, 'hub.topic': publisher.topicUrl('/h14.xml') })).status).toBe(202);
+    expect(
+      (await hub.post({ 'hub.mode': 'subscribe', 'hub.callback': callback, 'hub.topic': publisher.topicUrl('/h14.xml') })).status,
+    ).toBe(202);
     await waitFor(() => subscriber.verifications().length === 1);
     await quietPeriod(300);
     expect(await activeCount(callback)).toBe(0);
@@ -68,10 +70,18 @@ describe.each(BACKENDS)('subscription verification on %s', (backend) => {
 
   test('H3 H15: a requested lease is clamped to the hub bounds and counts from verification', async () => {
     const callback = `${subscriber.origin}/lease`;
-    await hub.post({ 'hub.mode': 'subscribe', 'hub.callback': callback, 'hub.topic': publisher.topicUrl('/h3.xml'), 'hub.lease_seconds': '5' });
+    await hub.post({
+      'hub.mode': 'subscribe',
+      'hub.callback': callback,
+      'hub.topic': publisher.topicUrl('/h3.xml'),
+      'hub.lease_seconds': '5',
+    });
     await waitFor(async () => (await activeCount(callback)) === 1);
     expect(subscriber.verifications()[0].query.get('hub.lease_seconds')).toBe(String(hub.config.leaseMinSeconds));
-    const [row] = await hub.query(`select extract(epoch from expires_at - verified_at)::int as lease from subscriptions where callback = $1`, [callback]);
+    const [row] = await hub.query(
+      `select extract(epoch from expires_at - verified_at)::int as lease from subscriptions where callback = $1`,
+      [callback],
+    );
     expect(row.lease).toBe(hub.config.leaseMinSeconds);
   });
 
@@ -89,12 +99,20 @@ describe.each(BACKENDS)('subscription verification on %s', (backend) => {
     expect(hub.hub.deps.secrets.open(stored.secret)).toBe('first-secret');
     subscriber.behave({});
     await hub.post({ 'hub.mode': 'subscribe', 'hub.callback': callback, 'hub.topic': topic });
-    await waitFor(async () => (await hub.query('select secret from subscriptions where callback = $1', [callback]))[0].secret === null, { what: 'secret dropped' });
+    await waitFor(async () => (await hub.query('select secret from subscriptions where callback = $1', [callback]))[0].secret === null, {
+      what: 'secret dropped',
+    });
   });
 
   test('H26: legacy hub.verify and hub.verify_token are accepted and the token is echoed', async () => {
     const callback = `${subscriber.origin}/legacy`;
-    const res = await hub.post({ 'hub.mode': 'subscribe', 'hub.callback': callback, 'hub.topic': publisher.topicUrl('/h26.xml'), 'hub.verify': ['sync', 'async'], 'hub.verify_token': 'tok-123' });
+    const res = await hub.post({
+      'hub.mode': 'subscribe',
+      'hub.callback': callback,
+      'hub.topic': publisher.topicUrl('/h26.xml'),
+      'hub.verify': ['sync', 'async'],
+      'hub.verify_token': 'tok-123',
+    });
     expect(res.status).toBe(202);
     await waitFor(async () => (await activeCount(callback)) === 1);
     expect(subscriber.verifications()[0].query.get('hub.verify_token')).toBe('tok-123');
@@ -105,7 +123,9 @@ describe.each(BACKENDS)('subscription verification on %s', (backend) => {
     const topic = publisher.topicUrl('/unsub.xml');
     await hub.post({ 'hub.mode': 'subscribe', 'hub.callback': callback, 'hub.topic': topic });
     await waitFor(async () => (await activeCount(callback)) === 1);
-    expect((await hub.post({ 'hub.mode': 'unsubscribe', 'hub.callback': callback, 'hub.topic': topic, 'hub.lease_seconds': 'ignored' })).status).toBe(202);
+    expect(
+      (await hub.post({ 'hub.mode': 'unsubscribe', 'hub.callback': callback, 'hub.topic': topic, 'hub.lease_seconds': 'ignored' })).status,
+    ).toBe(202);
     await waitFor(async () => (await activeCount(callback)) === 0, { what: 'unsubscription' });
     const v = subscriber.verifications()[1];
     expect(v.query.get('hub.mode')).toBe('unsubscribe');

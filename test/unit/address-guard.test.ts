@@ -4,7 +4,9 @@ import { assertUrlAllowed, createGuardedLookup, guardedLookup, isAddressAllowed,
 import { loopbackAlias } from '../helpers/hosts.js';
 
 const lookup = (fn: typeof guardedLookup, host: string, options: dns.LookupOptions = {}) =>
-  new Promise<{ err: NodeJS.ErrnoException | null; address: unknown }>((resolve) => fn(host, options, (err, address) => resolve({ err, address })));
+  new Promise<{ err: NodeJS.ErrnoException | null; address: unknown }>((resolve) =>
+    fn(host, options, (err, address) => resolve({ err, address })),
+  );
 
 describe('address guard (H27)', () => {
   it.each([
@@ -52,15 +54,22 @@ describe('address guard (H27)', () => {
     expect(isAddressAllowed(address, true)).toBe(true);
   });
 
-  it.each(['8.8.8.8', '1.1.1.1', '93.184.216.34', '172.32.0.1', '100.128.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8', '64:ff9b::808:808'])(
-    '%s is public',
-    (address) => {
-      expect(isPublicAddress(address)).toBe(true);
-    },
-  );
+  it.each([
+    '8.8.8.8',
+    '1.1.1.1',
+    '93.184.216.34',
+    '172.32.0.1',
+    '100.128.0.1',
+    '2606:4700:4700::1111',
+    '::ffff:8.8.8.8',
+    '64:ff9b::808:808',
+  ])('%s is public', (address) => {
+    expect(isPublicAddress(address)).toBe(true);
+  });
 
   it('names and garbage are never treated as public addresses', () => {
-    for (const value of ['localhost', 'example.com', '', '127.0.0.1.', '1.2.3', '::ffff:999.0.0.1']) expect(isPublicAddress(value)).toBe(false);
+    for (const value of ['localhost', 'example.com', '', '127.0.0.1.', '1.2.3', '::ffff:999.0.0.1'])
+      expect(isPublicAddress(value)).toBe(false);
   });
 
   it.each([
@@ -98,7 +107,9 @@ describe('address guard (H27)', () => {
   );
 
   it('H27: URLs with credentials are refused', () => {
-    expect(() => assertUrlAllowed('http://user:pw@example.com/', true)).toThrow(expect.objectContaining({ code: 'HUB_ERR_PARAM_URL_CREDENTIALS' }));
+    expect(() => assertUrlAllowed('http://user:pw@example.com/', true)).toThrow(
+      expect.objectContaining({ code: 'HUB_ERR_PARAM_URL_CREDENTIALS' }),
+    );
   });
 
   it('public IP literals and names pass the URL check (names are checked at connect time)', () => {
@@ -123,7 +134,9 @@ describe('address guard (H27)', () => {
   });
 
   it('a malformed allow-list entry is a configuration error', () => {
-    expect(() => isAddressAllowed('10.0.0.1', { allowPrivateNetworks: false, allowAddresses: ['not-an-ip'] })).toThrow(expect.objectContaining({ code: 'HUB_ERR_CONFIG' }));
+    expect(() => isAddressAllowed('10.0.0.1', { allowPrivateNetworks: false, allowAddresses: ['not-an-ip'] })).toThrow(
+      expect.objectContaining({ code: 'HUB_ERR_CONFIG' }),
+    );
   });
 });
 
@@ -165,10 +178,21 @@ describe('guardedLookup (H27: the resolved address is checked)', () => {
 });
 
 describe('HUB_ALLOWED_PORTS', () => {
-  const policy = { allowPrivateNetworks: true, allowedPorts: [[80, 80], [443, 443], [8000, 8999]] as const };
+  const policy = {
+    allowPrivateNetworks: true,
+    allowedPorts: [
+      [80, 80],
+      [443, 443],
+      [8000, 8999],
+    ] as const,
+  };
   test('H27: a URL whose port (or its scheme default) is outside the list is refused, even with private networks allowed', () => {
-    expect(() => assertUrlAllowed('http://example.com:6379/', policy)).toThrow(expect.objectContaining({ code: 'HUB_ERR_PORT_NOT_ALLOWED' }));
-    expect(() => assertUrlAllowed('https://example.com:22/', policy)).toThrow(expect.objectContaining({ code: 'HUB_ERR_PORT_NOT_ALLOWED' }));
+    expect(() => assertUrlAllowed('http://example.com:6379/', policy)).toThrow(
+      expect.objectContaining({ code: 'HUB_ERR_PORT_NOT_ALLOWED' }),
+    );
+    expect(() => assertUrlAllowed('https://example.com:22/', policy)).toThrow(
+      expect.objectContaining({ code: 'HUB_ERR_PORT_NOT_ALLOWED' }),
+    );
     expect(() => assertUrlAllowed('http://example.com/', policy)).not.toThrow();
     expect(() => assertUrlAllowed('https://example.com/', policy)).not.toThrow();
     expect(() => assertUrlAllowed('http://example.com:8443/', policy)).not.toThrow();

@@ -30,7 +30,9 @@ describe('withQuery (H7)', () => {
   });
 
   test('undefined parameters are left out', () => {
-    expect(withQuery('https://sub.example/cb', { 'hub.mode': 'unsubscribe', 'hub.lease_seconds': undefined })).toBe('https://sub.example/cb?hub.mode=unsubscribe');
+    expect(withQuery('https://sub.example/cb', { 'hub.mode': 'unsubscribe', 'hub.lease_seconds': undefined })).toBe(
+      'https://sub.example/cb?hub.mode=unsubscribe',
+    );
   });
 
   test('values are percent-encoded so they cannot inject parameters', () => {

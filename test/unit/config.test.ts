@@ -79,7 +79,10 @@ describe('loadConfig', () => {
   });
 
   test('HUB_TOPIC_ALLOW is split on commas and each prefix normalised (an origin gains its "/")', () => {
-    expect(loadConfig({ HUB_TOPIC_ALLOW: ' https://A.example , http://b.example/feeds/#x' }).topicAllow).toEqual(['https://a.example/', 'http://b.example/feeds/']);
+    expect(loadConfig({ HUB_TOPIC_ALLOW: ' https://A.example , http://b.example/feeds/#x' }).topicAllow).toEqual([
+      'https://a.example/',
+      'http://b.example/feeds/',
+    ]);
   });
 
   test.each([
@@ -124,7 +127,14 @@ describe('loadConfig', () => {
   });
 
   test('several bad variables are all named in the one error', () => {
-    const found = problems({ PORT: 'x', HUB_ROLE: 'boss', REDIS_URL: 'http://r', HUB_MAX_ATTEMPTS: '0', LOG_LEVEL: 'loud', HUB_TRUST_PROXY: '2' });
+    const found = problems({
+      PORT: 'x',
+      HUB_ROLE: 'boss',
+      REDIS_URL: 'http://r',
+      HUB_MAX_ATTEMPTS: '0',
+      LOG_LEVEL: 'loud',
+      HUB_TRUST_PROXY: '2',
+    });
     expect(found).toHaveLength(6);
     for (const name of ['PORT', 'HUB_ROLE', 'REDIS_URL', 'HUB_MAX_ATTEMPTS', 'LOG_LEVEL', 'HUB_TRUST_PROXY']) {
       expect(found.some((p) => p.includes(name))).toBe(true);
@@ -132,7 +142,12 @@ describe('loadConfig', () => {
   });
 
   test('empty values mean "unset" and take the default', () => {
-    expect(loadConfig({ PORT: '', HUB_ROLE: '', REDIS_URL: '', HUB_ALLOW_PRIVATE_NETWORKS: '' })).toMatchObject({ port: 8080, role: 'all', redisUrl: undefined, allowPrivateNetworks: false });
+    expect(loadConfig({ PORT: '', HUB_ROLE: '', REDIS_URL: '', HUB_ALLOW_PRIVATE_NETWORKS: '' })).toMatchObject({
+      port: 8080,
+      role: 'all',
+      redisUrl: undefined,
+      allowPrivateNetworks: false,
+    });
   });
 
   test('a secret-bearing value is not echoed back in the error', () => {
@@ -141,7 +156,11 @@ describe('loadConfig', () => {
   });
 
   test('HUB_ALLOWED_PORTS takes ports and ranges; anything else stops start-up', () => {
-    expect(loadConfig({ HUB_ALLOWED_PORTS: '80, 443,8000-8999' }).allowedPorts).toEqual([[80, 80], [443, 443], [8000, 8999]]);
+    expect(loadConfig({ HUB_ALLOWED_PORTS: '80, 443,8000-8999' }).allowedPorts).toEqual([
+      [80, 80],
+      [443, 443],
+      [8000, 8999],
+    ]);
     expect(loadConfig({}).allowedPorts).toBeUndefined();
     expect(problems({ HUB_ALLOWED_PORTS: '80,9-1,x,70000' })).toEqual([
       'HUB_ALLOWED_PORTS entries must be ports or ranges such as 8000-8999, got "9-1"',
@@ -159,7 +178,9 @@ describe('loadConfig', () => {
 
   test('HUB_ADMIN_TOKEN with whitespace or hardly any distinct characters stops start-up', () => {
     expect(problems({ HUB_ADMIN_TOKEN: 'a'.repeat(32) })).toEqual(['HUB_ADMIN_TOKEN is too weak (fewer than 4 distinct characters)']);
-    expect(problems({ HUB_ADMIN_TOKEN: 'abababababababababab' })).toEqual(['HUB_ADMIN_TOKEN is too weak (fewer than 4 distinct characters)']);
+    expect(problems({ HUB_ADMIN_TOKEN: 'abababababababababab' })).toEqual([
+      'HUB_ADMIN_TOKEN is too weak (fewer than 4 distinct characters)',
+    ]);
     expect(problems({ HUB_ADMIN_TOKEN: 'k3y with spaces in it' })).toEqual(['HUB_ADMIN_TOKEN must not contain whitespace']);
     expect(problems({ HUB_ADMIN_TOKEN: 'Xq7-2mZp9Lw4Rt8v' })).toEqual([]);
   });

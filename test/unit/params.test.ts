@@ -67,9 +67,30 @@ describe('parseHubRequest', () => {
     ['no hub.mode', [['hub.callback', 'https://a.example/']], 'HUB_ERR_PARAM_MODE_MISSING'],
     ['empty hub.mode', [['hub.mode', '']], 'HUB_ERR_PARAM_MODE_MISSING'],
     ['unknown hub.mode', [['hub.mode', 'SUBSCRIBE']], 'HUB_ERR_PARAM_MODE_UNKNOWN'],
-    ['no callback', [['hub.mode', 'subscribe'], ['hub.topic', 'https://a.example/']], 'HUB_ERR_PARAM_CALLBACK_INVALID'],
-    ['no topic', [['hub.mode', 'subscribe'], ['hub.callback', 'https://a.example/']], 'HUB_ERR_PARAM_TOPIC_INVALID'],
-    ['mode repeated with different values', [['hub.mode', 'subscribe'], ['hub.mode', 'unsubscribe']], 'HUB_ERR_PARAM_REPEATED'],
+    [
+      'no callback',
+      [
+        ['hub.mode', 'subscribe'],
+        ['hub.topic', 'https://a.example/'],
+      ],
+      'HUB_ERR_PARAM_CALLBACK_INVALID',
+    ],
+    [
+      'no topic',
+      [
+        ['hub.mode', 'subscribe'],
+        ['hub.callback', 'https://a.example/'],
+      ],
+      'HUB_ERR_PARAM_TOPIC_INVALID',
+    ],
+    [
+      'mode repeated with different values',
+      [
+        ['hub.mode', 'subscribe'],
+        ['hub.mode', 'unsubscribe'],
+      ],
+      'HUB_ERR_PARAM_REPEATED',
+    ],
   ])('H9: %s is refused', (_name, fields, code) => {
     expect(codeOf(() => parseHubRequest(form(fields), bounds))).toBe(code);
   });
@@ -92,7 +113,10 @@ describe('parseHubRequest', () => {
 
   test('H17: publish without a URL, or with more than the cap, is refused', () => {
     expect(codeOf(() => parseHubRequest(form({ 'hub.mode': 'publish' }), bounds))).toBe('HUB_ERR_PUBLISH_NO_URL');
-    const many = form([['hub.mode', 'publish'], ...['a', 'b', 'c', 'd'].map((p): [string, string] => ['hub.url', `https://p.example/${p}`])]);
+    const many = form([
+      ['hub.mode', 'publish'],
+      ...['a', 'b', 'c', 'd'].map((p): [string, string] => ['hub.url', `https://p.example/${p}`]),
+    ]);
     expect(codeOf(() => parseHubRequest(many, bounds))).toBe('HUB_ERR_PUBLISH_TOO_MANY_URLS');
   });
 });
@@ -111,7 +135,9 @@ describe('parseHubUrl', () => {
   });
 
   test('H7: the callback query string is kept as given', () => {
-    expect(parseHubUrl('https://sub.example/cb?hub.mode=mine&b=2&a=1', 'hub.callback')).toBe('https://sub.example/cb?hub.mode=mine&b=2&a=1');
+    expect(parseHubUrl('https://sub.example/cb?hub.mode=mine&b=2&a=1', 'hub.callback')).toBe(
+      'https://sub.example/cb?hub.mode=mine&b=2&a=1',
+    );
   });
 
   test.each<[string, string, string]>([

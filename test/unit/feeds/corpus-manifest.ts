@@ -17,12 +17,19 @@ export interface CorpusFile {
 
 /** Rows of MANIFEST.tsv. */
 export function readManifest(): CorpusFile[] {
-  const lines = fs.readFileSync(path.join(CORPUS_DIR, 'MANIFEST.tsv'), 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const lines = fs
+    .readFileSync(path.join(CORPUS_DIR, 'MANIFEST.tsv'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   return lines.slice(1).map((line) => {
     const [file, , , , format, expectation, count, formatVersion, notes = ''] = line.split('\t');
     const header = /test-http-header:Content-type:\s*([^;]+(?:;\s*charset=[^;\s]+)?)/i.exec(notes);
     return {
-      file, format, expectation, formatVersion, notes,
+      file,
+      format,
+      expectation,
+      formatVersion,
+      notes,
       entryCount: count === '' ? undefined : Number(count),
       contentType: header ? header[1].trim() : undefined,
     };

@@ -18,21 +18,24 @@ describe('the third-party feed corpus', () => {
   });
 
   const wellformed = manifest.filter((f) => f.expectation === 'wellformed' && f.format !== 'other' && !(f.file in KNOWN_DIFFERENCES));
-  it.each(wellformed.map((f) => [f.file, f] as const))('well-formed %s yields the manifest entry count with distinct identities', (_name, f) => {
-    const outcome = parseFeed(readCorpusFile(f.file), f.contentType);
-    expect(outcome.kind).toBe('feed');
-    if (outcome.kind !== 'feed') return;
-    expect(MANIFEST_FORMAT[f.format]).toContain(outcome.doc.format);
-    expect(outcome.doc.entries).toHaveLength(f.entryCount ?? 0);
-    const ids = new Set(outcome.doc.entries.map((e) => e.id));
-    const keys = new Set(outcome.doc.entries.map((e) => e.key));
-    expect(ids.size).toBe(outcome.doc.entries.length);
-    expect(keys.size).toBe(outcome.doc.entries.length);
-    for (const e of outcome.doc.entries) {
-      expect(e.key).toMatch(/^[0-9a-f]{64}$/);
-      expect(e.contentHash).toMatch(/^[0-9a-f]{64}$/);
-    }
-  });
+  it.each(wellformed.map((f) => [f.file, f] as const))(
+    'well-formed %s yields the manifest entry count with distinct identities',
+    (_name, f) => {
+      const outcome = parseFeed(readCorpusFile(f.file), f.contentType);
+      expect(outcome.kind).toBe('feed');
+      if (outcome.kind !== 'feed') return;
+      expect(MANIFEST_FORMAT[f.format]).toContain(outcome.doc.format);
+      expect(outcome.doc.entries).toHaveLength(f.entryCount ?? 0);
+      const ids = new Set(outcome.doc.entries.map((e) => e.id));
+      const keys = new Set(outcome.doc.entries.map((e) => e.key));
+      expect(ids.size).toBe(outcome.doc.entries.length);
+      expect(keys.size).toBe(outcome.doc.entries.length);
+      for (const e of outcome.doc.entries) {
+        expect(e.key).toMatch(/^[0-9a-f]{64}$/);
+        expect(e.contentHash).toMatch(/^[0-9a-f]{64}$/);
+      }
+    },
+  );
 
   it.each(wellformed.map((f) => [f.file, f] as const))('well-formed %s is read without any recovery', (_name, f) => {
     const outcome = parseFeed(readCorpusFile(f.file), f.contentType);

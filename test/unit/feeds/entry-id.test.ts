@@ -36,7 +36,11 @@ describe('entry identity', () => {
   });
 
   it('an Atom entry without id uses its alternate link, not its self or enclosure links', () => {
-    const e = entries(atom('<entry><link rel="self" href="http://e/self"/><link rel="enclosure" href="http://e/a.mp3"/><link href="http://e/alt"/></entry>'))[0];
+    const e = entries(
+      atom(
+        '<entry><link rel="self" href="http://e/self"/><link rel="enclosure" href="http://e/a.mp3"/><link href="http://e/alt"/></entry>',
+      ),
+    )[0];
     expect(e.id).toBe('http://e/alt');
     expect(e.link).toBe('http://e/alt');
   });
@@ -49,7 +53,10 @@ describe('entry identity', () => {
   });
 
   it('a JSON Feed item is identified by its id, else its url', () => {
-    const json = JSON.stringify({ version: 'https://jsonfeed.org/version/1.1', items: [{ id: 7, url: 'http://e/7' }, { url: 'http://e/8' }] });
+    const json = JSON.stringify({
+      version: 'https://jsonfeed.org/version/1.1',
+      items: [{ id: 7, url: 'http://e/7' }, { url: 'http://e/8' }],
+    });
     const outcome = parseFeed(Buffer.from(json), 'application/feed+json');
     expect(outcome.kind === 'feed' && outcome.doc.entries.map((e) => e.id)).toEqual(['7', 'http://e/8']);
   });

@@ -103,7 +103,9 @@ describe('hostile and misleading input', () => {
   });
 
   it('a feed truncated inside a start tag is unparseable when its root never opened', () => {
-    expect(parseFeed(Buffer.from('<?xml version="1.0"?>\n<rss version="2.0'), 'application/rss+xml')).toMatchObject({ kind: 'unparseable' });
+    expect(parseFeed(Buffer.from('<?xml version="1.0"?>\n<rss version="2.0'), 'application/rss+xml')).toMatchObject({
+      kind: 'unparseable',
+    });
   });
 
   it('a feed truncated mid-item recovers the items it has', () => {

@@ -20,19 +20,25 @@ const ids = (doc: FeedDocument): string[] => doc.entries.map((e) => e.id);
 
 describe('malformed feeds: exact entries and a reported problem', () => {
   it('an unquoted attribute holding a quote keeps all three items apart', () => {
-    const doc = feed(rss(
-      '<item><guid>1</guid><description><a href=it\'s>x</a></description></item>' +
-      '<item><guid>2</guid><title>Two</title></item>' +
-      '<item><guid>3</guid><title>Three</title></item>',
-    ));
+    const doc = feed(
+      rss(
+        "<item><guid>1</guid><description><a href=it's>x</a></description></item>" +
+          '<item><guid>2</guid><title>Two</title></item>' +
+          '<item><guid>3</guid><title>Three</title></item>',
+      ),
+    );
     expect(ids(doc)).toEqual(['1', '2', '3']);
     expect(doc.entries[2].title).toBe('Three');
     expect(doc.problems?.join('\n')).toMatch(/unquoted value of attribute href/);
   });
 
   it('an edit to the third item is reported as that item updated, not the first', () => {
-    const before = rss('<item><guid>1</guid><description><a href=it\'s>x</a></description></item><item><guid>2</guid></item><item><guid>3</guid><title>old</title></item>');
-    const after = rss('<item><guid>1</guid><description><a href=it\'s>x</a></description></item><item><guid>2</guid></item><item><guid>3</guid><title>new</title></item>');
+    const before = rss(
+      "<item><guid>1</guid><description><a href=it's>x</a></description></item><item><guid>2</guid></item><item><guid>3</guid><title>old</title></item>",
+    );
+    const after = rss(
+      "<item><guid>1</guid><description><a href=it's>x</a></description></item><item><guid>2</guid></item><item><guid>3</guid><title>new</title></item>",
+    );
     const seen = new Map(feed(before).entries.map((e) => [e.key, e.contentHash] as const));
     const selection = selectNewContent(after, 'application/rss+xml', seen);
     const third = feed(after).entries[2];
@@ -68,18 +74,22 @@ describe('malformed feeds: exact entries and a reported problem', () => {
   });
 
   it('markup inside an element is read by the tokenizer, so > inside a quoted attribute stays in the tag', () => {
-    const body = Buffer.from('<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>e</id><title type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><a title="x>y">T</a></div></title></entry></feed>');
+    const body = Buffer.from(
+      '<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>e</id><title type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><a title="x>y">T</a></div></title></entry></feed>',
+    );
     const doc = feed(body);
     expect(doc.entries[0].title).toBe('T');
     expect(doc.problems).toBeUndefined();
   });
 
   it('CDATA holding </item>, a > in an attribute and a commented-out item are not markup', () => {
-    const doc = feed(rss(
-      '<item><guid>1</guid><description><![CDATA[</item><item>]]></description><enclosure url="x?a>b" type="a/b" length="1"/></item>' +
-      '<!-- <item><guid>hidden</guid></item> -->' +
-      '<item><guid>2</guid></item>',
-    ));
+    const doc = feed(
+      rss(
+        '<item><guid>1</guid><description><![CDATA[</item><item>]]></description><enclosure url="x?a>b" type="a/b" length="1"/></item>' +
+          '<!-- <item><guid>hidden</guid></item> -->' +
+          '<item><guid>2</guid></item>',
+      ),
+    );
     expect(ids(doc)).toEqual(['1', '2']);
     expect(doc.problems).toBeUndefined();
   });

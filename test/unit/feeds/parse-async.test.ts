@@ -41,7 +41,7 @@ describe('the hub parses without holding up its thread', () => {
     }
   }, 60_000);
 
-  it('the budget counts only the parse\'s own time and gives the document up when spent', async () => {
+  it("the budget counts only the parse's own time and gives the document up when spent", async () => {
     const { body } = bigFeed(8);
     const prepared = await prepareSelectionAsync(body, 'application/rss+xml', 20);
     expect(prepared.keys).toEqual([]);

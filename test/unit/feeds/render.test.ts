@@ -48,7 +48,12 @@ describe('rendering selected entries', () => {
   });
 
   it('reads the feed title, self link and hub links', () => {
-    expect(doc(Buffer.from(ATOM))).toMatchObject({ format: 'atom', title: 'Feed', selfUrl: 'https://e/feed', hubUrls: ['https://hub.example/'] });
+    expect(doc(Buffer.from(ATOM))).toMatchObject({
+      format: 'atom',
+      title: 'Feed',
+      selfUrl: 'https://e/feed',
+      hubUrls: ['https://hub.example/'],
+    });
   });
 
   it('uses the format media type when the topic was served as text/html', () => {
@@ -64,7 +69,12 @@ describe('rendering selected entries', () => {
   });
 
   it('a JSON Feed keeps its top-level fields and carries only the chosen items', () => {
-    const feed = { version: 'https://jsonfeed.org/version/1.1', title: 'J', home_page_url: 'https://e/', items: [{ id: '1', title: 'a', _ext: { x: 1 } }, { id: '2' }] };
+    const feed = {
+      version: 'https://jsonfeed.org/version/1.1',
+      title: 'J',
+      home_page_url: 'https://e/',
+      items: [{ id: '1', title: 'a', _ext: { x: 1 } }, { id: '2' }],
+    };
     const body = Buffer.from(JSON.stringify(feed, null, 2));
     const d = doc(body, 'application/feed+json');
     const rendered = renderEntries(body, 'application/feed+json', new Set([d.entries[0].key]));

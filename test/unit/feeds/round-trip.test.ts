@@ -29,7 +29,10 @@ function parsed(body: Buffer, contentType: string | undefined): FeedDocument {
 /** Prefixes used on element and attribute names inside `xml` (xml and xmlns are predefined). */
 function prefixesUsed(xml: string): Set<string> {
   const used = new Set<string>();
-  for (const tag of xml.replace(/<!\[CDATA\[[\s\S]*?\]\]>/g, '').replace(/<!--[\s\S]*?-->/g, '').match(/<[A-Za-z_][^>]*>/g) ?? []) {
+  for (const tag of xml
+    .replace(/<!\[CDATA\[[\s\S]*?\]\]>/g, '')
+    .replace(/<!--[\s\S]*?-->/g, '')
+    .match(/<[A-Za-z_][^>]*>/g) ?? []) {
     const name = /^<([^\s/>]+)/.exec(tag)?.[1] ?? '';
     if (name.includes(':')) used.add(name.split(':')[0]);
     for (const m of tag.matchAll(/\s([A-Za-z_][\w.-]*):[\w.-]+\s*=/g)) used.add(m[1]);
