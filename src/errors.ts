@@ -22,7 +22,6 @@ export const codes = Object.freeze({
   HUB_ERR_NOT_FOUND: { status: 404, message: 'not found' },
   HUB_ERR_METHOD: { status: 405, message: 'method not allowed' },
   HUB_ERR_UNAUTHORIZED: { status: 401, message: 'missing or wrong bearer token' },
-  HUB_ERR_UNAVAILABLE: { status: 503, message: 'hub is not ready; retry later' },
   HUB_ERR_ADDRESS_BLOCKED: { status: 400, message: 'URL resolves to an address the hub may not contact' },
   HUB_ERR_URL_SCHEME: { status: 400, message: 'only http and https URLs are allowed' },
   HUB_ERR_PORT_NOT_ALLOWED: { status: 400, message: "the URL's port is not among the ports this hub may contact" },
@@ -32,7 +31,6 @@ export const codes = Object.freeze({
   HUB_ERR_TOPIC_TOO_SLOW: { status: 502, message: 'topic body arrived slower than the configured minimum rate' },
   HUB_ERR_DELIVERY_FAILED: { status: 502, message: 'delivery failed' },
   HUB_ERR_VERIFY_FAILED: { status: 502, message: 'verification of intent failed' },
-  HUB_ERR_FEED_PARSE: { status: 422, message: 'feed could not be parsed' },
   HUB_ERR_CONFIG: { status: 500, message: 'invalid configuration' },
   HUB_ERR_SECRET_KEY_MISSING: { status: 500, message: 'a stored secret cannot be opened with the keys in HUB_SECRET_KEY' },
   HUB_ERR_MIGRATION: { status: 500, message: 'migration failed' },
@@ -53,17 +51,4 @@ export class HubError extends Error {
     this.statusCode = codes[code].status;
     this.details = options.details;
   }
-}
-
-export function hubError(
-  code: HubErrorCode,
-  options: { message?: string; cause?: unknown; details?: Record<string, unknown> } = {},
-): HubError {
-  return new HubError(code, options.message, options);
-}
-
-/** Normalises anything thrown into an Error, keeping the original as `cause`. */
-export function toError(value: unknown): Error {
-  if (value instanceof Error) return value;
-  return new Error(typeof value === 'string' ? value : JSON.stringify(value), { cause: value });
 }

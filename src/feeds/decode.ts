@@ -34,10 +34,13 @@ export function charsetFromContentType(contentType: string | undefined): string 
   return m ? m[1].toLowerCase() : undefined;
 }
 
+/** An XML declaration's encoding: the text before it, the quote, the name. Shared with render.ts, which rewrites it. */
+export const XML_DECL_ENCODING = /^(\s*<\?xml[^>]*?\sencoding\s*=\s*)(["'])([^"']*)\2/;
+
 /** Encoding named in an `<?xml ... encoding="..."?>` declaration read as ASCII. */
 function charsetFromXmlDeclaration(head: string): string | undefined {
-  const m = /^\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']/.exec(head);
-  return m ? m[1].toLowerCase() : undefined;
+  const name = XML_DECL_ENCODING.exec(head)?.[3];
+  return name ? name.toLowerCase() : undefined;
 }
 
 function decodeUtf32(body: Uint8Array, littleEndian: boolean, skip: number): string {

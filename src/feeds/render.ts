@@ -1,3 +1,4 @@
+import { charsetFromContentType, XML_DECL_ENCODING } from './decode.js';
 import { diffEntries } from './diff.js';
 import { decodeEntities } from './html-entities.js';
 import { renderJsonFeed } from './json-feed.js';
@@ -23,12 +24,10 @@ function outputContentType(contentType: string | undefined, format: FeedFormat, 
   const media = (contentType ?? '').split(';')[0].trim().toLowerCase();
   const fits = format === 'json-feed' ? /^application\/(?:feed\+)?json$/.test(media) : /^[a-z]+\/(?:[\w.+-]+\+)?xml$/.test(media);
   // H19: the topic's header byte for byte whenever it still tells the truth about the UTF-8 body.
-  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1];
+  const charset = charsetFromContentType(contentType);
   if (fits && !reencoded && (charset === undefined || /^utf-?8$/i.test(charset))) return contentType!;
   return `${fits ? media : DEFAULT_MEDIA_TYPE[format]}; charset=utf-8`;
 }
-
-const XML_DECL_ENCODING = /^(\s*<\?xml[^>]*?\sencoding\s*=\s*)(["'])([^"']*)\2/;
 
 /** Makes the XML declaration (if it names an encoding) say UTF-8, which the output is. */
 function declareUtf8(text: string): string {

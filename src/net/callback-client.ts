@@ -2,7 +2,7 @@ import { Agent } from 'undici';
 import { HubError } from '../errors.js';
 import { urlForLog } from '../log.js';
 import { assertUrlAllowed, lookupFor, type AddressPolicy } from './address-guard.js';
-import { USER_AGENT } from './fetch-topic.js';
+import { USER_AGENT } from './topic-fetcher.js';
 
 export interface CallbackClientOptions extends AddressPolicy {
   connectTimeoutMs: number;

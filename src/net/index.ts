@@ -1,6 +1,6 @@
 export { isPublicAddress, isAddressAllowed, guardedLookup, createGuardedLookup, assertUrlAllowed } from './address-guard.js';
 export type { AddressPolicy } from './address-guard.js';
-export { createTopicFetcher, USER_AGENT } from './fetch-topic.js';
-export type { TopicFetcher, TopicResponse, FetchValidators } from './fetch-topic.js';
+export { createTopicFetcher, USER_AGENT } from './topic-fetcher.js';
+export type { TopicFetcher, TopicResponse, FetchValidators } from './topic-fetcher.js';
 export { createCallbackClient } from './callback-client.js';
 export type { CallbackClient, CallbackResponse } from './callback-client.js';

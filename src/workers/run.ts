@@ -2,7 +2,7 @@ import type { Worker } from 'bullmq';
 import type { Deps } from '../deps.js';
 import { retryDelay } from './backoff.js';
 import { createDeliverer } from './deliver.js';
-import { fetchTopic } from './fetch-topic.js';
+import { fetchJob } from './fetch-job.js';
 import { sweep } from './sweep.js';
 import { verifyIntent } from './verify-intent.js';
 
@@ -32,7 +32,7 @@ export function startWorkers(deps: Deps, options: { sweepIntervalMs?: number } =
   const deliverer = createDeliverer(deps);
   const workers: Worker[] = [
     deps.queues.work('verify', tracked(verifyIntent(deps)), { concurrency: 64, backoff }),
-    deps.queues.work('fetch', tracked(fetchTopic(deps, deliverer)), { concurrency: deps.config.fetchConcurrency, backoff }),
+    deps.queues.work('fetch', tracked(fetchJob(deps, deliverer)), { concurrency: deps.config.fetchConcurrency, backoff }),
     deps.queues.work(
       'deliver',
       tracked((job: Parameters<typeof deliverer.process>[0]) => deliverer.process(job)),

@@ -1,4 +1,4 @@
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
@@ -15,7 +15,8 @@ import { probe } from './services.js';
 import { waitFor } from './wait.js';
 
 const run = promisify(execFile);
-const PG_BIN = '/usr/lib/postgresql/15/bin';
+/** PostgreSQL's server binaries (initdb, pg_ctl): wherever this machine's version keeps them. */
+const PG_BIN = process.env.PG_BIN ?? execFileSync('pg_config', ['--bindir'], { encoding: 'utf8' }).trim();
 const CLI = path.resolve('dist/cli.js');
 
 /** A private redis-server (AOF on) this test may stop and start without disturbing anyone. */

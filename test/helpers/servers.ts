@@ -23,13 +23,6 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-const open = new Set<http.Server>();
-
-/** Servers still listening; the leak guard asserts this is empty after each file. */
-export function openServerCount(): number {
-  return open.size;
-}
-
 async function listen(handler: (req: RecordedRequest) => Reply | Promise<Reply> | 'hang'): Promise<TestServer & { server: http.Server }> {
   const requests: RecordedRequest[] = [];
   const server = http.createServer((req, res) => {
@@ -53,7 +46,6 @@ async function listen(handler: (req: RecordedRequest) => Reply | Promise<Reply> 
   });
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  open.add(server);
   const { port } = server.address() as AddressInfo;
   const origin = `http://127.0.0.1:${port}`;
   return {
@@ -63,7 +55,6 @@ async function listen(handler: (req: RecordedRequest) => Reply | Promise<Reply> 
     requests,
     close: () =>
       new Promise<void>((resolve) => {
-        open.delete(server);
         server.close(() => resolve());
         server.closeAllConnections();
       }),

@@ -33,7 +33,7 @@ interface Delivery {
  * stores it once and fans it out: the first page right here, the rest queued.
  * Unchanged content delivers nothing.
  */
-export function fetchTopic(deps: Deps, deliverer: Deliverer) {
+export function fetchJob(deps: Deps, deliverer: Deliverer) {
   const log = deps.log.child({ module: 'fetch' });
   // The first page is claimed like a job (HUB_JOB_LOCK_MS): a dead process's claim lapses and the sweep queues the page.
   const claimSeconds = deps.config.jobLockMs / 1000;
