@@ -17,6 +17,10 @@ export interface JsonFeed {
   /** Each item's exact source text. */
   items: string[];
   title?: string;
+  /** `feed_url`: the feed's own URL (WebSub §4 discovery, as Atom's rel="self"). */
+  selfUrl?: string;
+  /** `hubs` of type WebSub (any case): the hubs the publisher pings. */
+  hubUrls?: string[];
   entries: XmlEntryFields[];
 }
 
@@ -67,6 +71,13 @@ function readItem(item: unknown, node: Node, source: string, text: string): XmlE
   return { identity, contentHash: sha256Hex(source), link, title, published, updated };
 }
 
+/** The URLs of the `hubs` entries whose type is WebSub (JSON Feed 1.1 §hubs); undefined when none. */
+function websubHubs(hubs: unknown): string[] | undefined {
+  if (!Array.isArray(hubs)) return undefined;
+  const urls = hubs.filter(isRecord).flatMap((h) => (str(h.type)?.toLowerCase() === 'websub' && str(h.url) ? [str(h.url)!] : []));
+  return urls.length ? urls : undefined;
+}
+
 /** Parses `text` as JSON and decides whether it is a JSON Feed. Never throws. */
 export function parseJsonFeed(text: string, contentType: string | undefined): JsonOutcome {
   let value: unknown;
@@ -89,6 +100,8 @@ export function parseJsonFeed(text: string, contentType: string | undefined): Js
       itemsEnd: array.offset + array.length,
       items,
       title: str(value.title),
+      selfUrl: str(value.feed_url),
+      hubUrls: websubHubs(value.hubs),
       entries: value.items.map((item, i) => readItem(item, nodes[i], items[i], text)),
     },
   };

@@ -68,6 +68,8 @@ function* analyseSteps(body: Buffer, contentType: string | undefined): Steps<Ana
     if (json.kind === 'unparseable') return { kind: 'other', outcome: { kind: 'unparseable', format: 'json-feed', reason: json.reason } };
     const doc: FeedDocument = { format: 'json-feed', entries: toEntries(json.value.entries) };
     if (json.value.title !== undefined) doc.title = json.value.title;
+    if (json.value.selfUrl !== undefined) doc.selfUrl = json.value.selfUrl;
+    if (json.value.hubUrls !== undefined) doc.hubUrls = json.value.hubUrls;
     return { kind: 'json', outcome: { kind: 'feed', doc }, decoded, json: json.value };
   }
   const structure = yield* scanXml(decoded.text);
