@@ -2,7 +2,7 @@ import dns from 'node:dns';
 import net from 'node:net';
 import { HubError } from '../errors.js';
 
-// WebSub §8 leaves SSRF to the hub (checklist H27): never reach these unless the operator allows it.
+// WebSub §8 leaves SSRF to the hub (H27 in docs/websub-requirements.md): never reach these unless the operator allows it.
 const blocked = new net.BlockList();
 for (const [prefix, bits] of [
   ['0.0.0.0', 8],

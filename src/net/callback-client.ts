@@ -27,7 +27,7 @@ export interface CallbackClient {
 
 const MAX_VERIFY_BODY = 64 * 1024;
 
-/** undici pools with keep-alive per origin: the delivery hot path (DESIGN.md performance model). */
+/** undici pools with keep-alive per origin: the delivery hot path (see the benchmarks in README.md). */
 export function createCallbackClient(options: CallbackClientOptions): CallbackClient {
   const agent = new Agent({
     connections: options.originConnections,

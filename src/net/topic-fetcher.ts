@@ -33,7 +33,7 @@ export interface TopicFetcher {
 }
 
 /**
- * got for topics (WebSub §6, checklist H18): redirects re-checked at every hop,
+ * got for topics (WebSub §6, H18 in docs/websub-requirements.md): redirects re-checked at every hop,
  * gzip/deflate/br decoded, conditional requests, the size cap enforced while streaming.
  */
 export function createTopicFetcher(options: TopicFetcherOptions): TopicFetcher {

@@ -1,5 +1,5 @@
 /**
- * WebSub §5.3 (checklist H7): the hub's parameters are appended to the
+ * WebSub §5.3 (H7): the hub's parameters are appended to the
  * callback's own query string with `&`, never replacing what is there.
  */
 export function withQuery(callback: string, params: Record<string, string | undefined>): string {

@@ -29,7 +29,7 @@ interface Delivery {
 }
 
 /**
- * Fetches a topic (checklist H18), works out what is new and, if anything is,
+ * Fetches a topic (H18), works out what is new and, if anything is,
  * stores it once and fans it out: the first page right here, the rest queued.
  * Unchanged content delivers nothing.
  */

@@ -11,7 +11,7 @@ import { PG_ADMIN_URL, REDIS_URL, databaseUrl, templateDb } from './services.js'
 import { freePort } from './ports.js';
 import { waitFor } from './wait.js';
 
-/** The storage/queue combinations the integration flows run on (DESIGN.md). */
+/** The storage/queue combinations the integration flows run on (docs/architecture.md, Backends). */
 export type Backend = 'embedded' | 'pg-redis' | 'pg-pgqueue';
 export const BACKENDS: Backend[] = ['embedded', 'pg-redis', 'pg-pgqueue'];
 

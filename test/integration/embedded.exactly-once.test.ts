@@ -11,7 +11,7 @@ import { quietPeriod, waitFor } from '../helpers/wait.js';
 
 const JOBS = 2000;
 
-// DESIGN.md: PGlite is one session shared over a socket; prove that concurrent jobs still run exactly once.
+// docs/architecture.md: PGlite is one session shared by every connection; prove that concurrent jobs still run exactly once.
 describe('embedded mode (PGlite + BullMQ on the database)', () => {
   let dir: string;
   let db: Database;

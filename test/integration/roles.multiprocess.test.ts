@@ -26,7 +26,7 @@ function startChild(role: 'web' | 'worker', env: Record<string, string>): Child 
   return { role, proc, output, exited };
 }
 
-// DESIGN.md "at scale": HUB_ROLE=web and HUB_ROLE=worker processes sharing PostgreSQL and Redis.
+// Scaling out (README.md): HUB_ROLE=web and HUB_ROLE=worker processes sharing PostgreSQL and Redis.
 describe('one web and two worker processes on PostgreSQL + Redis', () => {
   let cleanup: () => Promise<void>;
   let db: pg.Pool;
