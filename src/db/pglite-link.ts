@@ -58,7 +58,7 @@ class SessionScheduler {
   enqueue(handlerId: number, message: Uint8Array, onData: (data: Uint8Array) => void): Promise<number> {
     const type = message[0];
     if (type === TERMINATE) return Promise.resolve(0);
-    this.notices.noteListens(handlerId, message, onData);
+    this.notices.noteQuery(handlerId, message, onData);
     const held = this.pending.get(handlerId) ?? [];
     if (DEFERRED.has(type) && !isStartup(message)) {
       held.push(message);
@@ -87,9 +87,8 @@ class SessionScheduler {
           await this.db.runExclusive(() =>
             this.db.execProtocolRawStream(batch.bytes, { onRawData: (data: Uint8Array) => void out.push(data.slice()) }),
           );
-          const data = out.length === 1 ? out[0] : concat(out);
+          const data = this.notices.route(batch.handlerId, out.length === 1 ? out[0] : concat(out));
           if (data.length > 0) batch.onData(data);
-          this.notices.forward(batch.handlerId, data);
           batch.resolve(data.length);
         } catch (err) {
           batch.reject(err);
