@@ -1,10 +1,10 @@
-import { loadConfig, type Config } from './config.js';
+import { describeConfig, loadConfig, unknownHubVariables, type Config } from './config.js';
 import { createDatabase, migrate } from './db/index.js';
 import { HubError } from './errors.js';
 import { createLogger } from './log.js';
 import { startHub } from './main.js';
 
-const USAGE = `usage: crier [all|web|worker|migrate]
+const USAGE = `usage: crier [all|web|worker|migrate|config]
        crier feed inspect <file-or-url>
        crier feed diff <old> <new>`;
 
@@ -20,10 +20,16 @@ async function main(args: string[]): Promise<number> {
   }
   let config: Config;
   try {
-    config = loadConfig(command === 'all' || command === 'migrate' ? process.env : { ...process.env, HUB_ROLE: command });
+    config = loadConfig(['all', 'migrate', 'config'].includes(command) ? process.env : { ...process.env, HUB_ROLE: command });
   } catch (err) {
     console.error(`crier: ${(err as Error).message}`);
     return 2;
+  }
+  if (command === 'config') {
+    // What this environment configures, as the hub would read it; secrets and tokens shown only as set.
+    for (const [name, value] of describeConfig(config)) console.log(`${name}=${value}`);
+    for (const name of unknownHubVariables()) console.error(`crier: ${name} is not a setting Crier reads (misspelt?)`);
+    return 0;
   }
   if (command === 'migrate') {
     const db = await createDatabase(config, { log: createLogger(config) });

@@ -121,9 +121,44 @@ type Env = Record<string, string | undefined>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+/** Every variable loadConfig reads: what a HUB_* variable must be one of. */
+const KNOWN = new Set<string>();
+
+/**
+ * HUB_* variables in `env` that no setting reads: most likely misspelt
+ * (HUB_FETCH_CONCURENCY), and otherwise ignored in silence. Start-up warns.
+ */
+export function unknownHubVariables(env: Env = process.env): string[] {
+  if (KNOWN.size === 0) loadConfigQuietly();
+  return Object.keys(env)
+    .filter((name) => name.startsWith('HUB_') && !KNOWN.has(name))
+    .sort();
+}
+
+/** Names of every variable a setting reads, sorted. */
+export function knownVariables(): string[] {
+  if (KNOWN.size === 0) loadConfigQuietly();
+  return [...KNOWN].sort();
+}
+
+function loadConfigQuietly(): void {
+  try {
+    loadConfig({});
+  } catch {
+    // Only the names it reads are wanted here.
+  }
+}
+
 /** Reads and validates every knob; throws one HubError naming each bad variable. */
-export function loadConfig(env: Env = process.env): Config {
+export function loadConfig(given: Env = process.env): Config {
   const problems: string[] = [];
+  // Every read is noted, so the names a setting reads are known without a second list of them.
+  const env = new Proxy(given, {
+    get(target, name) {
+      if (typeof name === 'string') KNOWN.add(name);
+      return target[name as string];
+    },
+  });
 
   const int = (name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
     const raw = env[name];
@@ -277,4 +312,25 @@ export function loadConfig(env: Env = process.env): Config {
     throw new HubError('HUB_ERR_CONFIG', `invalid configuration: ${problems.join('; ')}`);
   }
   return Object.freeze(config);
+}
+
+/** A URL with any password masked. */
+function withoutPassword(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.href;
+  } catch {
+    return url;
+  }
+}
+
+/** The effective settings as name=value lines for `crier config`: keys and tokens shown only as set, URL passwords masked. */
+export function describeConfig(config: Config): Array<[string, string]> {
+  return Object.entries(config).map(([name, value]): [string, string] => {
+    if (name === 'secretKeys') return [name, `${(value as Buffer[]).length} key(s)`];
+    if (name === 'adminToken') return [name, value === undefined ? 'unset' : '[set]'];
+    if (typeof value === 'string' && /^(postgres|postgresql|redis|rediss):/.test(value)) return [name, withoutPassword(value)];
+    return [name, value === undefined ? 'unset' : JSON.stringify(value)];
+  });
 }

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import type { Config } from './config.js';
+import { unknownHubVariables, type Config } from './config.js';
 import type { Deps } from './deps.js';
 import { createDatabase, migrate } from './db/index.js';
 import { createSecretBox, embeddedKey } from './db/secret-box.js';
@@ -25,6 +25,7 @@ function frontUrl(address: AddressInfo): string {
 /** Composition root: builds the dependencies and starts the parts HUB_ROLE asks for. */
 export async function startHub(config: Config, options: { log?: Logger; sweepIntervalMs?: number } = {}): Promise<RunningHub> {
   const log = options.log ?? createLogger(config);
+  for (const name of unknownHubVariables()) log.warn({ variable: name }, `${name} is not a setting Crier reads (misspelt?); it is ignored`);
   const db = await createDatabase(config, { log });
   await migrate(db.pool);
   const queues = await createQueues(config, db, log);

@@ -42,3 +42,24 @@ describe('crier start-up with a bad environment', () => {
     for (const name of names) expect(lines[0]).toContain(name);
   });
 });
+
+describe('crier config', () => {
+  test('prints the effective settings with keys, tokens and URL passwords hidden, and names a misspelt variable', async () => {
+    const token = 'an-admin-token-0123456789';
+    const { code, stdout, stderr } = await runCli(['config'], {
+      HUB_FETCH_PER_HOST: '7',
+      HUB_ADMIN_TOKEN: token,
+      DATABASE_URL: 'postgres://crier:db-password@db.example/crier',
+      HUB_SECRET_KEY: 'a'.repeat(64),
+      HUB_FETCH_CONCURENCY: '3',
+    });
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^fetchPerHost=7$/m);
+    expect(stdout).toMatch(/^fetchConcurrency=32$/m);
+    expect(stdout).toMatch(/^adminToken=\[set\]$/m);
+    expect(stdout).toMatch(/^secretKeys=1 key\(s\)$/m);
+    expect(stdout).toContain('postgres://crier:***@db.example/crier');
+    for (const secret of [token, 'db-password', 'a'.repeat(64)]) expect(stdout).not.toContain(secret);
+    expect(stderr.trim()).toBe('crier: HUB_FETCH_CONCURENCY is not a setting Crier reads (misspelt?)');
+  });
+});

@@ -1,5 +1,6 @@
+import fs from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig, knownVariables, unknownHubVariables } from '../../src/config.js';
 import { HubError } from '../../src/errors.js';
 
 /** The problems loadConfig reports, one per entry. */
@@ -183,5 +184,24 @@ describe('loadConfig', () => {
     ]);
     expect(problems({ HUB_ADMIN_TOKEN: 'k3y with spaces in it' })).toEqual(['HUB_ADMIN_TOKEN must not contain whitespace']);
     expect(problems({ HUB_ADMIN_TOKEN: 'Xq7-2mZp9Lw4Rt8v' })).toEqual([]);
+  });
+});
+
+describe('the settings and their documentation', () => {
+  test('a misspelt HUB_* variable is reported, a known one is not', () => {
+    expect(unknownHubVariables({ HUB_FETCH_CONCURENCY: '3', HUB_FETCH_CONCURRENCY: '3', PATH: '/bin' })).toEqual(['HUB_FETCH_CONCURENCY']);
+  });
+
+  test('the README configuration table lists every variable a setting reads, and no other', () => {
+    const readme = fs.readFileSync(path.join(process.cwd(), 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1));
+    const documented = new Set<string>();
+    for (const row of section.split('\n').filter((l) => l.startsWith('| `'))) {
+      const firstCell = row.split(' | ')[0];
+      for (const m of firstCell.matchAll(/`([A-Z][A-Z0-9_]+)`/g)) documented.add(m[1]);
+    }
+    const known = knownVariables();
+    expect(known.filter((name) => !documented.has(name))).toEqual([]);
+    expect([...documented].filter((name) => !known.includes(name))).toEqual([]);
   });
 });
