@@ -3,6 +3,7 @@ import { decodeKey } from './db/secret-box.js';
 import type { PortRange } from './net/address-guard.js';
 import path from 'node:path';
 import { HubError } from './errors.js';
+import { SIGNATURE_ALGORITHMS, type SignatureAlgorithm } from './workers/signature.js';
 
 export type HubRole = 'all' | 'web' | 'worker';
 
@@ -90,6 +91,11 @@ export type Config = Readonly<{
   seenEntriesMax: number;
   /** HUB_SEEN_ENTRIES_DAYS: days a seen entry id is remembered. Default 90. */
   seenEntriesDays: number;
+  /**
+   * HUB_SIGNATURE_ALGORITHM: the HMAC of X-Hub-Signature for subscriptions that did not choose one
+   * (hub.signature_algorithm) and are not PubSubHubbub 0.3/0.4 clients (those get sha1). Default sha256.
+   */
+  signatureAlgorithm: SignatureAlgorithm;
   /** HUB_FETCH_CONCURRENCY: topic fetches in flight per worker process. Default 32. */
   fetchConcurrency: number;
   /**
@@ -170,6 +176,13 @@ export function loadConfig(given: Env = process.env): Config {
     const value = Number(raw.trim());
     if (value < min || value > max) problems.push(`${name} must be between ${min} and ${max}, got ${value}`);
     return value;
+  };
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if ((allowed as readonly string[]).includes(raw)) return raw as T;
+    problems.push(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+    return fallback;
   };
   const flag = (name: string): boolean => {
     const raw = env[name];
@@ -296,6 +309,7 @@ export function loadConfig(given: Env = process.env): Config {
     originConnections: int('HUB_ORIGIN_CONNECTIONS', 64, 1),
     seenEntriesMax: int('HUB_SEEN_ENTRIES_MAX', 2000, 1),
     seenEntriesDays: int('HUB_SEEN_ENTRIES_DAYS', 90, 1),
+    signatureAlgorithm: oneOf('HUB_SIGNATURE_ALGORITHM', SIGNATURE_ALGORITHMS, 'sha256'),
     fetchConcurrency: int('HUB_FETCH_CONCURRENCY', 32, 1, 1000),
     fetchPerHost: int('HUB_FETCH_PER_HOST', 4, 1, 1000),
     fetchMinIntervalSeconds: int('HUB_FETCH_MIN_INTERVAL_SECONDS', 3, 0, 86400),

@@ -24,7 +24,7 @@ export interface AdminPage {
 
 // The secret column is never selected here, so no code path can leak it.
 const SUBSCRIPTION_COLUMNS = `
-  s.id, s.topic_id, t.url as topic_url, s.callback, s.secret is not null as has_secret, s.lease_seconds, s.expires_at,
+  s.id, s.topic_id, t.url as topic_url, s.callback, s.secret is not null as has_secret, s.signature_algorithm, s.lease_seconds, s.expires_at,
   s.verified_at, s.last_delivery_at, s.last_delivery_status, s.last_delivery_error, s.next_retry_at`;
 
 function subscriptionFromRow(r: Record<string, any>): AdminSubscription {
@@ -34,6 +34,7 @@ function subscriptionFromRow(r: Record<string, any>): AdminSubscription {
     topicUrl: r.topic_url,
     callback: r.callback,
     hasSecret: r.has_secret,
+    signatureAlgorithm: r.signature_algorithm,
     leaseSeconds: r.lease_seconds,
     expiresAt: r.expires_at,
     verifiedAt: r.verified_at,

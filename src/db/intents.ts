@@ -12,6 +12,8 @@ export interface Intent {
   leaseSeconds: number | null;
   verifyToken: string | null;
   reason: string | null;
+  /** Null: the operator's HUB_SIGNATURE_ALGORITHM. */
+  signatureAlgorithm: string | null;
 }
 
 function fromRow(row: Record<string, any>): Intent {
@@ -24,6 +26,7 @@ function fromRow(row: Record<string, any>): Intent {
     leaseSeconds: row.lease_seconds,
     verifyToken: row.verify_token,
     reason: row.reason,
+    signatureAlgorithm: row.signature_algorithm,
   };
 }
 
@@ -31,10 +34,10 @@ function fromRow(row: Record<string, any>): Intent {
 export async function insertIntents(db: Queryable, intents: Array<Omit<Intent, 'id'>>): Promise<number[]> {
   const { rows } = await db.query(
     `
-    insert into intents (topic_url, callback, mode, secret, lease_seconds, verify_token, reason)
-    select topic_url, callback, mode, secret, lease_seconds, verify_token, reason
-    from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[])
-      with ordinality as i(topic_url, callback, mode, secret, lease_seconds, verify_token, reason, n)
+    insert into intents (topic_url, callback, mode, secret, lease_seconds, verify_token, reason, signature_algorithm)
+    select topic_url, callback, mode, secret, lease_seconds, verify_token, reason, signature_algorithm
+    from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[])
+      with ordinality as i(topic_url, callback, mode, secret, lease_seconds, verify_token, reason, signature_algorithm, n)
     order by n
     returning id`,
     [
@@ -45,6 +48,7 @@ export async function insertIntents(db: Queryable, intents: Array<Omit<Intent, '
       intents.map((i) => i.leaseSeconds),
       intents.map((i) => i.verifyToken),
       intents.map((i) => i.reason),
+      intents.map((i) => i.signatureAlgorithm),
     ],
   );
   // Ids are drawn in insertion order, which follows `order by n`.

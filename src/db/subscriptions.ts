@@ -5,6 +5,8 @@ export interface Subscription {
   topicId: number;
   callback: string;
   secret: string | null;
+  /** Null: the operator's HUB_SIGNATURE_ALGORITHM. */
+  signatureAlgorithm: string | null;
   leaseSeconds: number;
   expiresAt: Date;
   verifiedAt: Date;
@@ -19,6 +21,7 @@ export interface DeliveryTarget {
   id: number;
   callback: string;
   secret: string | null;
+  signatureAlgorithm: string | null;
 }
 
 function fromRow(row: Record<string, any>): Subscription {
@@ -27,6 +30,7 @@ function fromRow(row: Record<string, any>): Subscription {
     topicId: row.topic_id,
     callback: row.callback,
     secret: row.secret,
+    signatureAlgorithm: row.signature_algorithm,
     leaseSeconds: row.lease_seconds,
     expiresAt: row.expires_at,
     verifiedAt: row.verified_at,
@@ -58,13 +62,16 @@ export async function activateSubscriptionsFromIntents(db: Queryable, intentIds:
   );
   const result = await db.query(
     `
-    with intent as (delete from intents where id = any($1::bigint[]) returning id, topic_url, callback, secret, lease_seconds),
+    with intent as (
+      delete from intents where id = any($1::bigint[]) returning id, topic_url, callback, secret, lease_seconds, signature_algorithm
+    ),
     latest as (select distinct on (topic_url, callback) * from intent order by topic_url, callback, id desc)
-    insert into subscriptions (topic_id, callback, secret, lease_seconds, expires_at)
-    select t.id, l.callback, l.secret, l.lease_seconds, now() + make_interval(secs => l.lease_seconds)
+    insert into subscriptions (topic_id, callback, secret, signature_algorithm, lease_seconds, expires_at)
+    select t.id, l.callback, l.secret, l.signature_algorithm, l.lease_seconds, now() + make_interval(secs => l.lease_seconds)
     from latest l join topics t on t.url = l.topic_url
     on conflict (topic_id, callback) do update set
       secret = excluded.secret,
+      signature_algorithm = excluded.signature_algorithm,
       lease_seconds = excluded.lease_seconds,
       expires_at = excluded.expires_at,
       verified_at = now()`,
@@ -91,7 +98,7 @@ export async function listDeliveryTargetsForNotification(
 ): Promise<DeliveryTarget[]> {
   const { rows } = await db.query(
     `
-    select s.id, s.callback, s.secret from subscriptions s
+    select s.id, s.callback, s.secret, s.signature_algorithm as "signatureAlgorithm" from subscriptions s
     join notifications n on n.topic_id = s.topic_id
     where n.id = $1 and s.id > $2 and s.expires_at > now()
     order by s.id limit $3`,
@@ -152,10 +159,11 @@ export async function requestReconfirmations(db: Queryable, percent: number, lim
           and expires_at < now() + make_interval(secs => lease_seconds * $1::int / 100.0)
           and (reconfirm_requested_at is null or reconfirm_requested_at < verified_at)
         order by expires_at limit $2)
-      returning s.topic_id, s.callback, s.secret, s.lease_seconds
+      returning s.topic_id, s.callback, s.secret, s.signature_algorithm, s.lease_seconds
     )
-    insert into intents (topic_url, callback, mode, secret, lease_seconds)
-    select t.url, due.callback, 'subscribe', due.secret, due.lease_seconds from due join topics t on t.id = due.topic_id
+    insert into intents (topic_url, callback, mode, secret, signature_algorithm, lease_seconds)
+    select t.url, due.callback, 'subscribe', due.secret, due.signature_algorithm, due.lease_seconds
+    from due join topics t on t.id = due.topic_id
     returning id`,
     [percent, limit, leaseMaxSeconds],
   );

@@ -59,16 +59,22 @@ export function adminRouter(deps: Deps): express.Router {
     next(new HubError('HUB_ERR_UNAUTHORIZED'));
   });
 
+  // The algorithm its signatures go out with: its own choice, else the operator's default (HUB_SIGNATURE_ALGORITHM).
+  const withAlgorithm = <S extends { signatureAlgorithm: string | null }>(sub: S): S => ({
+    ...sub,
+    signatureAlgorithm: sub.signatureAlgorithm ?? deps.config.signatureAlgorithm,
+  });
+
   router.get('/subscriptions', async (req, res) => {
     const topicUrl = urlFilter(req.query.topic, 'hub.topic');
     const callback = urlFilter(req.query.callback, 'hub.callback');
-    res.json(await listAdminSubscriptions(deps.db.pool, { ...page(req), topicUrl, callback }));
+    res.json((await listAdminSubscriptions(deps.db.pool, { ...page(req), topicUrl, callback })).map(withAlgorithm));
   });
 
   router.get('/subscriptions/:id', async (req, res) => {
     const sub = await findAdminSubscriptionById(deps.db.pool, id(req.params.id));
     if (!sub) throw new HubError('HUB_ERR_NOT_FOUND', 'no such subscription');
-    res.json(sub);
+    res.json(withAlgorithm(sub));
   });
 
   router.get('/subscriptions/:id/deliveries', async (req, res) => {

@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import { HubError } from '../errors.js';
+import { SIGNATURE_ALGORITHMS, type SignatureAlgorithm } from '../workers/signature.js';
 import { parseHubUrl } from './urls.js';
 
 export type HubRequest =
@@ -12,6 +13,12 @@ export type HubRequest =
       secret: string | undefined;
       /** PubSubHubbub 0.3 hub.verify_token, echoed in the verification (H26). */
       verifyToken: string | undefined;
+      /**
+       * The HMAC the deliveries are signed with: `hub.signature_algorithm` when given, else sha1 for a
+       * PubSubHubbub 0.3/0.4 client (its request carries hub.verify; those specs know only sha1), else
+       * undefined: the operator's HUB_SIGNATURE_ALGORITHM.
+       */
+      signatureAlgorithm: SignatureAlgorithm | undefined;
     }
   | { mode: 'publish'; urls: string[] };
 
@@ -58,7 +65,23 @@ export function parseHubRequest(form: URLSearchParams, bounds: LeaseBounds): Hub
   const verifyToken = single(form, 'hub.verify_token') || undefined;
   if (verifyToken !== undefined && verifyToken.length > 1024)
     throw new HubError('HUB_ERR_PARAM_VERIFY_INVALID', 'hub.verify_token is longer than 1024 characters');
-  return { mode, callback, topic, leaseSeconds, secret, verifyToken };
+  return { mode, callback, topic, leaseSeconds, secret, verifyToken, signatureAlgorithm: signatureAlgorithmOf(form) };
+}
+
+function signatureAlgorithmOf(form: URLSearchParams): SignatureAlgorithm | undefined {
+  const asked = single(form, 'hub.signature_algorithm');
+  if (asked !== undefined && asked !== '') {
+    const algorithm = asked.trim().toLowerCase();
+    if (!(SIGNATURE_ALGORITHMS as readonly string[]).includes(algorithm)) {
+      const known = SIGNATURE_ALGORITHMS.join(', ');
+      throw new HubError(
+        'HUB_ERR_PARAM_SIGNATURE_ALGORITHM',
+        `hub.signature_algorithm must be one of ${known}, got "${asked.slice(0, 40)}"`,
+      );
+    }
+    return algorithm as SignatureAlgorithm;
+  }
+  return form.has('hub.verify') ? 'sha1' : undefined;
 }
 
 /** Publishers send hub.url, hub.url[] or hub.topic, often repeated (H17). */

@@ -19,5 +19,6 @@ export async function requestSubscription(deps: Deps, request: SubscriptionReque
     leaseSeconds: request.leaseSeconds ?? null,
     verifyToken: request.verifyToken ?? null,
     reason: null,
+    signatureAlgorithm: request.signatureAlgorithm ?? null,
   });
 }

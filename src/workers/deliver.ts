@@ -18,7 +18,7 @@ import {
 import { retryDelay } from './backoff.js';
 import { createCircuitBreakers } from './circuit.js';
 import { createDeliverySlots } from './delivery-slots.js';
-import { sign } from './signature.js';
+import { sign, type SignatureAlgorithm } from './signature.js';
 import { enqueuePage, jobIds, type DeliverPage, type DeliverRetry, type JobData } from './queues.js';
 
 type AttemptResult =
@@ -77,8 +77,8 @@ export function createDeliverer(deps: Deps): Deliverer {
     if (!headers) {
       headers = {
         'content-type': content.contentType,
-        // WebSub §7 (H21): both links in one header.
-        link: `<${deps.config.publicUrl}>; rel="hub", <${n.topicUrl}>; rel="self"`,
+        // WebSub §7 (H21): both links in one header; self first, for clients that read only the first link.
+        link: `<${n.topicUrl}>; rel="self", <${deps.config.publicUrl}>; rel="hub"`,
         'x-crier-entries': `new=${n.newEntries}, updated=${n.updatedEntries}`,
       };
       sharedHeaders.set(n, headers);
@@ -109,7 +109,10 @@ export function createDeliverer(deps: Deps): Deliverer {
     // Same id on every retry, so subscribers can drop duplicates.
     const headers: Record<string, string> = { ...headersOf(n, content), 'x-hub-delivery': `${n.id}.${target.id}` };
     try {
-      if (target.secret) headers['x-hub-signature'] = sign(content.body, deps.secrets.open(target.secret), 'sha256');
+      if (target.secret) {
+        const algorithm = (target.signatureAlgorithm as SignatureAlgorithm | null) ?? deps.config.signatureAlgorithm;
+        headers['x-hub-signature'] = sign(content.body, deps.secrets.open(target.secret), algorithm);
+      }
     } catch (err) {
       // A secret no configured key opens: never deliver unsigned, record why instead.
       return { ok: false, gone: false, status: null, error: (err as Error).message };
@@ -234,7 +237,7 @@ export function createDeliverer(deps: Deps): Deliverer {
     ]);
     // WebSub §7 (H23): keep trying only while the subscription lives.
     if (!n || !sub || sub.expiresAt.getTime() <= Date.now()) return;
-    const target = { id: sub.id, callback: sub.callback, secret: sub.secret };
+    const target = { id: sub.id, callback: sub.callback, secret: sub.secret, signatureAlgorithm: sub.signatureAlgorithm };
     const content = await contentFor(n.id);
     const [result] = await slots.map([target], 0, (t) => attempt(n, content, t));
     await record(n, [settle(n, target, data.attempt, result, data.deferred ?? 0)], [target]);

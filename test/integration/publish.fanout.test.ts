@@ -28,7 +28,7 @@ describe.each(BACKENDS)('publish and deliver on %s', (backend) => {
     await waitFor(() => subscriber.deliveries().some((d) => d.url === '/signed'), { what: 'delivery' });
     const delivery = subscriber.deliveries().find((d) => d.url === '/signed')!;
     expect(delivery.headers['content-type']).toBe('application/rss+xml; charset=utf-8');
-    expect(delivery.headers.link).toBe(`<${hub.config.publicUrl}>; rel="hub", <${topic}>; rel="self"`);
+    expect(delivery.headers.link).toBe(`<${topic}>; rel="self", <${hub.config.publicUrl}>; rel="hub"`);
     const expected = `sha256=${crypto.createHmac('sha256', 'shh-its-a-secret').update(delivery.body).digest('hex')}`;
     const given = String(delivery.headers['x-hub-signature']);
     expect(crypto.timingSafeEqual(Buffer.from(given), Buffer.from(expected))).toBe(true);
