@@ -96,6 +96,12 @@ export type Config = Readonly<{
    * (hub.signature_algorithm) and are not PubSubHubbub 0.3/0.4 clients (those get sha1). Default sha256.
    */
   signatureAlgorithm: SignatureAlgorithm;
+  /**
+   * HUB_SYNC_VERIFY_TIMEOUT_MS: how long a PubSubHubbub 0.3 hub.verify=sync request waits for its
+   * callback's answer before it is answered 202 and verified asynchronously. Default 5000 (at most 9000:
+   * the sweep takes over unqueued intents after 10 s).
+   */
+  syncVerifyTimeoutMs: number;
   /** HUB_FETCH_CONCURRENCY: topic fetches in flight per worker process. Default 32. */
   fetchConcurrency: number;
   /**
@@ -309,6 +315,7 @@ export function loadConfig(given: Env = process.env): Config {
     originConnections: int('HUB_ORIGIN_CONNECTIONS', 64, 1),
     seenEntriesMax: int('HUB_SEEN_ENTRIES_MAX', 2000, 1),
     seenEntriesDays: int('HUB_SEEN_ENTRIES_DAYS', 90, 1),
+    syncVerifyTimeoutMs: int('HUB_SYNC_VERIFY_TIMEOUT_MS', 5000, 100, 9000),
     signatureAlgorithm: oneOf('HUB_SIGNATURE_ALGORITHM', SIGNATURE_ALGORITHMS, 'sha256'),
     fetchConcurrency: int('HUB_FETCH_CONCURRENCY', 32, 1, 1000),
     fetchPerHost: int('HUB_FETCH_PER_HOST', 4, 1, 1000),

@@ -10,6 +10,7 @@ export const codes = Object.freeze({
   HUB_ERR_PARAM_URL_TOO_LONG: { status: 400, message: 'URL is longer than 2048 characters' },
   HUB_ERR_PARAM_URL_CREDENTIALS: { status: 400, message: 'URLs with credentials are not accepted' },
   HUB_ERR_PARAM_LEASE_INVALID: { status: 400, message: 'hub.lease_seconds must be a positive integer' },
+  HUB_ERR_VERIFY_REFUSED: { status: 409, message: 'the callback did not confirm the subscription' },
   HUB_ERR_PARAM_SIGNATURE_ALGORITHM: { status: 400, message: 'hub.signature_algorithm is not sha1, sha256, sha384 or sha512' },
   HUB_ERR_PARAM_SECRET_TOO_LONG: { status: 400, message: 'hub.secret must be shorter than 200 bytes' },
   HUB_ERR_PARAM_VERIFY_INVALID: { status: 400, message: 'hub.verify must be sync or async' },

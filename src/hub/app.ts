@@ -7,6 +7,7 @@ import { parseHubRequest } from './params.js';
 import { publish } from './publish.js';
 import { enforceRateLimit } from './rate-limit.js';
 import { requestSubscription } from './subscribe.js';
+import { createVerifier } from '../workers/index.js';
 
 const FORM_TYPE = 'application/x-www-form-urlencoded';
 
@@ -14,6 +15,8 @@ const FORM_TYPE = 'application/x-www-form-urlencoded';
 export function createApp(deps: Deps, health: () => Promise<boolean>): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // For PubSubHubbub 0.3's hub.verify=sync, verified inside the request.
+  const verifier = createVerifier(deps);
   // HUB_TRUST_PROXY=1 trusts one proxy hop: the client is the address that proxy appended to
   // X-Forwarded-For (the last entry), not a leftmost entry any client can write (H28).
   app.set('trust proxy', deps.config.trustProxy ? 1 : false);
@@ -43,8 +46,9 @@ export function createApp(deps: Deps, health: () => Promise<boolean>): express.E
         res.status(204).end();
         return;
       }
-      await requestSubscription(deps, request);
-      res.status(202).type('text/plain').send('accepted; verification of intent will follow\n');
+      const answer = await requestSubscription(deps, request, verifier.now);
+      if (answer === 'verified') res.status(204).end();
+      else res.status(202).type('text/plain').send('accepted; verification of intent will follow\n');
     },
   );
 

@@ -19,6 +19,8 @@ export type HubRequest =
        * undefined: the operator's HUB_SIGNATURE_ALGORITHM.
        */
       signatureAlgorithm: SignatureAlgorithm | undefined;
+      /** PubSubHubbub 0.3: `sync` when hub.verify says so alone or first; WebSub verifies asynchronously. */
+      verify: 'sync' | 'async';
     }
   | { mode: 'publish'; urls: string[] };
 
@@ -65,7 +67,8 @@ export function parseHubRequest(form: URLSearchParams, bounds: LeaseBounds): Hub
   const verifyToken = single(form, 'hub.verify_token') || undefined;
   if (verifyToken !== undefined && verifyToken.length > 1024)
     throw new HubError('HUB_ERR_PARAM_VERIFY_INVALID', 'hub.verify_token is longer than 1024 characters');
-  return { mode, callback, topic, leaseSeconds, secret, verifyToken, signatureAlgorithm: signatureAlgorithmOf(form) };
+  const verify = form.getAll('hub.verify')[0] === 'sync' ? 'sync' : 'async';
+  return { mode, callback, topic, leaseSeconds, secret, verifyToken, signatureAlgorithm: signatureAlgorithmOf(form), verify };
 }
 
 function signatureAlgorithmOf(form: URLSearchParams): SignatureAlgorithm | undefined {

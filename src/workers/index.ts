@@ -8,4 +8,6 @@ export type { SignatureAlgorithm } from './signature.js';
 export { retryDelay } from './backoff.js';
 export { withQuery } from './callback-url.js';
 export { createVerifyBatcher } from './verify-batcher.js';
+export { createVerifier } from './verify-intent.js';
+export type { Verdict } from './verify-intent.js';
 export type { VerifyBatcher } from './verify-batcher.js';

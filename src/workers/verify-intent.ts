@@ -26,7 +26,7 @@ import { jobIds, type JobData } from './queues.js';
  */
 const UNANSWERED_ATTEMPTS = 3;
 
-type Verdict =
+export type Verdict =
   | { kind: 'confirmed' }
   | { kind: 'refused'; status: number }
   | { kind: 'failed'; permanent: boolean; error: string; unanswered?: boolean }
@@ -40,6 +40,15 @@ type Verdict =
  * few statements; a single-intent job is a retry (BullMQ's attempts).
  */
 export function verifyIntent(deps: Deps) {
+  return createVerifier(deps).process;
+}
+
+/**
+ * The verifier: `process` runs verify jobs; `now` verifies one stored intent
+ * at once and for good (no retry: PubSubHubbub 0.3's hub.verify=sync, whose
+ * subscriber hears the outcome in the answer and retries itself).
+ */
+export function createVerifier(deps: Deps) {
   const log = deps.log.child({ module: 'verify' });
 
   async function check(intent: Intent): Promise<Verdict> {
@@ -108,7 +117,15 @@ export function verifyIntent(deps: Deps) {
     return retry;
   }
 
-  return async (job: Job<JobData['verify']>): Promise<void> => {
+  async function now(intentId: number): Promise<Verdict | undefined> {
+    const intents = await findIntentsByIds(deps.db.pool, [intentId]);
+    if (intents.length === 0) return undefined;
+    const verdict = await check(intents[0]);
+    await apply(intents, [verdict], false);
+    return verdict;
+  }
+
+  const process = async (job: Job<JobData['verify']>): Promise<void> => {
     const ids = 'intentIds' in job.data ? job.data.intentIds : [job.data.intentId];
     const intents = await findIntentsByIds(deps.db.pool, ids);
     if (intents.length === 0) return;
@@ -138,6 +155,7 @@ export function verifyIntent(deps: Deps) {
     const retry = await apply(intents, verdicts, !lastAttempt);
     if (retry.length > 0 && failed.kind === 'failed') throw new Error(failed.error);
   };
+  return { process, now };
 }
 
 /** Why the hub will not serve this topic, if it will not. */

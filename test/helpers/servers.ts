@@ -63,7 +63,7 @@ async function listen(handler: (req: RecordedRequest) => Reply | Promise<Reply> 
 
 export type SubscriberBehaviour = {
   /** Answer to verification GETs; default echoes hub.challenge with 200. */
-  verify?: (query: URLSearchParams) => Reply | 'hang';
+  verify?: (query: URLSearchParams) => Reply | Promise<Reply> | 'hang';
   /** Answer to content POSTs; default 200. */
   deliver?: (req: RecordedRequest) => Reply | 'hang';
 };

@@ -25,6 +25,19 @@ describe('parseHubRequest', () => {
       leaseSeconds: 864000,
       secret: undefined,
       verifyToken: undefined,
+      signatureAlgorithm: undefined,
+      verify: 'async',
+    });
+  });
+
+  test('H26: hub.verify=sync alone or first asks for synchronous verification and sha1 signatures', () => {
+    expect(parseHubRequest(sub({ 'hub.verify': 'sync' }), bounds)).toMatchObject({ verify: 'sync', signatureAlgorithm: 'sha1' });
+    const both = sub();
+    both.append('hub.verify', 'async');
+    both.append('hub.verify', 'sync');
+    expect(parseHubRequest(both, bounds)).toMatchObject({ verify: 'async', signatureAlgorithm: 'sha1' });
+    expect(parseHubRequest(sub({ 'hub.verify': 'sync', 'hub.signature_algorithm': 'sha512' }), bounds)).toMatchObject({
+      signatureAlgorithm: 'sha512',
     });
   });
 
