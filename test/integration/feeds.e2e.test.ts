@@ -2,7 +2,7 @@ import { XMLValidator } from 'fast-xml-parser';
 import { parseFeed } from '../../src/feeds/index.js';
 import type { Backend, TestHub } from '../helpers/hub.js';
 import type { Publisher, Subscriber } from '../helpers/servers.js';
-import { quietPeriod, waitFor } from '../helpers/wait.js';
+import { waitFor } from '../helpers/wait.js';
 import { startHubWithPeers, stopHubWithPeers } from '../helpers/peers.js';
 
 type Entry = { id: string; title: string; body: string };
@@ -98,8 +98,17 @@ describe.each(BACKENDS_HERE)('feed diffing through the running hub on %s', (back
 
       // Unchanged: nothing.
       await publish();
-      await waitFor(() => publisher.fetches(path).length >= 3);
-      await quietPeriod(300);
+      // The fetch that served this ping is recorded (its mark cleared) and made no new notification.
+      await waitFor(
+        async () => (await hub.query('select fetch_requested_at from topics where url = $1', [topic]))[0].fetch_requested_at === null,
+        {
+          what: 'the unchanged fetch recorded',
+        },
+      );
+      const notifications = await hub.query('select n.id from notifications n join topics t on t.id = n.topic_id where t.url = $1', [
+        topic,
+      ]);
+      expect(notifications).toHaveLength(2);
       expect(received()).toHaveLength(2);
 
       // An edited entry arrives as an update.

@@ -1,7 +1,7 @@
 import type { TestHub } from '../helpers/hub.js';
 import { freePort } from '../helpers/ports.js';
 import { startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
-import { quietPeriod, waitFor } from '../helpers/wait.js';
+import { waitFor } from '../helpers/wait.js';
 import { startHubWithPeers, stopHubWithPeers } from '../helpers/peers.js';
 
 // Pure request validation does not depend on the storage backend: one is enough.
@@ -128,8 +128,10 @@ describe('subscription and publish parameters on pg-redis', () => {
     ];
     test.each(cases)('%s → 400', async (_name, fields) => {
       const before = subscriber.requests.length;
+      const intentsBefore = (await hub.query('select count(*)::int as n from intents'))[0].n as number;
       expectPlainReason(await hub.post(fields()), 400);
-      await quietPeriod(50);
+      // Refused before anything was stored, so nothing can ever call the subscriber.
+      expect((await hub.query('select count(*)::int as n from intents'))[0].n).toBe(intentsBefore);
       expect(subscriber.requests.length).toBe(before);
     });
 
@@ -180,7 +182,10 @@ describe('subscription and publish parameters on pg-redis', () => {
       const res = await hub.post({ 'hub.mode': 'subscribe', 'hub.callback': callback, 'hub.topic': publisher.topicUrl('/h10.xml') });
       expect(res.status).toBe(202);
       await waitFor(() => refusing.verifications().length === 1, { what: 'verification' });
-      await quietPeriod(200);
+      // Final once the intent is gone: dropped after the refusal.
+      await waitFor(async () => (await hub.query('select 1 from intents where callback = $1', [callback])).length === 0, {
+        what: 'the intent dropped',
+      });
       expect(await activeCount(callback)).toBe(0);
     } finally {
       await refusing.close();

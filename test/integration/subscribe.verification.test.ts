@@ -1,6 +1,6 @@
 import { BACKENDS, startTestHub, type TestHub } from '../helpers/hub.js';
 import { startPublisher, startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
-import { quietPeriod, waitFor } from '../helpers/wait.js';
+import { waitFor } from '../helpers/wait.js';
 
 describe.each(BACKENDS)('subscription verification on %s', (backend) => {
   let hub: TestHub;
@@ -22,6 +22,11 @@ describe.each(BACKENDS)('subscription verification on %s', (backend) => {
     await subscriber?.close();
   });
 
+  /** A verification's outcome is final once its intent is gone (activated, or dropped after a refusal). */
+  const intentConsumed = (callback: string) =>
+    waitFor(async () => (await hub.query('select 1 from intents where callback = $1', [callback])).length === 0, {
+      what: 'the intent consumed',
+    });
   const activeCount = async (callback: string) =>
     (await hub.query('select count(*)::int as n from subscriptions where callback = $1', [callback]))[0].n as number;
 
@@ -45,7 +50,7 @@ describe.each(BACKENDS)('subscription verification on %s', (backend) => {
       (await hub.post({ 'hub.mode': 'subscribe', 'hub.callback': callback, 'hub.topic': publisher.topicUrl('/h14.xml') })).status,
     ).toBe(202);
     await waitFor(() => subscriber.verifications().length === 1);
-    await quietPeriod(300);
+    await intentConsumed(callback);
     expect(await activeCount(callback)).toBe(0);
   });
 
@@ -54,7 +59,7 @@ describe.each(BACKENDS)('subscription verification on %s', (backend) => {
     const callback = `${subscriber.origin}/refuse`;
     await hub.post({ 'hub.mode': 'subscribe', 'hub.callback': callback, 'hub.topic': publisher.topicUrl('/h14b.xml') });
     await waitFor(() => subscriber.verifications().length === 1);
-    await quietPeriod(300);
+    await intentConsumed(callback);
     expect(await activeCount(callback)).toBe(0);
   });
 
@@ -93,7 +98,7 @@ describe.each(BACKENDS)('subscription verification on %s', (backend) => {
     subscriber.behave({ verify: () => ({ status: 404 }) });
     await hub.post({ 'hub.mode': 'subscribe', 'hub.callback': callback, 'hub.topic': topic, 'hub.secret': 'second-secret' });
     await waitFor(() => subscriber.verifications().length === 2);
-    await quietPeriod(300);
+    await intentConsumed(callback);
     // Stored sealed where the hub has a key (embedded always does): compare what it opens to.
     const [stored] = await hub.query('select secret from subscriptions where callback = $1', [callback]);
     expect(hub.hub.deps.secrets.open(stored.secret)).toBe('first-secret');
