@@ -10,6 +10,8 @@ export interface DeliveryRecord {
   lastStatusCode: number | null;
   lastError: string | null;
   nextAttemptAt: Date | null;
+  /** The HMAC its attempts were signed with; null when the subscription has no secret. */
+  signatureAlgorithm: string | null;
 }
 
 /** Records the delivery attempts that did not succeed first time (and their later fate), batched. */
@@ -17,11 +19,14 @@ export async function recordDeliveries(db: Queryable, records: DeliveryRecord[])
   if (records.length === 0) return;
   await db.query(
     `
-    insert into deliveries (notification_id, subscription_id, status, attempts, last_status_code, last_error, next_attempt_at)
-    select * from unnest($1::bigint[], $2::bigint[], $3::text[], $4::int[], $5::int[], $6::text[], $7::timestamptz[])
+    insert into deliveries (
+      notification_id, subscription_id, status, attempts, last_status_code, last_error, next_attempt_at, signature_algorithm
+    )
+    select * from unnest($1::bigint[], $2::bigint[], $3::text[], $4::int[], $5::int[], $6::text[], $7::timestamptz[], $8::text[])
     on conflict (notification_id, subscription_id) do update set
       status = excluded.status, attempts = excluded.attempts, last_status_code = excluded.last_status_code,
-      last_error = excluded.last_error, next_attempt_at = excluded.next_attempt_at, updated_at = now()`,
+      last_error = excluded.last_error, next_attempt_at = excluded.next_attempt_at,
+      signature_algorithm = excluded.signature_algorithm, updated_at = now()`,
     [
       records.map((r) => r.notificationId),
       records.map((r) => r.subscriptionId),
@@ -30,6 +35,7 @@ export async function recordDeliveries(db: Queryable, records: DeliveryRecord[])
       records.map((r) => r.lastStatusCode),
       records.map((r) => r.lastError),
       records.map((r) => r.nextAttemptAt),
+      records.map((r) => r.signatureAlgorithm),
     ],
   );
 }
@@ -48,5 +54,6 @@ export async function listDeliveriesForSubscription(db: Queryable, subscriptionI
     lastStatusCode: r.last_status_code,
     lastError: r.last_error,
     nextAttemptAt: r.next_attempt_at,
+    signatureAlgorithm: r.signature_algorithm,
   }));
 }

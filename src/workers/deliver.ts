@@ -132,6 +132,7 @@ export function createDeliverer(deps: Deps): Deliverer {
   /** Outcome of attempt number `attemptNo` for one subscriber, and the retry job it needs. */
   function settle(n: Notification, target: DeliveryTarget, attemptNo: number, result: AttemptResult, deferred = 0) {
     const now = Date.now();
+    const signatureAlgorithm = target.secret ? (target.signatureAlgorithm ?? deps.config.signatureAlgorithm) : null;
     if (!result.ok && 'deferred' in result) {
       // An open circuit delays without spending an attempt; the lease still bounds how long (runRetry).
       const delay = Math.max(0, result.retryAt - now) + Math.floor(Math.random() * 1000);
@@ -146,6 +147,7 @@ export function createDeliverer(deps: Deps): Deliverer {
           lastStatusCode: null,
           lastError: result.error,
           nextAttemptAt,
+          signatureAlgorithm,
         } as DeliveryRecord,
         retry: {
           data: { kind: 'retry' as const, notificationId: n.id, subscriptionId: target.id, attempt: attemptNo, deferred: deferred + 1 },
@@ -165,6 +167,7 @@ export function createDeliverer(deps: Deps): Deliverer {
               lastStatusCode: null,
               lastError: null,
               nextAttemptAt: null,
+              signatureAlgorithm,
             }
           : undefined;
       return { outcome, record, retry: undefined };
@@ -184,6 +187,7 @@ export function createDeliverer(deps: Deps): Deliverer {
         lastStatusCode: result.status,
         lastError: result.error,
         nextAttemptAt,
+        signatureAlgorithm,
       } as DeliveryRecord,
       retry: exhausted
         ? undefined

@@ -59,6 +59,37 @@ describe.each(BACKENDS)('signature algorithms on %s', (backend) => {
     expect(shown.sort()).toEqual(cases.map(([path, , algorithm]) => [path, algorithm]).sort());
   });
 
+  test('H23 H24: a recorded delivery shows in the admin view the algorithm its attempts were signed with', async () => {
+    const topic = publisher.topicUrl('/retried.xml');
+    publisher.set('/retried.xml', { body: rss(['r1']), contentType: 'application/rss+xml' });
+    await hub.subscribeAndWait(`${subscriber.origin}/retry`, topic, { 'hub.secret': SECRET, 'hub.signature_algorithm': 'sha384' });
+    let failed = false;
+    subscriber.behave({
+      deliver: (req) => {
+        if (req.url !== '/retry' || failed) return { status: 200 };
+        failed = true;
+        return { status: 500 };
+      },
+    });
+    try {
+      expect((await hub.post({ 'hub.mode': 'publish', 'hub.url': topic })).status).toBe(204);
+      const [{ id }] = await hub.query('select id from subscriptions where callback = $1', [`${subscriber.origin}/retry`]);
+      const rows = async () =>
+        (await (
+          await fetch(`${hub.url}admin/subscriptions/${String(id)}/deliveries`, { headers: { authorization: `Bearer ${TOKEN}` } })
+        ).json()) as Array<{
+          status: string;
+          attempts: number;
+          signatureAlgorithm: string | null;
+        }>;
+      await waitFor(async () => (await rows())[0]?.status === 'delivered', { what: 'the retried delivery recorded' });
+      expect(await rows()).toEqual([expect.objectContaining({ status: 'delivered', attempts: 2, signatureAlgorithm: 'sha384' })]);
+      expect(deliveryTo('/retry')!.headers['x-hub-signature']).toMatch(/^sha384=/);
+    } finally {
+      subscriber.behave({});
+    }
+  });
+
   test('H9: an unknown hub.signature_algorithm is refused with 400 and the reason', async () => {
     const res = await hub.post({
       'hub.mode': 'subscribe',
