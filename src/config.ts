@@ -106,7 +106,8 @@ export type Config = Readonly<{
   fetchConcurrency: number;
   /**
    * HUB_FETCH_PER_HOST: topic fetches in flight per worker process to one target (a registrable
-   * domain, an IPv4 /24 or an IPv6 /64), so slow servers cannot take every fetch slot. Default 4.
+   * domain, an IPv4 /24 or an IPv6 /64), so slow servers cannot take every fetch slot. Default half of
+   * HUB_FETCH_CONCURRENCY: a platform hosting many feeds on its own domain still gets many at once.
    */
   fetchPerHost: number;
   /** HUB_FETCH_MIN_INTERVAL_SECONDS: least time between two fetches of one topic; pings inside it coalesce. 0 = off. Default 3. */
@@ -280,6 +281,7 @@ export function loadConfig(given: Env = process.env): Config {
     return Object.freeze(ranges);
   };
 
+  const fetchConcurrency = int('HUB_FETCH_CONCURRENCY', 32, 1, 1000);
   const config: Config = {
     port,
     host,
@@ -317,8 +319,8 @@ export function loadConfig(given: Env = process.env): Config {
     seenEntriesDays: int('HUB_SEEN_ENTRIES_DAYS', 90, 1),
     syncVerifyTimeoutMs: int('HUB_SYNC_VERIFY_TIMEOUT_MS', 5000, 100, 9000),
     signatureAlgorithm: oneOf('HUB_SIGNATURE_ALGORITHM', SIGNATURE_ALGORITHMS, 'sha256'),
-    fetchConcurrency: int('HUB_FETCH_CONCURRENCY', 32, 1, 1000),
-    fetchPerHost: int('HUB_FETCH_PER_HOST', 4, 1, 1000),
+    fetchConcurrency,
+    fetchPerHost: int('HUB_FETCH_PER_HOST', Math.ceil(fetchConcurrency / 2), 1, 1000),
     fetchMinIntervalSeconds: int('HUB_FETCH_MIN_INTERVAL_SECONDS', 3, 0, 86400),
     fetchMinBytesPerSecond: int('HUB_FETCH_MIN_BYTES_PER_SECOND', 1024, 1),
     deliverJobs: int('HUB_DELIVER_JOBS', 16, 1, 1000),

@@ -36,8 +36,8 @@ export interface FetchGate {
   admit(url: string, lastFetchAt: Date | null): FetchAdmission;
 }
 
-/** How long a fetch refused for a busy target waits, before jitter: about as long as a healthy fetch takes. */
-const BUSY_RETRY_MS = 500;
+/** How long a fetch refused for a busy target waits, before jitter (up to as much again): a few healthy fetches' time. */
+const BUSY_RETRY_MS = 250;
 
 export function createFetchGate(options: FetchGateOptions): FetchGate {
   const now = options.now ?? Date.now;
