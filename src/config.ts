@@ -120,11 +120,20 @@ export type Config = Readonly<{
   dbPoolSize: number;
   /** HUB_SHUTDOWN_TIMEOUT_MS: how long SIGTERM waits for in-flight work. Default 20000. */
   shutdownTimeoutMs: number;
-  /** HUB_CIRCUIT_MIN_ATTEMPTS: attempts to one callback origin within 5 minutes before its failure ratio (80%) can open its circuit. Default 10. */
+  /**
+   * HUB_CIRCUIT_MIN_ATTEMPTS: attempts to one callback or topic origin within 5 minutes before its failure
+   * ratio (80%) can open its circuit. Default 10.
+   */
   circuitMinAttempts: number;
-  /** HUB_CIRCUIT_COOLDOWN_MS: how long an open circuit waits before a probe; doubles per failed probe, up to 5 minutes. Default 30000. */
+  /**
+   * HUB_CIRCUIT_COOLDOWN_MS: how long an open circuit waits before a probe; doubles per failed probe,
+   * up to 5 minutes. Default 30000.
+   */
   circuitCooldownMs: number;
-  /** HUB_JOB_LOCK_MS: how long a job stays claimed by a worker without renewal; a killed worker's jobs are re-run after it. Default 30000. */
+  /**
+   * HUB_JOB_LOCK_MS: how long a job stays claimed by a worker without renewal; a killed worker's jobs
+   * are re-run after it. Default 30000.
+   */
   jobLockMs: number;
   /** LOG_LEVEL: pino level. Default info. */
   logLevel: string;

@@ -51,9 +51,8 @@ async function diff(oldLocation: string, newLocation: string, out: NodeJS.Writab
     return 0;
   }
   const { newKeys, updatedKeys } = selection.diff ?? { newKeys: [], updatedKeys: [] };
-  process.stderr.write(
-    `new: ${newKeys.length}, updated: ${updatedKeys.length}${selection.rendered ? `, content-type: ${selection.rendered.contentType}` : ''}\n`,
-  );
+  const type = selection.rendered ? `, content-type: ${selection.rendered.contentType}` : '';
+  process.stderr.write(`new: ${newKeys.length}, updated: ${updatedKeys.length}${type}\n`);
   if (selection.rendered) out.write(selection.rendered.body);
   return 0;
 }

@@ -24,7 +24,8 @@ export interface AdminPage {
 
 // The secret column is never selected here, so no code path can leak it.
 const SUBSCRIPTION_COLUMNS = `
-  s.id, s.topic_id, t.url as topic_url, s.callback, s.secret is not null as has_secret, s.signature_algorithm, s.lease_seconds, s.expires_at,
+  s.id, s.topic_id, t.url as topic_url, s.callback, s.secret is not null as has_secret, s.signature_algorithm,
+  s.lease_seconds, s.expires_at,
   s.verified_at, s.last_delivery_at, s.last_delivery_status, s.last_delivery_error, s.next_retry_at`;
 
 function subscriptionFromRow(r: Record<string, any>): AdminSubscription {

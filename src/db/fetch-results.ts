@@ -85,7 +85,10 @@ export async function recordFetchWithContent(
       select json_agg(
         json_build_object('id', s.id, 'callback', s.callback, 'secret', s.secret, 'signatureAlgorithm', s.signature_algorithm) order by s.id
       )
-      from (select id, callback, secret, signature_algorithm from subscriptions where topic_id = $1 and expires_at > now() order by id limit $17) s
+      from (
+        select id, callback, secret, signature_algorithm from subscriptions
+        where topic_id = $1 and expires_at > now() order by id limit $17
+      ) s
     ), '[]') as first_page
     from notification`,
     [

@@ -96,8 +96,9 @@ export function createTopicFetcher(options: TopicFetcherOptions): TopicFetcher {
       const floor = (options.fetchMinBytesPerSecond * RATE_WINDOW_MS) / 1000;
       let sizeAtWindowStart = 0;
       const watchdog = setInterval(() => {
-        if (size - sizeAtWindowStart < floor) {
-          const slow = `GET ${url} sent ${size - sizeAtWindowStart} bytes in ${RATE_WINDOW_MS / 1000} s, slower than ${options.fetchMinBytesPerSecond} bytes/s`;
+        const sent = size - sizeAtWindowStart;
+        if (sent < floor) {
+          const slow = `GET ${url} sent ${sent} bytes in ${RATE_WINDOW_MS / 1000} s, slower than ${options.fetchMinBytesPerSecond} bytes/s`;
           stream.destroy(new HubError('HUB_ERR_TOPIC_TOO_SLOW', slow));
         }
         sizeAtWindowStart = size;

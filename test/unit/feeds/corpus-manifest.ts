@@ -1,22 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe } from '@jest/globals';
 
 /**
  * Real feeds written by others, kept outside the repository (their authors'
  * licences): CRIER_CORPUS_DIR, or ../shared/corpus/feeds beside the checkout.
- * Without it the corpus suites are skipped with one line saying so; the
- * repository's own fixtures still test the engine.
+ * Without it jest.config.js leaves the corpus suites out and says so in one
+ * line; the repository's own fixtures still test the engine.
  */
 export const CORPUS_DIR = path.resolve(process.env.CRIER_CORPUS_DIR ?? path.join(process.cwd(), '../shared/corpus/feeds'));
-export const CORPUS_PRESENT = fs.existsSync(path.join(CORPUS_DIR, 'MANIFEST.tsv'));
-
-/** `describe`, or `describe.skip` with one line on the console when the corpus is absent. */
-export function describeCorpus(name: string, fn: () => void): void {
-  if (CORPUS_PRESENT) return describe(name, fn);
-  process.stderr.write(`third-party feed corpus not found at ${CORPUS_DIR} (set CRIER_CORPUS_DIR): "${name}" skipped\n`);
-  describe.skip(name, fn);
-}
 
 export interface CorpusFile {
   file: string;
@@ -31,7 +22,6 @@ export interface CorpusFile {
 
 /** Rows of MANIFEST.tsv (none when the corpus is absent). */
 export function readManifest(): CorpusFile[] {
-  if (!CORPUS_PRESENT) return [];
   const lines = fs
     .readFileSync(path.join(CORPUS_DIR, 'MANIFEST.tsv'), 'utf8')
     .split('\n')

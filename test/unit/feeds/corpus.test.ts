@@ -1,6 +1,6 @@
-import { expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { parseFeed } from '../../../src/feeds/index.js';
-import { MANIFEST_FORMAT, describeCorpus, readCorpusFile, readManifest } from './corpus-manifest.js';
+import { MANIFEST_FORMAT, readCorpusFile, readManifest } from './corpus-manifest.js';
 
 const manifest = readManifest();
 
@@ -12,7 +12,7 @@ const manifest = readManifest();
  */
 const KNOWN_DIFFERENCES: Record<string, string> = {};
 
-describeCorpus('the third-party feed corpus', () => {
+describe('the third-party feed corpus', () => {
   it('lists files to test', () => {
     expect(manifest.length).toBeGreaterThan(300);
   });

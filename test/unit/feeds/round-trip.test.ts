@@ -1,7 +1,7 @@
-import { expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { XMLValidator } from 'fast-xml-parser';
 import { diffEntries, parseFeed, renderEntries, type FeedDocument } from '../../../src/feeds/index.js';
-import { describeCorpus, readCorpusFile, readManifest } from './corpus-manifest.js';
+import { readCorpusFile, readManifest } from './corpus-manifest.js';
 
 /**
  * Files where dropping the first entry cannot leave the other identities
@@ -42,7 +42,7 @@ function prefixesUsed(xml: string): Set<string> {
   return used;
 }
 
-describeCorpus('dropping the first entry and delivering it again', () => {
+describe('dropping the first entry and delivering it again', () => {
   it.each(feeds.map((f) => [f.file, f] as const))('%s: the delivered document carries exactly the dropped entry', (_name, f) => {
     const body = readCorpusFile(f.file);
     const full = parsed(body, f.contentType);
