@@ -34,7 +34,10 @@ export async function startHub(config: Config, options: { log?: Logger; sweepInt
     topics: createTopicFetcher(config),
   };
   const verifications = createVerifyBatcher(queues, db.pool, log);
-  const secrets = createSecretBox(config.secretKeys.length || !db.embedded ? config.secretKeys : [embeddedKey(config.dataDir)]);
+  const secrets = createSecretBox(
+    config.secretKeys.length || !db.embedded ? config.secretKeys : [embeddedKey(config.dataDir)],
+    config.secretCacheEntries,
+  );
   if (!secrets.encrypting) log.warn('HUB_SECRET_KEY is unset: subscriber secrets are stored in plaintext');
   const deps: Deps = { config, log, db, queues, http, secrets, verifications };
 

@@ -20,7 +20,6 @@ export interface SecretBox {
 
 const PREFIX = 'v1:';
 /** Opened secrets kept, so a fan-out decrypts each subscription's secret once, not once per delivery. */
-const OPENED_CACHE = 10_000;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
@@ -35,7 +34,8 @@ function keyId(key: Buffer): string {
   return crypto.createHash('sha256').update(key).digest('hex').slice(0, 8);
 }
 
-export function createSecretBox(keys: readonly Buffer[]): SecretBox {
+/** `cacheEntries` opened secrets are kept (HUB_SECRET_CACHE_ENTRIES): a fan-out opens each subscriber's once. */
+export function createSecretBox(keys: readonly Buffer[], cacheEntries = 10_000): SecretBox {
   const byId = new Map(keys.map((k) => [keyId(k), k] as const));
   const current = keys[0];
   const opened = new Map<string, string>();
@@ -66,8 +66,10 @@ export function createSecretBox(keys: readonly Buffer[]): SecretBox {
       let secret = opened.get(stored);
       if (secret === undefined) {
         secret = decrypt(stored);
-        if (opened.size >= OPENED_CACHE) opened.delete(opened.keys().next().value as string);
-        opened.set(stored, secret);
+        if (cacheEntries > 0) {
+          if (opened.size >= cacheEntries) opened.delete(opened.keys().next().value as string);
+          opened.set(stored, secret);
+        }
       }
       return secret;
     },

@@ -45,10 +45,10 @@ export function defaultJobOptions(name: QueueName, config: Config): JobsOptions 
     case 'verify':
       return { ...KEEP, attempts: config.maxAttempts, backoff: { type: 'crier' } };
     case 'fetch':
-      return { ...KEEP, attempts: 5, backoff: { type: 'crier' } };
+      return { ...KEEP, attempts: config.fetchAttempts, backoff: { type: 'crier' } };
     case 'deliver':
       // Infrastructure failures (database down) retry the page; callback failures never do.
-      return { ...KEEP, attempts: 20, backoff: { type: 'exponential', delay: 1000 } };
+      return { ...KEEP, attempts: config.pageAttempts, backoff: { type: 'exponential', delay: 1000 } };
   }
 }
 
@@ -88,7 +88,7 @@ export async function createQueues(config: Config, db: Database, log: Logger): P
     const classes = withBackend(createPostgresBackend);
     QueueClass = classes.Queue as unknown as typeof Queue;
     WorkerClass = classes.Worker as unknown as typeof Worker;
-    connection = { ...db.clientConfig, schema: config.queuePrefix, migrate: true, max: 4 };
+    connection = { ...db.clientConfig, schema: config.queuePrefix, migrate: true, max: config.queueDbConnections };
     ping = async () =>
       db.pool.query('select 1').then(
         () => true,
@@ -98,7 +98,7 @@ export async function createQueues(config: Config, db: Database, log: Logger): P
 
   const prefix = config.redisUrl ? { prefix: config.queuePrefix } : {};
   // An idle worker blocks (BZPOPMIN on Redis, LISTEN on PostgreSQL and PGlite: see db/pglite-notifications.ts) and re-checks after this.
-  const drainDelay = 5;
+  const drainDelay = config.queueDrainDelaySeconds;
   const make = <N extends QueueName>(name: N) => {
     const queue = new QueueClass<JobData[N]>(name, {
       connection: connection,

@@ -55,7 +55,7 @@ export function startWorkers(deps: Deps, options: { sweepIntervalMs?: number } =
       .finally(() => {
         swept = true;
       });
-  }, options.sweepIntervalMs ?? 15_000);
+  }, options.sweepIntervalMs ?? deps.config.sweepIntervalMs);
   timer.unref();
 
   return {

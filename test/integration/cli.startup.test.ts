@@ -54,10 +54,10 @@ describe('crier config', () => {
       HUB_FETCH_CONCURENCY: '3',
     });
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^fetchPerHost=7$/m);
-    expect(stdout).toMatch(/^fetchConcurrency=32$/m);
-    expect(stdout).toMatch(/^adminToken=\[set\]$/m);
-    expect(stdout).toMatch(/^secretKeys=1 key\(s\)$/m);
+    expect(stdout).toMatch(/^HUB_FETCH_PER_HOST=7$/m);
+    expect(stdout).toMatch(/^HUB_FETCH_CONCURRENCY=32$/m);
+    expect(stdout).toMatch(/^HUB_ADMIN_TOKEN=\[set\]$/m);
+    expect(stdout).toMatch(/^HUB_SECRET_KEY=1 key\(s\)$/m);
     expect(stdout).toContain('postgres://crier:***@db.example/crier');
     for (const secret of [token, 'db-password', 'a'.repeat(64)]) expect(stdout).not.toContain(secret);
     expect(stderr.trim()).toBe('crier: HUB_FETCH_CONCURENCY is not a setting Crier reads (misspelt?)');

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadConfig, knownVariables, unknownHubVariables } from '../../src/config.js';
+import { configTableMarkdown, describeConfig, knownVariables, loadConfig, unknownHubVariables } from '../../src/config.js';
+import { settingsTable } from '../../scripts/readme-settings.js';
 import { HubError } from '../../src/errors.js';
 
 /** The problems loadConfig reports, one per entry. */
@@ -192,16 +193,20 @@ describe('the settings and their documentation', () => {
     expect(unknownHubVariables({ HUB_FETCH_CONCURENCY: '3', HUB_FETCH_CONCURRENCY: '3', PATH: '/bin' })).toEqual(['HUB_FETCH_CONCURENCY']);
   });
 
-  test('the README configuration table lists every variable a setting reads, and no other', () => {
+  test('the README configuration table is the one the settings generate (npm run docs:config)', () => {
     const readme = fs.readFileSync(path.join(process.cwd(), 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1));
-    const documented = new Set<string>();
-    for (const row of section.split('\n').filter((l) => l.startsWith('| `'))) {
-      const firstCell = row.split(' | ')[0];
-      for (const m of firstCell.matchAll(/`([A-Z][A-Z0-9_]+)`/g)) documented.add(m[1]);
-    }
+    expect(settingsTable(readme)).toBe(configTableMarkdown());
+  });
+
+  test('every setting is named once, in the table and in crier config', () => {
     const known = knownVariables();
-    expect(known.filter((name) => !documented.has(name))).toEqual([]);
-    expect([...documented].filter((name) => !known.includes(name))).toEqual([]);
+    expect(new Set(known).size).toBe(known.length);
+    const table = configTableMarkdown();
+    for (const name of known) expect(table).toContain(`| \`${name}\` |`);
+    expect(
+      describeConfig(loadConfig({}))
+        .map(([name]) => name)
+        .sort(),
+    ).toEqual(known);
   });
 });

@@ -1,0 +1,348 @@
+import path from 'node:path';
+import { decodeKey } from './db/secret-box.js';
+import {
+  flag,
+  hostAddress,
+  int,
+  oneOf,
+  portRanges,
+  SettingProblem,
+  text,
+  url,
+  urlPrefixes,
+  type Prior,
+  type Setting,
+} from './setting-kinds.js';
+import { SIGNATURE_ALGORITHMS, type SignatureAlgorithm } from './workers/signature.js';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** HUB_SECRET_KEY: comma-separated AES keys; the value itself is never echoed. */
+const secretKeys: Setting<readonly Buffer[]> = {
+  env: 'HUB_SECRET_KEY',
+  doc:
+    'key(s) sealing subscriber secrets at rest (AES-256-GCM), comma-separated, each 64 hex digits or base64 of 32 bytes; the first ' +
+    'seals, all open. Rotate by putting a new key first and keeping the old one until every subscription has renewed. Embedded ' +
+    'hubs without it make their own key in `$HUB_DATA_DIR/secret.key` (mode 0600); PostgreSQL hubs without it store secrets in ' +
+    'plaintext and log a warning',
+  defaultText: 'unset',
+  read(raw) {
+    const keys: Buffer[] = [];
+    const problems: string[] = [];
+    for (const [i, item] of (raw ?? '')
+      .split(',')
+      .filter((k) => k.trim() !== '')
+      .entries()) {
+      const key = decodeKey(item);
+      if (key) keys.push(key);
+      else problems.push(`HUB_SECRET_KEY entry ${i + 1} is not 64 hex digits or base64 of 32 bytes`);
+    }
+    if (problems.length) throw new SettingProblem(problems.join('; '));
+    return keys;
+  },
+  show: (keys) => `${keys.length} key(s)`,
+};
+
+function tokenProblem(token: string): string | undefined {
+  if (token.length < 16) return 'must be at least 16 characters';
+  if (/\s/.test(token)) return 'must not contain whitespace';
+  if (new Set(token).size < 4) return 'is too weak (fewer than 4 distinct characters)';
+  return undefined;
+}
+
+/**
+ * Every setting Crier reads from the environment, in the order they are read (a default may follow
+ * an earlier setting). Validation, `crier config` and the README's configuration table all come
+ * from here; test/unit/config.test.ts checks the README against it.
+ */
+export const SETTINGS = {
+  port: int({ env: 'PORT', doc: 'HTTP port; 0 picks a free one', default: 8080, min: 0, max: 65535 }),
+  allowPrivateNetworks: flag({
+    env: 'HUB_ALLOW_PRIVATE_NETWORKS',
+    doc: '`1` lets callbacks and topics resolve to loopback/private addresses (a development setting: it also binds the front to loopback and logs a warning)',
+  }),
+  host: hostAddress({
+    env: 'HUB_HOST',
+    doc: 'address the front binds: an IP address or `localhost`',
+    default: (prior) => (prior.allowPrivateNetworks ? '127.0.0.1' : undefined),
+    defaultText: '`127.0.0.1` when `HUB_ALLOW_PRIVATE_NETWORKS=1`, every interface otherwise',
+  }),
+  maxConnections: int({
+    env: 'HUB_MAX_CONNECTIONS',
+    doc: 'open front connections at most; more are closed as they arrive',
+    default: 10000,
+    min: 1,
+  }),
+  publicUrl: url({
+    env: 'HUB_PUBLIC_URL',
+    doc: 'the hub\'s own URL, sent as `Link: <...>; rel="hub"`',
+    schemes: ['http:', 'https:'],
+    default: (prior) => `http://localhost:${String(prior.port)}/`,
+    defaultText: '`http://localhost:$PORT/`',
+  }),
+  role: oneOf<'all' | 'web' | 'worker'>({
+    env: 'HUB_ROLE',
+    doc: '`all`, `web` or `worker`',
+    values: ['all', 'web', 'worker'] as const,
+    default: 'all',
+  }),
+  databaseUrl: url({
+    env: 'DATABASE_URL',
+    doc: 'PostgreSQL; unset means embedded PGlite',
+    schemes: ['postgres:', 'postgresql:'],
+    default: undefined,
+    show: (value) => (value === undefined ? 'unset' : withoutPassword(value)),
+  }),
+  dataDir: {
+    ...text({ env: 'HUB_DATA_DIR', doc: 'where embedded data lives', default: './data' }),
+    read: (raw: string | undefined) => path.resolve(raw || './data'),
+  },
+  redisUrl: url({
+    env: 'REDIS_URL',
+    doc: 'BullMQ on Redis; unset means BullMQ on the database',
+    schemes: ['redis:', 'rediss:'],
+    default: undefined,
+    show: (value) => (value === undefined ? 'unset' : withoutPassword(value)),
+  }),
+  queuePrefix: text({
+    env: 'HUB_QUEUE_PREFIX',
+    doc: 'queue namespace (Redis key prefix / PostgreSQL schema)',
+    default: 'crier',
+    valid: (v) => (/^[a-z_][a-z0-9_]{0,40}$/.test(v) ? undefined : `must be lowercase letters, digits or _, got "${v}"`),
+  }),
+  allowedPorts: portRanges({
+    env: 'HUB_ALLOWED_PORTS',
+    doc: 'ports callbacks, topics and redirects may use, e.g. `80,443,8000-8999` (recommended: it keeps the hub from being pointed at mail, database or admin ports)',
+    defaultText: 'any port',
+  }),
+  topicAllow: urlPrefixes({
+    env: 'HUB_TOPIC_ALLOW',
+    doc:
+      'comma-separated URL prefixes of the topics this hub serves (e.g. `https://example.com/feeds/`); a subscription to any other ' +
+      'topic is answered 202 (so the answer never depends on policy, H10), then denied with a `hub.mode=denied` GET to the callback (H12)',
+    defaultText: 'unset: every topic',
+  }),
+  leaseMinSeconds: int({ env: 'HUB_LEASE_MIN_SECONDS', doc: 'shortest lease granted', default: 60, min: 1 }),
+  leaseDefaultSeconds: int({ env: 'HUB_LEASE_DEFAULT_SECONDS', doc: 'lease when the subscriber asks for none', default: 864000, min: 1 }),
+  leaseMaxSeconds: int({ env: 'HUB_LEASE_MAX_SECONDS', doc: 'longest lease granted', default: 2592000, min: 1 }),
+  reconfirmPercent: int({
+    env: 'HUB_RECONFIRM_PERCENT',
+    doc:
+      "when this share of a subscription's lease is left, the hub verifies it with its subscriber again (WebSub §5.3 allows it, H16); " +
+      'a confirmation renews the lease, a refusal lets it run out; 0 turns it off',
+    default: 10,
+    min: 0,
+    max: 99,
+  }),
+  retryBaseMs: int({ env: 'HUB_RETRY_BASE_MS', doc: 'first retry delay, then exponential with jitter', default: 60000, min: 1 }),
+  maxAttempts: int({ env: 'HUB_MAX_ATTEMPTS', doc: 'attempts per delivery or verification', default: 8, min: 1, max: 100 }),
+  maxContentBytes: int({
+    env: 'HUB_MAX_CONTENT_BYTES',
+    doc: 'largest topic body fetched',
+    default: 5 * 1024 * 1024,
+    defaultText: '5242880 (5 MiB)',
+    min: 1024,
+  }),
+  parseBudgetMs: int({
+    env: 'HUB_PARSE_BUDGET_MS',
+    doc: 'longest one feed parse may take; past it the topic is delivered whole and the reason recorded',
+    default: 2000,
+    min: 10,
+  }),
+  dbIdleTransactionMs: int({
+    env: 'HUB_DB_IDLE_TRANSACTION_MS',
+    doc: 'embedded only: a connection idle this long inside a transaction is ended and its transaction rolled back',
+    default: 5000,
+    min: 100,
+  }),
+  maxRequestBytes: int({
+    env: 'HUB_MAX_REQUEST_BYTES',
+    doc: 'largest `POST /` body',
+    default: 64 * 1024,
+    defaultText: '65536 (64 KiB)',
+    min: 1024,
+  }),
+  maxPublishUrls: int({ env: 'HUB_MAX_PUBLISH_URLS', doc: 'most `hub.url` values in one ping', default: 100, min: 1 }),
+  rateLimitPerMinute: int({
+    env: 'HUB_RATE_LIMIT_PER_MINUTE',
+    doc: 'subscribe/publish requests per client address and per callback host; 0 turns limits off',
+    default: 6000,
+    min: 0,
+  }),
+  trustProxy: flag({
+    env: 'HUB_TRUST_PROXY',
+    doc: 'behind one reverse proxy: take the client address from the last `X-Forwarded-For` hop (never the leftmost, which any client writes; H28)',
+  }),
+  adminToken: {
+    ...text({
+      env: 'HUB_ADMIN_TOKEN',
+      doc: 'bearer token for the read-only `/admin/*` endpoints; unset turns them off; at least 16 characters, no whitespace, at least 4 distinct characters',
+      default: undefined,
+      // The value is a secret: problems name it, never repeat it.
+      valid: tokenProblem,
+    }),
+    show: (value: string | undefined) => (value === undefined ? 'unset' : '[set]'),
+  },
+  secretKeys,
+  connectTimeoutMs: int({ env: 'HUB_CONNECT_TIMEOUT_MS', doc: 'outbound TCP/TLS connect timeout', default: 5000, min: 1 }),
+  requestTimeoutMs: int({
+    env: 'HUB_REQUEST_TIMEOUT_MS',
+    doc: 'outbound timeout for the headers, and again for the body',
+    default: 10000,
+    min: 1,
+  }),
+  deliverPageSize: int({
+    env: 'HUB_DELIVER_PAGE_SIZE',
+    doc: "subscribers per deliver page (fewer jobs per fan-out; a killed worker's in-flight pages are what it re-delivers)",
+    default: 2000,
+    min: 1,
+    max: 10000,
+  }),
+  deliverConcurrency: int({ env: 'HUB_DELIVER_CONCURRENCY', doc: 'callback POSTs in flight per worker process', default: 64, min: 1 }),
+  originConnections: int({ env: 'HUB_ORIGIN_CONNECTIONS', doc: 'keep-alive connections per callback origin', default: 64, min: 1 }),
+  deliverJobs: int({
+    env: 'HUB_DELIVER_JOBS',
+    doc: 'deliver jobs (pages or retries) in flight per worker process',
+    default: 16,
+    min: 1,
+    max: 1000,
+  }),
+  seenEntriesMax: int({ env: 'HUB_SEEN_ENTRIES_MAX', doc: 'feed entry ids remembered per topic for diffing', default: 2000, min: 1 }),
+  seenEntriesDays: int({ env: 'HUB_SEEN_ENTRIES_DAYS', doc: 'days a seen entry id is remembered', default: 90, min: 1 }),
+  signatureAlgorithm: oneOf<SignatureAlgorithm>({
+    env: 'HUB_SIGNATURE_ALGORITHM',
+    doc:
+      'HMAC of `X-Hub-Signature` for subscriptions that chose none (`hub.signature_algorithm`) and are not PubSubHubbub 0.3/0.4 ' +
+      'clients, which get `sha1`: `sha1`, `sha256`, `sha384` or `sha512`',
+    values: SIGNATURE_ALGORITHMS,
+    default: 'sha256',
+  }),
+  syncVerifyTimeoutMs: int({
+    env: 'HUB_SYNC_VERIFY_TIMEOUT_MS',
+    doc:
+      'how long a PubSubHubbub 0.3 `hub.verify=sync` request waits for its callback before it is answered 202 and verified ' +
+      'asynchronously (at most 9000: the sweep takes over unqueued intents after 10 s)',
+    default: 5000,
+    min: 100,
+    max: 9000,
+  }),
+  fetchConcurrency: int({
+    env: 'HUB_FETCH_CONCURRENCY',
+    doc: 'topic fetches in flight per worker process',
+    default: 32,
+    min: 1,
+    max: 1000,
+  }),
+  fetchPerHost: int({
+    env: 'HUB_FETCH_PER_HOST',
+    doc:
+      'of those, at most this many to one target (a registrable domain, an IPv4 /24 or an IPv6 /64), so the other half always ' +
+      'serves everyone else; a fetch over the share waits a moment in the queue without spending an attempt',
+    default: (prior) => Math.ceil(Number(prior.fetchConcurrency) / 2),
+    defaultText: 'half of `HUB_FETCH_CONCURRENCY`',
+    min: 1,
+    max: 1000,
+  }),
+  fetchMinIntervalSeconds: int({
+    env: 'HUB_FETCH_MIN_INTERVAL_SECONDS',
+    doc: 'least time between the end of one fetch of a topic and the start of its next; pings inside it coalesce into that next fetch, none is lost; 0 turns it off',
+    default: 3,
+    min: 0,
+    max: 86400,
+  }),
+  fetchMinBytesPerSecond: int({
+    env: 'HUB_FETCH_MIN_BYTES_PER_SECOND',
+    doc: 'a topic body arriving slower than this over a 5 s window is abandoned (`HUB_ERR_TOPIC_TOO_SLOW`, recorded on the topic)',
+    default: 1024,
+    min: 1,
+  }),
+  fetchAttempts: int({
+    env: 'HUB_FETCH_ATTEMPTS',
+    doc: 'attempts per topic fetch (timeouts, resets, 5xx, 429); 4xx and blocked addresses are recorded and not retried',
+    default: 5,
+    min: 1,
+    max: 100,
+  }),
+  pageAttempts: int({
+    env: 'HUB_PAGE_ATTEMPTS',
+    doc: "attempts per deliver page when the hub's own infrastructure fails (database or queue down); a callback's failure never fails a page, it becomes that subscriber's retry",
+    default: 20,
+    min: 1,
+    max: 1000,
+  }),
+  sweepIntervalMs: int({
+    env: 'HUB_SWEEP_INTERVAL_MS',
+    doc: 'how often each worker process re-enqueues work whose enqueue was lost (the outbox sweep), renews nothing else',
+    default: 15000,
+    min: 100,
+  }),
+  queueDrainDelaySeconds: int({
+    env: 'HUB_QUEUE_DRAIN_DELAY_SECONDS',
+    doc: 'an idle worker blocks on the queue (BZPOPMIN on Redis, LISTEN on PostgreSQL) and re-checks after this long',
+    default: 5,
+    min: 1,
+    max: 300,
+  }),
+  queueDbConnections: int({
+    env: 'HUB_QUEUE_DB_CONNECTIONS',
+    doc: "without Redis: connections per queue to the database for BullMQ's PostgreSQL backend",
+    default: 4,
+    min: 1,
+    max: 100,
+  }),
+  secretCacheEntries: int({
+    env: 'HUB_SECRET_CACHE_ENTRIES',
+    doc: 'opened subscriber secrets kept in memory per process, so a fan-out does not decrypt each one per delivery',
+    default: 10000,
+    min: 0,
+  }),
+  dbPoolSize: int({ env: 'HUB_DB_POOL_SIZE', doc: 'PostgreSQL connections per process', default: 20, min: 1, max: 1000 }),
+  shutdownTimeoutMs: int({ env: 'HUB_SHUTDOWN_TIMEOUT_MS', doc: 'how long SIGTERM waits for in-flight work', default: 20000, min: 0 }),
+  circuitMinAttempts: int({
+    env: 'HUB_CIRCUIT_MIN_ATTEMPTS',
+    doc:
+      "a callback or topic origin's circuit opens when 80% of at least this many attempts in 5 minutes failed (timeouts, resets, " +
+      '5xx); an open circuit postpones deliveries and fetches, it never drops them',
+    default: 10,
+    min: 1,
+  }),
+  circuitCooldownMs: int({
+    env: 'HUB_CIRCUIT_COOLDOWN_MS',
+    doc: 'how long an open circuit waits before a probe; doubles per failed probe, up to 5 minutes',
+    default: 30000,
+    min: 1,
+  }),
+  jobLockMs: int({
+    env: 'HUB_JOB_LOCK_MS',
+    doc:
+      "how long a job stays claimed without renewal; a killed worker's jobs run again after it. A fetch job's claim on the first " +
+      "page of what it found new lasts as long: a killed worker's page is queued again by the sweep",
+    default: 30000,
+    min: 1000,
+  }),
+  logLevel: oneOf<(typeof LOG_LEVELS)[number]>({ env: 'LOG_LEVEL', doc: 'pino level', values: LOG_LEVELS, default: 'info' }),
+} satisfies Record<string, Setting<unknown>>;
+
+type Settings = typeof SETTINGS;
+/** Everything Crier can be told through the environment, parsed and frozen. */
+export type Config = Readonly<{ -readonly [K in keyof Settings]: ReturnType<Settings[K]['read']> }>;
+export type HubRole = Config['role'];
+
+/** Checks across settings, each giving a problem or nothing. */
+export const CROSS_CHECKS: Array<(config: Prior) => string | undefined> = [
+  (c) =>
+    Number(c.leaseMinSeconds) <= Number(c.leaseDefaultSeconds) && Number(c.leaseDefaultSeconds) <= Number(c.leaseMaxSeconds)
+      ? undefined
+      : 'HUB_LEASE_MIN_SECONDS <= HUB_LEASE_DEFAULT_SECONDS <= HUB_LEASE_MAX_SECONDS must hold',
+];
+
+/** A URL with any password masked. */
+function withoutPassword(raw: string): string {
+  try {
+    const u = new URL(raw);
+    if (u.password) u.password = '***';
+    return u.href;
+  } catch {
+    return raw;
+  }
+}
