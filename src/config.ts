@@ -135,6 +135,20 @@ export type Config = Readonly<{
    * are re-run after it. Default 30000.
    */
   jobLockMs: number;
+  /** HUB_POLL: 0 turns off polling of subscribed topics (they are then fetched only when pinged). Default on. */
+  poll: boolean;
+  /**
+   * HUB_POLL_MIN_SECONDS / HUB_POLL_MAX_SECONDS: bounds of a topic's poll interval. Defaults 300 / 86400.
+   * Values down to 1 are accepted for tests; a real hub should not poll publishers more often than every few minutes.
+   */
+  pollMinSeconds: number;
+  pollMaxSeconds: number;
+  /** HUB_POLL_PER_HOST: poll fetches in flight per worker process to one target (as HUB_FETCH_PER_HOST). Default 2. */
+  pollPerHost: number;
+  /** HUB_POLL_HOST_SPACING_MS: least time between the starts of two poll fetches to one target, per worker process. Default 200. */
+  pollHostSpacingMs: number;
+  /** HUB_POLL_BATCH: most due topics the scheduler claims in one statement. Default 1000. */
+  pollBatch: number;
   /** LOG_LEVEL: pino level. Default info. */
   logLevel: string;
 }>;
@@ -291,6 +305,11 @@ export function loadConfig(given: Env = process.env): Config {
   };
 
   const fetchConcurrency = int('HUB_FETCH_CONCURRENCY', 32, 1, 1000);
+  const pollRaw = env.HUB_POLL;
+  const poll = pollRaw === undefined || pollRaw === '' ? true : flag('HUB_POLL');
+  const pollMinSeconds = int('HUB_POLL_MIN_SECONDS', 300, 1);
+  const pollMaxSeconds = int('HUB_POLL_MAX_SECONDS', 86400, 1);
+  if (pollMinSeconds > pollMaxSeconds) problems.push('HUB_POLL_MIN_SECONDS <= HUB_POLL_MAX_SECONDS must hold');
   const config: Config = {
     port,
     host,
@@ -338,6 +357,12 @@ export function loadConfig(given: Env = process.env): Config {
     circuitMinAttempts: int('HUB_CIRCUIT_MIN_ATTEMPTS', 10, 1),
     circuitCooldownMs: int('HUB_CIRCUIT_COOLDOWN_MS', 30000, 1),
     jobLockMs: int('HUB_JOB_LOCK_MS', 30000, 1000),
+    poll,
+    pollMinSeconds,
+    pollMaxSeconds,
+    pollPerHost: int('HUB_POLL_PER_HOST', 2, 1, 1000),
+    pollHostSpacingMs: int('HUB_POLL_HOST_SPACING_MS', 200, 0, 60000),
+    pollBatch: int('HUB_POLL_BATCH', 1000, 1, 10000),
     logLevel,
   };
   if (problems.length > 0) {
