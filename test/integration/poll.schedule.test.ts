@@ -4,7 +4,8 @@ import { waitFor } from '../helpers/wait.js';
 import { rss } from '../helpers/feeds.js';
 
 /** Short intervals through the settings (issue 13): polls every second or so, the longest interval two minutes. */
-const POLL_ENV = { HUB_POLL_MIN_SECONDS: '1', HUB_POLL_MAX_SECONDS: '120', HUB_POLL_HOST_SPACING_MS: '0' };
+const ADMIN_TOKEN = 'poll-admin-token-0123456789';
+const POLL_ENV = { HUB_POLL_MIN_SECONDS: '1', HUB_POLL_MAX_SECONDS: '120', HUB_POLL_HOST_SPACING_MS: '0', HUB_ADMIN_TOKEN: ADMIN_TOKEN };
 
 interface PollRow {
   poll_at: Date | null;
@@ -107,8 +108,13 @@ describe.each(BACKENDS)('polling on %s', (backend) => {
     expect(after).toMatchObject({ poll_reason: 'changes', last_fetch_source: 'poll' });
     expect(after.poll_interval_seconds).toBeLessThan(120);
 
-    const admin = await hub.query('select missed_by_ping from topics where url = $1', [topic]);
-    expect(admin[0].missed_by_ping).toBe(1);
+    const res = await fetch(`${hub.url}admin/topics?url=${encodeURIComponent(topic)}`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    const [view] = (await res.json()) as Array<Record<string, unknown>>;
+    expect(view).toMatchObject({ lastFetchSource: 'poll', pollReason: 'changes', missedByPing: 1, pingsSeen: 1, pollFailures: 0 });
+    expect(view.pollIntervalSeconds).toBe(after.poll_interval_seconds);
+    expect(new Date(view.nextPollAt as string).getTime()).toBe(after.poll_at!.getTime());
   });
 
   test('a topic nobody subscribes to any more leaves the schedule', async () => {
