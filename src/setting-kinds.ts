@@ -44,13 +44,14 @@ export function int(spec: Spec<number> & { default: Fallback<number>; min: numbe
   };
 }
 
-/** `1`/`true` or `0`/`false`; unset is off. */
-export function flag(spec: Spec<boolean>): Setting<boolean> {
+/** `1`/`true` or `0`/`false`; unset is off unless `default` says on. */
+export function flag(spec: Spec<boolean> & { default?: boolean }): Setting<boolean> {
   return {
     ...spec,
-    defaultText: spec.defaultText ?? 'off',
+    defaultText: spec.defaultText ?? (spec.default ? 'on' : 'off'),
     read(raw) {
-      if (unset(raw) || raw === '0' || raw === 'false') return false;
+      if (unset(raw)) return spec.default ?? false;
+      if (raw === '0' || raw === 'false') return false;
       if (raw === '1' || raw === 'true') return true;
       throw new SettingProblem(`${spec.env} must be 1 or 0, got "${raw}"`);
     },

@@ -250,6 +250,44 @@ export const SETTINGS = {
     min: 0,
     max: 86400,
   }),
+  poll: flag({
+    env: 'HUB_POLL',
+    doc: '`0` turns off polling of subscribed topics (see Polling); they are then fetched only when pinged',
+    default: true,
+  }),
+  pollMinSeconds: int({
+    env: 'HUB_POLL_MIN_SECONDS',
+    doc: 'shortest poll interval of a topic; values down to 1 are accepted for tests, not for polling real publishers',
+    default: 300,
+    min: 1,
+  }),
+  pollMaxSeconds: int({
+    env: 'HUB_POLL_MAX_SECONDS',
+    doc: 'longest poll interval of a topic: the safety net for topics whose pings arrive, and the rate for topics that keep failing',
+    default: 86400,
+    min: 1,
+  }),
+  pollPerHost: int({
+    env: 'HUB_POLL_PER_HOST',
+    doc: 'per worker process: poll fetches in flight to one target (counted as `HUB_FETCH_PER_HOST` counts)',
+    default: 2,
+    min: 1,
+    max: 1000,
+  }),
+  pollHostSpacingMs: int({
+    env: 'HUB_POLL_HOST_SPACING_MS',
+    doc: 'per worker process: least time between the starts of two polls of one target',
+    default: 200,
+    min: 0,
+    max: 60000,
+  }),
+  pollBatch: int({
+    env: 'HUB_POLL_BATCH',
+    doc: 'most due topics the scheduler claims and queues at once (and fetch jobs it lets wait in the queue)',
+    default: 1000,
+    min: 1,
+    max: 10000,
+  }),
   fetchMinBytesPerSecond: int({
     env: 'HUB_FETCH_MIN_BYTES_PER_SECOND',
     doc: 'a topic body arriving slower than this over a 5 s window is abandoned (`HUB_ERR_TOPIC_TOO_SLOW`, recorded on the topic)',
@@ -330,6 +368,7 @@ export type HubRole = Config['role'];
 
 /** Checks across settings, each giving a problem or nothing. */
 export const CROSS_CHECKS: Array<(config: Prior) => string | undefined> = [
+  (c) => (Number(c.pollMinSeconds) <= Number(c.pollMaxSeconds) ? undefined : 'HUB_POLL_MIN_SECONDS <= HUB_POLL_MAX_SECONDS must hold'),
   (c) =>
     Number(c.leaseMinSeconds) <= Number(c.leaseDefaultSeconds) && Number(c.leaseDefaultSeconds) <= Number(c.leaseMaxSeconds)
       ? undefined

@@ -15,6 +15,16 @@ export interface AdminTopic {
   parseError: string | null;
   fetchRequestedAt: Date | null;
   subscriptions: number;
+  /** What caused the last fetch: a ping, the poll schedule, or the first fetch after the first subscription. */
+  lastFetchSource: string | null;
+  /** The poll schedule: next poll (null: not polled), interval and why, failures in a row. */
+  nextPollAt: Date | null;
+  pollIntervalSeconds: number | null;
+  pollReason: string | null;
+  pollFailures: number;
+  pingsSeen: number;
+  /** Polls that found content no ping announced: a publisher's broken hook. */
+  missedByPing: number;
 }
 
 export interface AdminPage {
@@ -57,6 +67,13 @@ function topicFromRow(r: Record<string, any>): AdminTopic {
     parseError: r.parse_error,
     fetchRequestedAt: r.fetch_requested_at,
     subscriptions: r.subscriptions,
+    lastFetchSource: r.last_fetch_source,
+    nextPollAt: r.poll_at,
+    pollIntervalSeconds: r.poll_interval_seconds,
+    pollReason: r.poll_reason,
+    pollFailures: r.poll_failures,
+    pingsSeen: r.pings_seen,
+    missedByPing: r.missed_by_ping,
   };
 }
 
@@ -89,6 +106,7 @@ export async function findAdminSubscriptionById(db: Queryable, id: number): Prom
 
 const TOPIC_QUERY = `
   select t.id, t.url, t.content_type, t.last_fetch_at, t.last_fetch_status, t.last_fetch_error, t.parse_error, t.fetch_requested_at,
+    t.last_fetch_source, t.poll_at, t.poll_interval_seconds, t.poll_reason, t.poll_failures, t.pings_seen, t.missed_by_ping,
     (select count(*)::int from subscriptions s where s.topic_id = t.id and s.expires_at > now()) as subscriptions
   from topics t`;
 

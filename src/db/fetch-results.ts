@@ -1,3 +1,4 @@
+import { pollColumns, pollParams, type PollRecord } from './poll.js';
 import type { Queryable } from './pool.js';
 import type { DeliveryTarget } from './subscriptions.js';
 
@@ -15,6 +16,8 @@ export interface FetchResult {
   parseError: string | null;
   /** Every entry the topic carries now, for the next diff. */
   entries: Array<{ key: string; contentHash: string }>;
+  /** The topic's next poll and why. */
+  poll: PollRecord;
 }
 
 /** The content to deliver, stored once by hash, and its counts for X-Crier-Entries. */
@@ -28,8 +31,8 @@ export interface NewContent {
   claimSeconds: number;
 }
 
-// Shared CTEs: remember the entries, record the fetch. Params $1..$10.
-const SEEN_AND_FETCHED = `
+// Shared CTEs: remember the entries, record the fetch. Params $1..$10, and the poll record's from `pollFirst`.
+const seenAndFetched = (pollFirst: number) => `
   seen as (
     insert into seen_entries (topic_id, entry_key, content_hash)
     select $1, k, h from unnest($2::text[], $3::text[]) as e(k, h)
@@ -39,7 +42,8 @@ const SEEN_AND_FETCHED = `
     update topics set
       last_fetch_at = now(), last_fetch_status = $4, last_fetch_error = null,
       etag = $5, last_modified = $6, content_hash = $7, content_type = $8, parse_error = $9,
-      fetch_requested_at = case when fetch_requested_at <= $10 then null else fetch_requested_at end
+      fetch_requested_at = case when fetch_requested_at <= $10 then null else fetch_requested_at end,
+      ${pollColumns(pollFirst)}
     where id = $1
   )`;
 
@@ -72,7 +76,7 @@ export async function recordFetchWithContent(
 ): Promise<{ notificationId: number; firstPage: DeliveryTarget[] }> {
   const { rows } = await db.query(
     `
-    with ${SEEN_AND_FETCHED},
+    with ${seenAndFetched(18)},
     stored as (
       insert into contents (hash, content_type, body) values ($11, $12, $13) on conflict (hash) do nothing
     ),
@@ -100,6 +104,7 @@ export async function recordFetchWithContent(
       content.updatedEntries,
       content.claimSeconds,
       pageSize,
+      ...pollParams(result.poll),
     ],
   );
   return { notificationId: rows[0].id, firstPage: rows[0].first_page };
@@ -107,7 +112,7 @@ export async function recordFetchWithContent(
 
 /** A changed body that carries nothing new: seen entries and fetch record in one statement. */
 export async function recordFetchWithoutContent(db: Queryable, result: FetchResult): Promise<void> {
-  await db.query(`with ${SEEN_AND_FETCHED} select 1`, params(result));
+  await db.query(`with ${seenAndFetched(11)} select 1`, [...params(result), ...pollParams(result.poll)]);
 }
 
 /** key -> content hash of those of `keys` the topic has carried before: a fetch looks up only what its document holds. */

@@ -33,3 +33,5 @@ export {
   deleteStaleSeenEntries,
 } from './fetch-results.js';
 export type { FetchResult, NewContent } from './fetch-results.js';
+export { claimDueTopics } from './poll.js';
+export type { PollRecord } from './poll.js';

@@ -50,9 +50,10 @@ export async function findSubscriptionById(db: Queryable, id: number): Promise<S
  * The verified end of subscribe intents: their topics are made to exist, then
  * one statement consumes the intents and creates or renews the subscriptions
  * (WebSub §5.1, H5), so a crash leaves each intent either pending or applied.
- * Of two intents for one (topic, callback) the later wins.
+ * Of two intents for one (topic, callback) the later wins. A topic that was not
+ * polled enters the poll schedule, due in `firstPollSeconds` (spread by +-50%).
  */
-export async function activateSubscriptionsFromIntents(db: Queryable, intentIds: number[]): Promise<number> {
+export async function activateSubscriptionsFromIntents(db: Queryable, intentIds: number[], firstPollSeconds: number): Promise<number> {
   if (intentIds.length === 0) return 0;
   await db.query(
     `
@@ -60,12 +61,13 @@ export async function activateSubscriptionsFromIntents(db: Queryable, intentIds:
     on conflict (url) do nothing`,
     [intentIds],
   );
-  const result = await db.query(
+  const { rows } = await db.query(
     `
     with intent as (
       delete from intents where id = any($1::bigint[]) returning id, topic_url, callback, secret, lease_seconds, signature_algorithm
     ),
-    latest as (select distinct on (topic_url, callback) * from intent order by topic_url, callback, id desc)
+    latest as (select distinct on (topic_url, callback) * from intent order by topic_url, callback, id desc),
+    subscribed as (
     insert into subscriptions (topic_id, callback, secret, signature_algorithm, lease_seconds, expires_at)
     select t.id, l.callback, l.secret, l.signature_algorithm, l.lease_seconds, now() + make_interval(secs => l.lease_seconds)
     from latest l join topics t on t.url = l.topic_url
@@ -74,10 +76,20 @@ export async function activateSubscriptionsFromIntents(db: Queryable, intentIds:
       signature_algorithm = excluded.signature_algorithm,
       lease_seconds = excluded.lease_seconds,
       expires_at = excluded.expires_at,
-      verified_at = now()`,
-    [intentIds],
+      verified_at = now()
+    returning topic_id
+    ),
+    scheduled as (
+      update topics set
+        poll_at = now() + make_interval(secs => $2::int * (0.5 + random())),
+        poll_interval_seconds = coalesce(poll_interval_seconds, $2::int),
+        poll_reason = coalesce(poll_reason, 'new')
+      where id in (select topic_id from subscribed) and poll_at is null
+    )
+    select count(*)::int as n from subscribed`,
+    [intentIds, firstPollSeconds],
   );
-  return result.rowCount ?? 0;
+  return rows[0].n;
 }
 
 export async function deleteSubscription(db: Queryable, topicId: number, callback: string): Promise<boolean> {

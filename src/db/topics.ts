@@ -1,4 +1,5 @@
 import type { Queryable } from './pool.js';
+import { pollColumns, pollParams, type PollRecord } from './poll.js';
 
 export interface Topic {
   id: number;
@@ -11,6 +12,18 @@ export interface Topic {
   lastFetchStatus: number | null;
   lastFetchError: string | null;
   parseError: string | null;
+  /** A ping's mark not yet served by a fetch. */
+  fetchRequestedAt: Date | null;
+  /** The poll schedule (migration 000009); pollAt null: not polled (no live subscription). */
+  poll: {
+    at: Date | null;
+    intervalSeconds: number | null;
+    reason: string | null;
+    failures: number;
+    pingsSeen: number;
+    lastChangeAt: Date | null;
+    feedRefreshSeconds: number | null;
+  };
 }
 
 function fromRow(row: Record<string, any>): Topic {
@@ -25,6 +38,16 @@ function fromRow(row: Record<string, any>): Topic {
     lastFetchStatus: row.last_fetch_status,
     lastFetchError: row.last_fetch_error,
     parseError: row.parse_error,
+    fetchRequestedAt: row.fetch_requested_at,
+    poll: {
+      at: row.poll_at,
+      intervalSeconds: row.poll_interval_seconds,
+      reason: row.poll_reason,
+      failures: row.poll_failures,
+      pingsSeen: row.pings_seen,
+      lastChangeAt: row.last_change_at,
+      feedRefreshSeconds: row.feed_refresh_seconds,
+    },
   };
 }
 
@@ -55,7 +78,7 @@ export async function upsertTopic(db: Queryable, url: string): Promise<number> {
 export async function requestFetches(db: Queryable, urls: string[]): Promise<Array<{ id: number; url: string }>> {
   const { rows } = await db.query(
     `
-    update topics set fetch_requested_at = now()
+    update topics set fetch_requested_at = now(), pings_seen = pings_seen + 1
     where url = any($1::text[])
     returning id, url`,
     [urls],
@@ -88,8 +111,11 @@ export interface FetchOutcome {
   parseError?: string | null;
 }
 
-/** Records a fetch; validators and hash change only when given. `startedAt` clears the request mark it served. */
-export async function recordFetch(db: Queryable, id: number, startedAt: Date, outcome: FetchOutcome): Promise<void> {
+/**
+ * Records a fetch and the topic's next poll; validators and hash change only when given.
+ * `startedAt` clears the request mark it served.
+ */
+export async function recordFetch(db: Queryable, id: number, startedAt: Date, outcome: FetchOutcome, poll: PollRecord): Promise<void> {
   await db.query(
     `
     update topics set
@@ -101,7 +127,8 @@ export async function recordFetch(db: Queryable, id: number, startedAt: Date, ou
       content_hash = coalesce($7, content_hash),
       content_type = coalesce($8, content_type),
       parse_error = case when $7::text is null then parse_error else $9 end,
-      fetch_requested_at = case when fetch_requested_at <= $10 then null else fetch_requested_at end
+      fetch_requested_at = case when fetch_requested_at <= $10 then null else fetch_requested_at end,
+      ${pollColumns(11)}
     where id = $1`,
     [
       id,
@@ -114,6 +141,7 @@ export async function recordFetch(db: Queryable, id: number, startedAt: Date, ou
       outcome.contentType ?? null,
       outcome.parseError ?? null,
       startedAt,
+      ...pollParams(poll),
     ],
   );
 }

@@ -91,6 +91,7 @@ function* analyseSteps(body: Buffer, contentType: string | undefined): Steps<Ana
   if (head.title !== undefined) doc.title = head.title;
   if (head.selfUrl !== undefined) doc.selfUrl = head.selfUrl;
   if (head.hubUrls !== undefined) doc.hubUrls = head.hubUrls;
+  if (head.refreshSeconds !== undefined) doc.refreshSeconds = head.refreshSeconds;
   const problems = decoded.problem ? [decoded.problem, ...structure.problems] : structure.problems;
   if (problems.length) doc.problems = problems;
   return { kind: 'xml', outcome: { kind: 'feed', doc }, decoded, structure };

@@ -23,6 +23,11 @@ export interface FeedDocument {
   selfUrl?: string;
   /** The feed's `rel="hub"` links, when it declares any (WebSub §4 discovery). */
   hubUrls?: string[];
+  /**
+   * How often the feed says it is worth reading, in seconds: RSS `<ttl>` (minutes), or the
+   * syndication module's `sy:updatePeriod` / `sy:updateFrequency`; the longer when both are given.
+   */
+  refreshSeconds?: number;
   entries: FeedEntry[];
   /**
    * Recoveries made while reading a document that was not well-formed (a

@@ -21,6 +21,25 @@ export interface XmlHeadFields {
   title?: string;
   selfUrl?: string;
   hubUrls?: string[];
+  refreshSeconds?: number;
+}
+
+/** Seconds in each `sy:updatePeriod` (RSS 1.0 syndication module). */
+const UPDATE_PERIODS: Record<string, number> = { hourly: 3600, daily: 86400, weekly: 604800, monthly: 2592000, yearly: 31536000 };
+
+/** The feed's refresh hint in seconds: the longer of `<ttl>` and sy:updatePeriod / sy:updateFrequency. */
+function refreshHint(ttl: string | undefined, period: string | undefined, frequency: string | undefined): number | undefined {
+  const ttlMinutes = ttl !== undefined && /^\d{1,9}$/.test(ttl.trim()) ? Number(ttl.trim()) : undefined;
+  const fromTtl = ttlMinutes ? ttlMinutes * 60 : undefined;
+  let fromSy: number | undefined;
+  if (period !== undefined || frequency !== undefined) {
+    // The module's defaults: daily, once.
+    const seconds = UPDATE_PERIODS[(period ?? 'daily').trim().toLowerCase()];
+    const times = frequency !== undefined && /^\d{1,6}$/.test(frequency.trim()) ? Number(frequency.trim()) : 1;
+    if (seconds !== undefined && times > 0) fromSy = Math.round(seconds / times);
+  }
+  if (fromTtl === undefined) return fromSy;
+  return fromSy === undefined ? fromTtl : Math.max(fromTtl, fromSy);
 }
 
 function nonEmpty(s: string | undefined): string | undefined {
@@ -77,8 +96,14 @@ export function readXmlHead(text: string, structure: XmlStructure): XmlHeadField
   const head: XmlHeadFields = {};
   const feedNs = structure.container?.ns ?? structure.root?.ns ?? '';
   const hubs: string[] = [];
+  let ttl: string | undefined;
+  let period: string | undefined;
+  let frequency: string | undefined;
   for (const child of structure.headChildren) {
     if (child.local === 'title' && child.ns === feedNs) head.title ??= nonEmpty(elementText(text, child));
+    else if (child.local === 'ttl' && child.ns === feedNs && structure.format === 'rss') ttl ??= elementText(text, child);
+    else if (child.ns === NS.sy && child.local === 'updatePeriod') period ??= elementText(text, child);
+    else if (child.ns === NS.sy && child.local === 'updateFrequency') frequency ??= elementText(text, child);
     else if (
       child.local === 'link' &&
       (child.ns === NS.atom10 || child.ns === NS.atom03 || (child.ns === feedNs && structure.format === 'atom'))
@@ -93,5 +118,7 @@ export function readXmlHead(text: string, structure: XmlStructure): XmlHeadField
     if (t) head.title = nonEmpty(elementText(text, t));
   }
   if (hubs.length) head.hubUrls = hubs;
+  const refresh = refreshHint(ttl, period, frequency);
+  if (refresh !== undefined) head.refreshSeconds = refresh;
   return head;
 }

@@ -44,7 +44,8 @@ function urlFilter(raw: unknown, field: 'hub.topic' | 'hub.callback'): string | 
  *     last delivery attempt, outcome, error, next retry, lease expiry
  *   /admin/subscriptions/:id, /admin/subscriptions/:id/deliveries
  *   /admin/topics[?url=URL][&after=ID][&limit=N], /admin/topics/:id
- *     last fetch status and error, parse error, live subscription count
+ *     last fetch status, error and source (ping, poll, subscribe), parse error, live subscription count,
+ *     poll schedule (next poll, interval and why, failures, pings seen, polls that caught what pings missed)
  * Secrets are never selected, so they cannot be shown.
  */
 export function adminRouter(deps: Deps): express.Router {

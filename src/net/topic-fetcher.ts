@@ -3,6 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { HubError } from '../errors.js';
 import { assertUrlAllowed, lookupFor, type AddressPolicy } from './address-guard.js';
+import { freshSeconds, retryAfterSeconds } from './freshness.js';
 
 export const USER_AGENT = 'Crier-WebSub-Hub/0.1 (+https://www.w3.org/TR/websub/)';
 
@@ -22,9 +23,18 @@ export interface FetchValidators {
   lastModified?: string | null;
 }
 
+/** `freshSeconds`: how long the publisher says the response stays fresh (Cache-Control, Expires), if it says. */
 export type TopicResponse =
-  | { status: 304; url: string }
-  | { status: number; url: string; body: Buffer; contentType: string | undefined; etag: string | null; lastModified: string | null };
+  | { status: 304; url: string; freshSeconds?: number }
+  | {
+      status: number;
+      url: string;
+      body: Buffer;
+      contentType: string | undefined;
+      etag: string | null;
+      lastModified: string | null;
+      freshSeconds?: number;
+    };
 
 export interface TopicFetcher {
   /** Conditional GET of a topic; resolves for 2xx and 304, throws a HubError otherwise. */
@@ -77,12 +87,14 @@ export function createTopicFetcher(options: TopicFetcherOptions): TopicFetcher {
       const finalUrl = response.url;
       if (response.statusCode === 304) {
         stream.destroy();
-        return { status: 304, url: finalUrl };
+        return { status: 304, url: finalUrl, freshSeconds: freshSeconds(response.headers) };
       }
       if (response.statusCode < 200 || response.statusCode > 299) {
         stream.destroy();
         const status = response.statusCode;
-        throw new HubError('HUB_ERR_TOPIC_FETCH_STATUS', `GET ${url} answered ${status}`, { details: { status } });
+        // RFC 9110 §10.2.3: on 429 and 503 the server may say when to come back.
+        const retryAfter = status === 429 || status === 503 ? retryAfterSeconds(response.headers['retry-after']) : undefined;
+        throw new HubError('HUB_ERR_TOPIC_FETCH_STATUS', `GET ${url} answered ${status}`, { details: { status, retryAfter } });
       }
       const declared = Number(response.headers['content-length']);
       if (Number.isFinite(declared) && declared > options.maxContentBytes) {
@@ -122,6 +134,7 @@ export function createTopicFetcher(options: TopicFetcherOptions): TopicFetcher {
         contentType: response.headers['content-type'],
         etag: response.headers.etag ?? null,
         lastModified: response.headers['last-modified'] ?? null,
+        freshSeconds: freshSeconds(response.headers),
       };
     } catch (err) {
       stream.destroy();

@@ -10,7 +10,9 @@ import { createCircuitBreakers, type CircuitOptions } from './circuit.js';
  * - a circuit per topic origin (workers/circuit.ts) that repeated timeouts,
  *   resets and 5xx answers open;
  * - at least `minIntervalMs` between the end of a topic's fetch and the start
- *   of its next one (pings inside it coalesce into that next fetch).
+ *   of its next one (pings inside it coalesce into that next fetch);
+ * - polls (fetches nobody asked for) are politer still: at most `poll.perTarget`
+ *   of them in flight per target, their starts at least `poll.spacingMs` apart.
  * A fetch refused here is put back in its queue until `retryAt` without
  * spending an attempt. Like the delivery circuits, the state lives in this
  * process only; nothing here does I/O and the clock is injected.
@@ -20,6 +22,8 @@ export interface FetchGateOptions {
   perTarget: number;
   minIntervalMs: number;
   circuit: CircuitOptions;
+  /** Limits on polls, on top of the others. Default: none beyond them. */
+  poll?: { perTarget: number; spacingMs: number };
   now?: () => number;
   /** 0..1; spreads the retries of fetches refused for a busy target. */
   random?: () => number;
@@ -33,7 +37,8 @@ export interface FetchPass {
 export type FetchAdmission = { go: true; pass: FetchPass } | { go: false; retryAt: number; reason: string };
 
 export interface FetchGate {
-  admit(url: string, lastFetchAt: Date | null): FetchAdmission;
+  /** `poll`: the fetch is a scheduled poll, held to the poll limits too. */
+  admit(url: string, lastFetchAt: Date | null, poll?: boolean): FetchAdmission;
 }
 
 /** How long a fetch refused for a busy target waits, before jitter (up to as much again): a few healthy fetches' time. */
@@ -44,9 +49,17 @@ export function createFetchGate(options: FetchGateOptions): FetchGate {
   const random = options.random ?? Math.random;
   const circuits = createCircuitBreakers({ ...options.circuit, now });
   const inFlight = new Map<string, number>();
+  const pollsInFlight = new Map<string, number>();
+  // Start time of each target's latest poll; entries older than the spacing are dropped as they are passed.
+  const lastPollStart = new Map<string, number>();
+  const pollLimits = options.poll;
+
+  function forgetOldPollStarts(t: number): void {
+    for (const [target, start] of lastPollStart) if (t >= start + (pollLimits?.spacingMs ?? 0)) lastPollStart.delete(target);
+  }
 
   return {
-    admit(url, lastFetchAt) {
+    admit(url, lastFetchAt, poll = false) {
       const t = now();
       if (lastFetchAt && options.minIntervalMs > 0) {
         const due = lastFetchAt.getTime() + options.minIntervalMs;
@@ -57,12 +70,28 @@ export function createFetchGate(options: FetchGateOptions): FetchGate {
       if (running >= options.perTarget) {
         return { go: false, retryAt: t + BUSY_RETRY_MS * (1 + random()), reason: `${running} fetches from ${target} already running` };
       }
+      const polling = poll && pollLimits !== undefined;
+      if (polling) {
+        const polls = pollsInFlight.get(target) ?? 0;
+        if (polls >= pollLimits.perTarget) {
+          return { go: false, retryAt: t + BUSY_RETRY_MS * (1 + random()), reason: `${polls} polls of ${target} already running` };
+        }
+        const last = lastPollStart.get(target);
+        if (last !== undefined && t < last + pollLimits.spacingMs) {
+          return { go: false, retryAt: last + pollLimits.spacingMs * (1 + random()), reason: `${target} was polled moments ago` };
+        }
+      }
       const origin = new URL(url).origin;
       const admission = circuits.admit(origin);
       if (!admission.allowed)
         return { go: false, retryAt: admission.retryAt, reason: `circuit open for ${origin} after repeated failures` };
 
       inFlight.set(target, running + 1);
+      if (polling) {
+        pollsInFlight.set(target, (pollsInFlight.get(target) ?? 0) + 1);
+        if (pollLimits.spacingMs > 0) lastPollStart.set(target, t);
+        if (lastPollStart.size > 10_000) forgetOldPollStarts(t);
+      }
       let released = false;
       return {
         go: true,
@@ -73,6 +102,11 @@ export function createFetchGate(options: FetchGateOptions): FetchGate {
             const left = (inFlight.get(target) ?? 1) - 1;
             if (left > 0) inFlight.set(target, left);
             else inFlight.delete(target);
+            if (polling) {
+              const polls = (pollsInFlight.get(target) ?? 1) - 1;
+              if (polls > 0) pollsInFlight.set(target, polls);
+              else pollsInFlight.delete(target);
+            }
             circuits.record(origin, healthy);
           },
         },

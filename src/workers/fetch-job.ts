@@ -10,11 +10,12 @@ import {
   recordFetchWithContent,
   recordFetchWithoutContent,
 } from '../db/index.js';
-import type { Content, DeliveryTarget, Notification } from '../db/index.js';
+import type { Content, DeliveryTarget, Notification, PollRecord, Topic } from '../db/index.js';
 import { bodyHash, prepareSelectionAsync, type Selection } from '../feeds/index.js';
 import { HubError } from '../errors.js';
 import type { Deliverer } from './deliver.js';
 import { createFetchGate } from './fetch-gate.js';
+import { nextPollAt, nextPollInterval, type FetchOutcomeForPoll, type FetchSource, type PollReason } from './poll-interval.js';
 import { enqueuePage, type JobData } from './queues.js';
 
 /** What a fetch decided to deliver, if anything. */
@@ -26,6 +27,8 @@ interface Delivery {
   updatedEntries: number;
   entries: Array<{ key: string; contentHash: string }>;
   parseError: string | null;
+  /** The feed's refresh hint (RSS ttl, sy:updatePeriod), when it is a feed that gives one. */
+  refreshSeconds?: number;
 }
 
 /**
@@ -42,13 +45,56 @@ export function fetchJob(deps: Deps, deliverer: Deliverer) {
     perTarget: config.fetchPerHost,
     minIntervalMs: config.fetchMinIntervalSeconds * 1000,
     circuit: { minAttempts: config.circuitMinAttempts, cooldownMs: config.circuitCooldownMs, maxCooldownMs: 5 * 60 * 1000 },
+    poll: { perTarget: config.pollPerHost, spacingMs: config.pollHostSpacingMs },
   });
+  const bounds = { minSeconds: config.pollMinSeconds, maxSeconds: config.pollMaxSeconds };
+
+  /** The topic's next poll after this fetch (workers/poll-interval.ts); `feedRefreshSeconds` when the feed was parsed. */
+  function schedule(
+    topic: Topic,
+    source: FetchSource,
+    result: FetchOutcomeForPoll['result'],
+    hints: FetchOutcomeForPoll['hints'],
+    feedRefreshSeconds?: number | null,
+  ): PollRecord {
+    const now = new Date();
+    const { poll } = topic;
+    const state = {
+      intervalSeconds: poll.intervalSeconds,
+      reason: poll.reason as PollReason | null,
+      failures: poll.failures,
+      lastChangeAt: poll.lastChangeAt,
+    };
+    const feedRefresh = feedRefreshSeconds === undefined ? poll.feedRefreshSeconds : feedRefreshSeconds;
+    const decision = nextPollInterval(
+      state,
+      { source, result, hints: { ...hints, feedRefreshSeconds: feedRefresh ?? undefined }, pinged: poll.pingsSeen > 0 },
+      bounds,
+      now,
+    );
+    if (decision.reason === 'failing' && state.reason !== 'failing')
+      log.warn({ topicId: topic.id, failures: decision.failures }, 'topic keeps failing; polled at the longest interval from now on');
+    if (decision.missedByPing) log.info({ topicId: topic.id }, 'a poll found content no ping announced');
+    return {
+      source,
+      intervalSeconds: decision.intervalSeconds,
+      reason: decision.reason,
+      failures: decision.failures,
+      missedByPing: decision.missedByPing,
+      changed: result === 'changed',
+      nextPollAt: nextPollAt(now, decision.intervalSeconds),
+      feedRefreshSeconds,
+    };
+  }
+
   return async (job: Job<JobData['fetch']>, token?: string): Promise<void> => {
     const found = await findTopicForFetch(deps.db.pool, job.data.topicId);
     if (!found) return;
     const { topic, seenCount } = found;
-    const ctx = { jobId: job.id, topicId: topic.id };
-    const admission = gate.admit(topic.url, topic.lastFetchAt);
+    // A pending ping mark makes this a ping's fetch (a poll merged into it too); else the schedule's.
+    const source: FetchSource = topic.fetchRequestedAt ? 'ping' : topic.lastFetchAt === null ? 'subscribe' : 'poll';
+    const ctx = { jobId: job.id, topicId: topic.id, source };
+    const admission = gate.admit(topic.url, topic.lastFetchAt, source !== 'ping');
     if (!admission.go) {
       // Back in the queue without spending an attempt; pings meanwhile coalesce into this job.
       log.debug({ ...ctx, reason: admission.reason, retryAt: new Date(admission.retryAt).toISOString() }, 'fetch postponed');
@@ -65,24 +111,29 @@ export function fetchJob(deps: Deps, deliverer: Deliverer) {
       const error = err as HubError;
       const status = (error.details?.status as number | undefined) ?? null;
       admission.pass.release(serverBehaved(error.code, status));
-      await recordFetch(deps.db.pool, topic.id, startedAt, { status, error: error.message });
+      const retryAfterSeconds = error.details?.retryAfter as number | undefined;
+      const poll = schedule(topic, source, 'failed', { retryAfterSeconds });
+      await recordFetch(deps.db.pool, topic.id, startedAt, { status, error: error.message }, poll);
       const permanent =
         error.code === 'HUB_ERR_ADDRESS_BLOCKED' ||
         error.code === 'HUB_ERR_TOPIC_TOO_LARGE' ||
         (status !== null && status >= 400 && status < 500 && status !== 429);
       log.warn({ ...ctx, err: error.message, permanent }, 'topic fetch failed');
-      if (permanent) return;
+      // A poll is not retried here: its schedule backs off instead (and honours Retry-After).
+      if (permanent || source !== 'ping') return;
       throw err;
     }
     if (response.status === 304 || !('body' in response)) {
-      await recordFetch(deps.db.pool, topic.id, startedAt, { status: 304, error: null });
+      const poll = schedule(topic, source, 'unchanged', { freshSeconds: response.freshSeconds });
+      await recordFetch(deps.db.pool, topic.id, startedAt, { status: 304, error: null }, poll);
       log.debug(ctx, 'topic not modified');
       return;
     }
     const validators = { etag: response.etag, lastModified: response.lastModified };
     const hash = bodyHash(response.body);
     if (hash === topic.contentHash) {
-      await recordFetch(deps.db.pool, topic.id, startedAt, { status: response.status, error: null, ...validators });
+      const poll = schedule(topic, source, 'unchanged', { freshSeconds: response.freshSeconds });
+      await recordFetch(deps.db.pool, topic.id, startedAt, { status: response.status, error: null, ...validators }, poll);
       log.debug(ctx, 'topic body unchanged');
       return;
     }
@@ -94,7 +145,10 @@ export function fetchJob(deps: Deps, deliverer: Deliverer) {
       response.body,
       response.contentType,
     );
+    const hints = { freshSeconds: response.freshSeconds };
+    const changed = selection.body !== undefined ? 'changed' : 'unchanged';
     const result = {
+      poll: schedule(topic, source, changed, hints, selection.refreshSeconds ?? null),
       topicId: topic.id,
       startedAt,
       status: response.status,
@@ -180,6 +234,7 @@ function select({ outcome, diff, rendered }: Selection, body: Buffer, contentTyp
     updatedEntries: diff?.updatedKeys.length ?? 0,
     entries,
     parseError: describeProblems(outcome.doc.problems),
+    refreshSeconds: outcome.doc.refreshSeconds,
   };
 }
 

@@ -3,6 +3,7 @@ import type { Deps } from '../deps.js';
 import { retryDelay } from './backoff.js';
 import { createDeliverer } from './deliver.js';
 import { fetchJob } from './fetch-job.js';
+import { startPollScheduler } from './poll-scheduler.js';
 import { sweep } from './sweep.js';
 import { verifyIntent } from './verify-intent.js';
 
@@ -12,7 +13,7 @@ export interface WorkerSet {
   close(): Promise<void>;
 }
 
-/** Starts the verify, fetch and deliver processors and the periodic sweep. */
+/** Starts the verify, fetch and deliver processors, the periodic sweep and (HUB_POLL) the poll scheduler. */
 export function startWorkers(deps: Deps, options: { sweepIntervalMs?: number } = {}): WorkerSet {
   const backoff = (attempt: number) => retryDelay(attempt, deps.config.retryBaseMs);
   // Jobs running in this process, counted here so a drain knows when they are done.
@@ -57,6 +58,7 @@ export function startWorkers(deps: Deps, options: { sweepIntervalMs?: number } =
       });
   }, options.sweepIntervalMs ?? deps.config.sweepIntervalMs);
   timer.unref();
+  const poller = deps.config.poll ? startPollScheduler(deps) : undefined;
 
   return {
     /**
@@ -67,6 +69,7 @@ export function startWorkers(deps: Deps, options: { sweepIntervalMs?: number } =
      */
     async close() {
       clearInterval(timer);
+      await poller?.close();
       const closing = workers.map((w) => w.close().catch(() => undefined));
       while (inFlight.size > 0) await Promise.all([...inFlight]);
       const grace = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), CLOSE_GRACE_MS).unref());

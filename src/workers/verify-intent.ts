@@ -112,7 +112,7 @@ export function createVerifier(deps: Deps) {
         if (verdict.kind === 'failed') log.warn({ ...ctx, err: verdict.error }, 'verification failed; intent dropped');
       }
     }
-    await activateSubscriptionsFromIntents(deps.db.pool, subscribed);
+    await activateSubscriptionsFromIntents(deps.db.pool, subscribed, deps.config.pollMinSeconds);
     await deleteIntents(deps.db.pool, finished);
     return retry;
   }

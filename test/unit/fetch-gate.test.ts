@@ -56,3 +56,39 @@ describe('fetch gate', () => {
     expect(g.admit('https://slow.example/feed', null).go).toBe(true);
   });
 });
+
+describe('fetch gate, polls', () => {
+  function pollGate(perTarget: number, spacingMs: number) {
+    let t = 1_000_000;
+    const g = createFetchGate({
+      perTarget: 8,
+      minIntervalMs: 0,
+      circuit: { minAttempts: 3, cooldownMs: 10_000, maxCooldownMs: 60_000 },
+      poll: { perTarget, spacingMs },
+      now: () => t,
+      random: () => 0.5,
+    });
+    return { g, advance: (ms: number) => (t += ms) };
+  }
+
+  test('at most poll.perTarget polls of one target run at once; pings are not held to it', () => {
+    const { g } = pollGate(2, 0);
+    const first = pass(g.admit('https://example.com/1', null, true));
+    pass(g.admit('https://example.com/2', null, true));
+    expect(g.admit('https://example.com/3', null, true).go).toBe(false);
+    expect(g.admit('https://example.com/3', null, false).go).toBe(true);
+    first.release(true);
+    expect(g.admit('https://example.com/4', null, true).go).toBe(true);
+  });
+
+  test('polls of one target start at least poll.spacingMs apart', () => {
+    const { g, advance } = pollGate(10, 500);
+    pass(g.admit('https://example.com/1', null, true)).release(true);
+    const early = g.admit('https://example.com/2', null, true);
+    expect(early.go).toBe(false);
+    if (!early.go) expect(early.reason).toMatch(/polled moments ago/);
+    expect(g.admit('https://other.example.org/1', null, true).go).toBe(true);
+    advance(500);
+    expect(g.admit('https://example.com/2', null, true).go).toBe(true);
+  });
+});

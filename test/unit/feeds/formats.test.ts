@@ -130,3 +130,26 @@ describe('every format, from the repository’s own documents', () => {
     expect(parseFeed(Buffer.from('just text'), 'text/plain').kind).toBe('plain');
   });
 });
+
+describe('refresh hints', () => {
+  const rss = (head: string) =>
+    Buffer.from(
+      `<?xml version="1.0"?><rss version="2.0" xmlns:sy="http://purl.org/rss/1.0/modules/syndication/"><channel><title>C</title>${head}<item><guid>g</guid></item></channel></rss>`,
+    );
+  const hint = (head: string) => {
+    const outcome = parseFeed(rss(head), 'application/rss+xml');
+    if (outcome.kind !== 'feed') throw new Error(outcome.kind);
+    return outcome.doc.refreshSeconds;
+  };
+
+  it('reads RSS ttl in minutes', () => expect(hint('<ttl>60</ttl>')).toBe(3600));
+  it('reads sy:updatePeriod and sy:updateFrequency', () => {
+    expect(hint('<sy:updatePeriod>hourly</sy:updatePeriod><sy:updateFrequency>2</sy:updateFrequency>')).toBe(1800);
+    expect(hint('<sy:updatePeriod>daily</sy:updatePeriod>')).toBe(86400);
+  });
+  it('takes the longer of the two, and none when the feed gives none or nonsense', () => {
+    expect(hint('<ttl>10</ttl><sy:updatePeriod>hourly</sy:updatePeriod>')).toBe(3600);
+    expect(hint('')).toBeUndefined();
+    expect(hint('<ttl>soon</ttl>')).toBeUndefined();
+  });
+});
