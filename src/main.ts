@@ -22,11 +22,18 @@ function frontUrl(address: AddressInfo): string {
   return `http://${host}:${address.port}/`;
 }
 
+export interface HubOptions {
+  log?: Logger;
+  sweepIntervalMs?: number;
+  /** Told when a part the hub cannot run without has died (the embedded database's thread); the caller stops the process. */
+  onFatal?: (err: Error) => void;
+}
+
 /** Composition root: builds the dependencies and starts the parts HUB_ROLE asks for. */
-export async function startHub(config: Config, options: { log?: Logger; sweepIntervalMs?: number } = {}): Promise<RunningHub> {
+export async function startHub(config: Config, options: HubOptions = {}): Promise<RunningHub> {
   const log = options.log ?? createLogger(config);
   for (const name of unknownHubVariables()) log.warn({ variable: name }, `${name} is not a setting Crier reads (misspelt?); it is ignored`);
-  const db = await createDatabase(config, { log });
+  const db = await createDatabase(config, { log, onLost: options.onFatal });
   await migrate(db.pool);
   const queues = await createQueues(config, db, log);
   const http = {

@@ -1,0 +1,22 @@
+import type { PGliteOptions } from '@electric-sql/pglite';
+import type { MessagePort } from 'node:worker_threads';
+
+/** What the hub's thread gives the PGlite thread at start (its workerData). */
+export interface ThreadOptions {
+  /** PGlite's data directory. */
+  dir: string;
+  queuePrefix: string;
+  idleTransactionMs: number;
+  /** Extra PGlite options (memory sizing). */
+  pglite?: Pick<PGliteOptions, 'initialMemory'>;
+}
+
+/** Messages from the hub's thread: a new connection's port, or the order to close. */
+export type ToThread = { type: 'connect'; port: MessagePort } | { type: 'close' };
+
+/** Messages from the PGlite thread. */
+export type FromThread =
+  | { type: 'ready' }
+  | { type: 'failed'; error: string }
+  | { type: 'idle-transaction'; connection: number }
+  | { type: 'closed'; error?: string };
