@@ -5,6 +5,7 @@ import { createDatabase, migrate } from './db/index.js';
 import { createSecretBox, embeddedKey } from './db/secret-box.js';
 import { createApp, startServer, type RunningServer } from './hub/index.js';
 import { createLogger, type Logger } from './log.js';
+import { memoryBreakdown } from './memory.js';
 import { createCallbackClient, createTopicFetcher } from './net/index.js';
 import { createQueues, createVerifyBatcher, startWorkers, type WorkerSet } from './workers/index.js';
 
@@ -62,7 +63,8 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
     const why = 'HUB_ALLOW_PRIVATE_NETWORKS is on: this hub will contact loopback and private addresses; keep it off the network';
     log.warn({ host: config.host ?? 'all interfaces' }, why);
   }
-  log.info({ role: config.role, url, embedded: db.embedded, queues: config.redisUrl ? 'redis' : 'database' }, 'hub started');
+  const memory = await memoryBreakdown(db);
+  log.info({ role: config.role, url, embedded: db.embedded, queues: config.redisUrl ? 'redis' : 'database', memory }, 'hub started');
 
   let closing: Promise<void> | undefined;
   return {

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { PortStream } from './pglite-port-stream.js';
-import type { FromThread, ThreadOptions, ToThread } from './pglite-protocol.js';
+import type { FromThread, ThreadMemory, ThreadOptions, ToThread } from './pglite-protocol.js';
 
 export interface HostOptions extends ThreadOptions {
   /** Told each time the thread ends a connection left idle inside a transaction. */
@@ -18,6 +18,8 @@ export interface PgliteThread {
   connect(): Duplex;
   /** Asks the thread to end its connections and close PGlite (flushing it), then waits for it to stop. */
   close(): Promise<void>;
+  /** The thread's heap and PGlite's WebAssembly memory, for the operator's memory breakdown. */
+  memory(): Promise<ThreadMemory>;
   /** The thread, for tests that need to make it fail. */
   readonly worker: Worker;
 }
@@ -95,6 +97,19 @@ export async function startPgliteThread(options: HostOptions): Promise<PgliteThr
       stream.once('close', () => streams.delete(stream));
       post({ type: 'connect', port: port2 }, [port2]);
       return stream;
+    },
+    memory() {
+      if (stopped) return Promise.resolve({ heapUsed: 0, external: 0, wasm: 0 });
+      return new Promise((resolve) => {
+        const onMessage = (message: FromThread) => {
+          if (message.type !== 'memory') return;
+          worker.off('message', onMessage);
+          const { heapUsed, external, wasm } = message;
+          resolve({ heapUsed, external, wasm });
+        };
+        worker.on('message', onMessage);
+        post({ type: 'memory' });
+      });
     },
     async close() {
       if (closing) return exited;

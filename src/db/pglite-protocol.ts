@@ -11,12 +11,20 @@ export interface ThreadOptions {
   pglite?: Pick<PGliteOptions, 'initialMemory'>;
 }
 
-/** Messages from the hub's thread: a new connection's port, or the order to close. */
-export type ToThread = { type: 'connect'; port: MessagePort } | { type: 'close' };
+/** Messages from the hub's thread: a new connection's port, a memory reading, or the order to close. */
+export type ToThread = { type: 'connect'; port: MessagePort } | { type: 'memory' } | { type: 'close' };
+
+/** The thread's own memory, in bytes: its V8 heap, and PGlite's WebAssembly memory (an ArrayBuffer that only grows). */
+export interface ThreadMemory {
+  heapUsed: number;
+  external: number;
+  wasm: number;
+}
 
 /** Messages from the PGlite thread. */
 export type FromThread =
   | { type: 'ready' }
   | { type: 'failed'; error: string }
   | { type: 'idle-transaction'; connection: number }
+  | ({ type: 'memory' } & ThreadMemory)
   | { type: 'closed'; error?: string };

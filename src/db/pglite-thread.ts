@@ -32,7 +32,10 @@ open().then(
   ({ db, link }) => {
     parent.on('message', (message: ToThread) => {
       if (message.type === 'connect') link.attach(new PortStream(message.port, { ownsWrites: true }));
-      else if (message.type === 'close') {
+      else if (message.type === 'memory') {
+        const { heapUsed, external } = process.memoryUsage();
+        tell({ type: 'memory', heapUsed, external, wasm: wasmBytes(db) });
+      } else if (message.type === 'close') {
         // Ends every connection (rolling back an open transaction), then lets PGlite flush and close its files.
         void link
           .close()
@@ -51,3 +54,8 @@ open().then(
     parent.close();
   },
 );
+
+/** PGlite's WebAssembly heap (its Emscripten module is not part of the typed API, hence the guarded read). */
+function wasmBytes(db: PGlite): number {
+  return (db as unknown as { mod?: { HEAPU8?: Uint8Array } }).mod?.HEAPU8?.byteLength ?? 0;
+}

@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { errorEventLogger } from '../error-events.js';
+import type { ThreadMemory } from './pglite-protocol.js';
 
 /** Anything that runs a query: the pool or a client inside a transaction. */
 export type Queryable = Pick<pg.Pool, 'query'>;
@@ -13,6 +14,8 @@ export interface Database {
   clientConfig: pg.PoolConfig;
   /** True when this process hosts the embedded PGlite. */
   embedded: boolean;
+  /** Embedded only: the database thread's share of this process's memory. */
+  threadMemory?: () => Promise<ThreadMemory>;
   close(): Promise<void>;
 }
 
@@ -64,6 +67,7 @@ export async function createDatabase(config: Config, options: DatabaseOptions): 
     pool,
     clientConfig,
     embedded: true,
+    threadMemory: () => thread.memory(),
     async close() {
       await pool.end();
       await thread.close();
