@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick] [-- --n 10000] [-- --backend embedded] [-- --profile] [-- --hub-env KEY=VALUE] [-- <scenario>...]`
- * Scenarios: fanout, latency, subscribe, topics, memory (from fanout), feeds; default all.
+ * Scenarios: fanout, latency, subscribe, topics, memory (from fanout), idle (embedded idle RSS), feeds; default all.
  * Each hub runs as a child process configured like production; peers run in
  * their own processes; every figure is reported against a baseline measured
  * in the same run. Writes bench/results/latest.json and latest.md.
@@ -14,12 +14,13 @@ import { startChild } from './lib/child.js';
 import type { BenchContext, Row } from './lib/context.js';
 import { BACKENDS, type Backend } from './lib/hub.js';
 import { fanout } from './scenarios/fanout.js';
+import { idleMemory } from './scenarios/idle-memory.js';
 import { latency } from './scenarios/latency.js';
 import { manyTopics } from './scenarios/many-topics.js';
 import { subscribe } from './scenarios/subscribe.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SCENARIOS = ['fanout', 'memory', 'latency', 'subscribe', 'topics', 'feeds'];
+const SCENARIOS = ['fanout', 'memory', 'latency', 'subscribe', 'topics', 'idle', 'feeds'];
 
 interface Args {
   quick: boolean;
@@ -132,6 +133,10 @@ async function main(): Promise<number> {
     }
     for (const backend of args.backends) {
       if (!ctx) break;
+      if (args.scenarios.includes('idle') && backend === 'embedded') {
+        log(`idle memory, ${backend}, first start and restart`);
+        rows.push(...((await attempt('idle memory', backend, 0, () => idleMemory(ctx, backend))) ?? []));
+      }
       if (args.scenarios.includes('fanout') || args.scenarios.includes('memory')) {
         const sizes = args.sizes ?? (args.quick ? [200] : args.scenarios.includes('fanout') ? [1000, 10_000, 50_000] : [10_000, 50_000]);
         const peaks = new Map<number, number>();

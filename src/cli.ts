@@ -2,7 +2,7 @@ import { describeConfig, loadConfig, unknownHubVariables, type Config } from './
 import { createDatabase, migrate } from './db/index.js';
 import { HubError } from './errors.js';
 import { createLogger } from './log.js';
-import { startHub } from './main.js';
+import { startHub, type RunningHub } from './main.js';
 
 const USAGE = `usage: crier [all|web|worker|migrate|config]
        crier feed inspect <file-or-url>
@@ -43,23 +43,28 @@ async function main(args: string[]): Promise<number> {
     return 2;
   }
   const log = createLogger(config);
-  const hub = await startHub(config, { log });
-  if (hub.url) console.error(`crier listening on ${config.publicUrl} (port ${config.port})`);
-  const stop = (signal: string) => {
+  const running: { hub?: RunningHub } = {};
+  let stopping = false;
+  const stop = (signal: string, code = 0) => {
+    if (stopping) return;
+    stopping = true;
     log.info({ signal }, 'draining');
     const timer = setTimeout(() => {
       log.error('drain timed out; exiting');
       process.exit(1);
     }, config.shutdownTimeoutMs);
     timer.unref();
-    hub.close().then(
-      () => process.exit(0),
+    (running.hub?.close() ?? Promise.resolve()).then(
+      () => process.exit(code),
       (err) => {
         log.error({ err }, 'shutdown failed');
         process.exit(1);
       },
     );
   };
+  // The embedded database's thread died: nothing can be stored, so drain what can be and exit non-zero for the supervisor.
+  const hub = (running.hub = await startHub(config, { log, onFatal: () => stop('embedded database lost', 1) }));
+  if (hub.url) console.error(`crier listening on ${config.publicUrl} (port ${config.port})`);
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
   return -1; // keep running

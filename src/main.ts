@@ -5,6 +5,7 @@ import { createDatabase, migrate } from './db/index.js';
 import { createSecretBox, embeddedKey } from './db/secret-box.js';
 import { createApp, startServer, type RunningServer } from './hub/index.js';
 import { createLogger, type Logger } from './log.js';
+import { memoryBreakdown } from './memory.js';
 import { createCallbackClient, createTopicFetcher } from './net/index.js';
 import { createQueues, createVerifyBatcher, startWorkers, type WorkerSet } from './workers/index.js';
 
@@ -22,11 +23,18 @@ function frontUrl(address: AddressInfo): string {
   return `http://${host}:${address.port}/`;
 }
 
+export interface HubOptions {
+  log?: Logger;
+  sweepIntervalMs?: number;
+  /** Told when a part the hub cannot run without has died (the embedded database's thread); the caller stops the process. */
+  onFatal?: (err: Error) => void;
+}
+
 /** Composition root: builds the dependencies and starts the parts HUB_ROLE asks for. */
-export async function startHub(config: Config, options: { log?: Logger; sweepIntervalMs?: number } = {}): Promise<RunningHub> {
+export async function startHub(config: Config, options: HubOptions = {}): Promise<RunningHub> {
   const log = options.log ?? createLogger(config);
   for (const name of unknownHubVariables()) log.warn({ variable: name }, `${name} is not a setting Crier reads (misspelt?); it is ignored`);
-  const db = await createDatabase(config, { log });
+  const db = await createDatabase(config, { log, onLost: options.onFatal });
   await migrate(db.pool);
   const queues = await createQueues(config, db, log);
   const http = {
@@ -58,7 +66,8 @@ export async function startHub(config: Config, options: { log?: Logger; sweepInt
     const why = 'HUB_ALLOW_PRIVATE_NETWORKS is on: this hub will contact loopback and private addresses; keep it off the network';
     log.warn({ host: config.host ?? 'all interfaces' }, why);
   }
-  log.info({ role: config.role, url, embedded: db.embedded, queues: config.redisUrl ? 'redis' : 'database' }, 'hub started');
+  const memory = await memoryBreakdown(db);
+  log.info({ role: config.role, url, embedded: db.embedded, queues: config.redisUrl ? 'redis' : 'database', memory }, 'hub started');
 
   let closing: Promise<void> | undefined;
   return {

@@ -51,6 +51,8 @@ export interface HubHandle {
   /** Stops if running and removes the database, queue keys and data directory. */
   destroy(): Promise<void>;
   stderrTail(): string;
+  /** The `memory` of the hub's last "hub started" log line (LOG_LEVEL=info), in MB; empty if it logs none. */
+  startMemory(): Record<string, number>;
 }
 
 export async function createHub(options: HubOptions): Promise<HubHandle> {
@@ -88,6 +90,7 @@ export async function createHub(options: HubOptions): Promise<HubHandle> {
 
   let child: ChildProcess | undefined;
   let tail: string[] = [];
+  let startMemory: Record<string, number> = {};
   let exited: Promise<unknown> = Promise.resolve();
 
   const handle: HubHandle = {
@@ -110,7 +113,11 @@ export async function createHub(options: HubOptions): Promise<HubHandle> {
         : [];
       child = spawn(process.execPath, [...args, 'dist/cli.js', 'all'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
       handle.pid = child.pid!;
+      startMemory = {};
       const collect = (chunk: Buffer) => {
+        for (const line of chunk.toString().split('\n')) {
+          if (line.includes('"hub started"')) startMemory = (JSON.parse(line) as { memory?: Record<string, number> }).memory ?? {};
+        }
         tail.push(chunk.toString());
         if (tail.length > 40) tail = tail.slice(-40);
       };
@@ -161,6 +168,7 @@ export async function createHub(options: HubOptions): Promise<HubHandle> {
       if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     },
     stderrTail: () => tail.join('').slice(-2000),
+    startMemory: () => startMemory,
   };
   return handle;
 }

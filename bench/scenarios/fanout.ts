@@ -1,5 +1,6 @@
 import { createHub, seedSubscriptions, type Backend } from '../lib/hub.js';
 import { feedUrl, sinkUrl, unique, type BenchContext, type Row } from '../lib/context.js';
+import { healthRow, idleHealth, pollHealth, type HealthLatency } from '../lib/responsiveness.js';
 
 export interface FanoutResult {
   rows: Row[];
@@ -23,6 +24,7 @@ export async function fanout(ctx: BenchContext, backend: Backend, n: number): Pr
   let hubRate: number;
   let bytes: number;
   let peakMb: number;
+  let health: { busy: HealthLatency; idle: HealthLatency };
   try {
     // Both sides are measured warm: the raw blast warms up first, so the hub
     // first fans out to a separate topic on the same sink origins (JIT, connections).
@@ -40,18 +42,21 @@ export async function fanout(ctx: BenchContext, backend: Backend, n: number): Pr
     const warmed = await ctx.servers.call('waitPosts', { target: warmCallbacks.length, timeoutMs: 60_000 });
     if (!warmed.ok) throw new Error(`warm-up fan-out: only ${warmed.posts} deliveries arrived (${hub.stderrTail()})`);
     await ctx.servers.call('reset');
+    const idle = await idleHealth(hub.url);
+    const poller = pollHealth(hub.url);
     const sent = await ctx.raw.call('forms', {
       hubUrl: hub.url,
       bodies: [`hub.mode=publish&hub.url=${encodeURIComponent(topic)}`],
       concurrency: 1,
     });
     const done = await ctx.servers.call('waitPosts', { target: n, timeoutMs: 60_000 + n * 5 });
+    health = { busy: await poller.stop(), idle };
     if (!done.ok) throw new Error(`fan-out to ${n}: only ${done.posts} deliveries arrived (${hub.stderrTail()})`);
     hubRate = n / ((done.lastPostAt - sent.start) / 1000);
     bytes = done.lastBodyBytes;
     peakMb = hub.memory().peakMb;
     ctx.log(
-      `  hub: ${Math.round(hubRate)} deliveries/s (${bytes}-byte body), first delivery after ${(done.firstPostAt - sent.start).toFixed(0)} ms, peak RSS ${peakMb.toFixed(0)} MB (idle ${base.toFixed(0)} MB)`,
+      `  hub: ${Math.round(hubRate)} deliveries/s (${bytes}-byte body), first delivery after ${(done.firstPostAt - sent.start).toFixed(0)} ms, peak RSS ${peakMb.toFixed(0)} MB (idle ${base.toFixed(0)} MB), /healthz p50 ${health.busy.p50.toFixed(1)} ms p99 ${health.busy.p99.toFixed(1)} ms`,
     );
   } finally {
     await hub.destroy();
@@ -91,6 +96,7 @@ export async function fanout(ctx: BenchContext, backend: Backend, n: number): Pr
         ratio: hubRate / signed.perSec,
         note: 'same hub run; the baseline also signs each body and sends Link, X-Hub-Delivery, X-Crier-Entries, User-Agent',
       },
+      healthRow('fan-out', backend, n, health.busy, health.idle),
     ],
   };
 }

@@ -1,5 +1,6 @@
 import { createHub, seedSubscriptions, type Backend } from '../lib/hub.js';
 import { feedUrl, sinkUrl, unique, type BenchContext, type Row } from '../lib/context.js';
+import { healthRow, idleHealth, pollHealth, type HealthLatency } from '../lib/responsiveness.js';
 
 const URLS_PER_PING = 100;
 
@@ -20,17 +21,23 @@ export async function manyTopics(ctx: BenchContext, backend: Backend, n: number)
   const hub = await createHub({ backend, label: `topics-${backend.replace('+', '-')}`, profileDir: ctx.profileDir, env: ctx.hubEnv });
   let hubRate: number;
   let bytes: number;
+  let health: { busy: HealthLatency; idle: HealthLatency };
   try {
     ctx.log(`  seeding ${n} topics and subscriptions`);
     await hub.seed((db) => seedSubscriptions(db, topics, callbacks, 'bench-secret'));
     await hub.start();
     await ctx.servers.call('reset');
+    const idle = await idleHealth(hub.url);
+    const poller = pollHealth(hub.url);
     const sent = await ctx.raw.call('forms', { hubUrl: hub.url, bodies, concurrency: 8 });
     const done = await ctx.servers.call('waitPosts', { target: n, timeoutMs: 120_000 + n * 20 });
+    health = { busy: await poller.stop(), idle };
     if (!done.ok) throw new Error(`many topics: only ${done.posts} of ${n} deliveries arrived (${hub.stderrTail()})`);
     hubRate = n / ((done.lastPostAt - sent.start) / 1000);
     bytes = done.lastBodyBytes;
-    ctx.log(`  hub: ${Math.round(hubRate)} deliveries/s (${done.feedGets} topic fetches)`);
+    ctx.log(
+      `  hub: ${Math.round(hubRate)} deliveries/s (${done.feedGets} topic fetches), /healthz p50 ${health.busy.p50.toFixed(1)} ms p99 ${health.busy.p99.toFixed(1)} ms`,
+    );
   } finally {
     await hub.destroy();
   }
@@ -48,5 +55,6 @@ export async function manyTopics(ctx: BenchContext, backend: Backend, n: number)
       ratio: hubRate / raw.perSec,
       note: 'subscriptions bulk-inserted',
     },
+    healthRow('many topics', backend, n, health.busy, health.idle),
   ];
 }

@@ -1,4 +1,4 @@
-import { Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import type { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketHandler } from '@electric-sql/pglite-socket';
 import { NotificationRouter } from './pglite-notifications.js';
@@ -146,63 +146,6 @@ function lastMessageStart(bytes: Uint8Array): number {
   }
 }
 
-/**
- * One end of an in-memory connection: what one end writes, the other reads.
- * It carries the few socket methods `pg` and pglite-socket's handler call
- * (connect, setNoDelay, setKeepAlive, ref, unref, the remote address).
- */
-class LinkEnd extends Duplex {
-  peer!: LinkEnd;
-  readonly remoteAddress = 'in-process';
-  readonly remotePort = 0;
-
-  constructor() {
-    // Like a TCP socket's server side: when one end finishes, the other finishes too and both close.
-    super({ allowHalfOpen: false });
-  }
-
-  static pair(): [LinkEnd, LinkEnd] {
-    const a = new LinkEnd();
-    const b = new LinkEnd();
-    a.peer = b;
-    b.peer = a;
-    return [a, b];
-  }
-
-  connect(): this {
-    process.nextTick(() => this.emit('connect'));
-    return this;
-  }
-  setNoDelay(): this {
-    return this;
-  }
-  setKeepAlive(): this {
-    return this;
-  }
-  ref(): this {
-    return this;
-  }
-  unref(): this {
-    return this;
-  }
-
-  override _read(): void {
-    // Data is pushed by the peer's writes.
-  }
-  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (err?: Error | null) => void): void {
-    if (!this.peer.destroyed) this.peer.push(chunk);
-    done();
-  }
-  override _final(done: (err?: Error | null) => void): void {
-    if (!this.peer.destroyed) this.peer.push(null);
-    done();
-  }
-  override _destroy(err: Error | null, done: (err?: Error | null) => void): void {
-    if (!this.peer.destroyed) this.peer.destroy();
-    done(err);
-  }
-}
-
 export interface LinkOptions {
   /** How long a connection may sit inside a transaction without a message before it is ended. */
   idleTransactionMs: number;
@@ -211,16 +154,18 @@ export interface LinkOptions {
 }
 
 export interface PgliteLink {
-  /** A new connection to the session, for `pg`'s `stream` option: a stream inside this process, no socket. */
-  connect(): Duplex;
+  /** Serves one connection whose protocol bytes arrive on `stream` (a socket-like Duplex; see pglite-port-stream.ts). */
+  attach(stream: Duplex): void;
+  /** Ends every connection, rolling back a transaction one of them holds. */
   close(): Promise<void>;
 }
 
 /**
- * Links `pg` clients in this process to PGlite through pglite-socket's
- * protocol handler and our scheduler, over in-memory streams. Nothing
- * listens: no TCP port, no unix socket, so no other process can reach the
- * session, whatever credentials it tries (PGlite accepts any).
+ * Serves `pg` connections on PGlite through pglite-socket's protocol handler
+ * and our scheduler. The streams come from the hub's thread over message
+ * ports (pglite-thread.ts); nothing listens: no TCP port, no unix socket, so
+ * no other process can reach the session, whatever credentials it tries
+ * (PGlite accepts any).
  */
 export function linkPglite(db: PGlite, options: LinkOptions): PgliteLink {
   const handlers = new Set<PGLiteSocketHandler>();
@@ -229,14 +174,12 @@ export function linkPglite(db: PGlite, options: LinkOptions): PgliteLink {
     for (const handler of handlers) if (handler.handlerId === handlerId) void handler.detach(true).catch(() => {});
   });
   return {
-    connect() {
-      const [client, server] = LinkEnd.pair();
+    attach(stream) {
       const handler = new PGLiteSocketHandler({ queryQueue: scheduler as never, closeOnDetach: true });
       handlers.add(handler);
       handler.addEventListener('close', () => handlers.delete(handler));
       handler.addEventListener('error', () => handlers.delete(handler));
-      handler.attach(server as never).catch(() => server.destroy());
-      return client;
+      handler.attach(stream as never).catch(() => stream.destroy());
     },
     async close() {
       for (const handler of handlers) await handler.detach(true);

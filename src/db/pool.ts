@@ -1,9 +1,9 @@
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { errorEventLogger } from '../error-events.js';
+import type { ThreadMemory } from './pglite-protocol.js';
 
 /** Anything that runs a query: the pool or a client inside a transaction. */
 export type Queryable = Pick<pg.Pool, 'query'>;
@@ -14,18 +14,28 @@ export interface Database {
   clientConfig: pg.PoolConfig;
   /** True when this process hosts the embedded PGlite. */
   embedded: boolean;
+  /** Embedded only: the database thread's share of this process's memory. */
+  threadMemory?: () => Promise<ThreadMemory>;
   close(): Promise<void>;
 }
 
 /** int8 as number: our ids stay far below 2^53. */
 pg.types.setTypeParser(20, (value: string) => Number(value));
 
+export interface DatabaseOptions {
+  max?: number;
+  log: Logger;
+  /** Embedded only: told if the PGlite thread stops without being asked to (the hub cannot go on). */
+  onLost?: (err: Error) => void;
+}
+
 /**
  * PostgreSQL when DATABASE_URL is set; otherwise embedded PGlite under
- * HUB_DATA_DIR, reached through in-process streams (no listener of any kind)
- * so the same `pg` code serves both.
+ * HUB_DATA_DIR, run in its own worker thread (pglite-host.ts) and reached
+ * through message-port streams (no listener of any kind), so the same `pg`
+ * code serves both and the database never queues behind the HTTP front.
  */
-export async function createDatabase(config: Config, options: { max?: number; log: Logger }): Promise<Database> {
+export async function createDatabase(config: Config, options: DatabaseOptions): Promise<Database> {
   const max = options.max ?? config.dbPoolSize;
   // An idle client's lost connection: the next query reports it to its caller, this to the operator.
   const onPoolError = errorEventLogger(options.log, 'database pool');
@@ -35,33 +45,32 @@ export async function createDatabase(config: Config, options: { max?: number; lo
     pool.on('error', onPoolError);
     return { pool, clientConfig, embedded: false, close: () => pool.end() };
   }
-  const { PGlite } = await import('@electric-sql/pglite');
-  const { linkPglite } = await import('./pglite-link.js');
-  const dir = path.join(config.dataDir, 'pglite');
-  await fs.mkdir(dir, { recursive: true });
-  const db = await PGlite.create(dir);
-  // PGlite is one session shared by every connection: BullMQ's schema
-  // must be on the path for all of them (its pool-level search_path is ignored).
-  await db.exec(`set search_path to public, ${config.queuePrefix}`);
-  const link = linkPglite(db, {
+  const { startPgliteThread } = await import('./pglite-host.js');
+  const thread = await startPgliteThread({
+    dir: path.join(config.dataDir, 'pglite'),
+    queuePrefix: config.queuePrefix,
     idleTransactionMs: config.dbIdleTransactionMs,
     onIdleTransaction: (connection) =>
       options.log.warn(
         { module: 'pglite', connection, idleMs: config.dbIdleTransactionMs },
         'embedded database connection idle inside a transaction; ended and rolled back',
       ),
+    onLost: (err) => {
+      options.log.error({ module: 'pglite', err }, 'embedded database thread stopped; every query fails from now on');
+      options.onLost?.(err);
+    },
   });
-  const clientConfig: pg.PoolConfig = { stream: () => link.connect(), user: 'postgres', database: 'postgres' };
+  const clientConfig: pg.PoolConfig = { stream: () => thread.connect(), user: 'postgres', database: 'postgres' };
   const pool = new pg.Pool({ ...clientConfig, max });
   pool.on('error', onPoolError);
   return {
     pool,
     clientConfig,
     embedded: true,
+    threadMemory: () => thread.memory(),
     async close() {
       await pool.end();
-      await link.close();
-      await db.close();
+      await thread.close();
     },
   };
 }
