@@ -23,7 +23,10 @@ function frontUrl(address: AddressInfo): string {
 }
 
 /** Composition root: builds the dependencies and starts the parts HUB_ROLE asks for. */
-export async function startHub(config: Config, options: { log?: Logger; sweepIntervalMs?: number } = {}): Promise<RunningHub> {
+export async function startHub(
+  config: Config,
+  options: { log?: Logger; sweepIntervalMs?: number; clock?: () => number } = {},
+): Promise<RunningHub> {
   const log = options.log ?? createLogger(config);
   for (const name of unknownHubVariables()) log.warn({ variable: name }, `${name} is not a setting Crier reads (misspelt?); it is ignored`);
   const db = await createDatabase(config, { log });
@@ -36,7 +39,7 @@ export async function startHub(config: Config, options: { log?: Logger; sweepInt
   const verifications = createVerifyBatcher(queues, db.pool, log);
   const secrets = createSecretBox(config.secretKeys.length || !db.embedded ? config.secretKeys : [embeddedKey(config.dataDir)]);
   if (!secrets.encrypting) log.warn('HUB_SECRET_KEY is unset: subscriber secrets are stored in plaintext');
-  const deps: Deps = { config, log, db, queues, http, secrets, verifications };
+  const deps: Deps = { config, log, db, queues, http, secrets, verifications, clock: options.clock ?? Date.now };
 
   let server: RunningServer | undefined;
   let workers: WorkerSet | undefined;
