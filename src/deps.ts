@@ -16,4 +16,6 @@ export interface Deps {
   secrets: SecretBox;
   /** Batches verification jobs of freshly stored intents. */
   verifications: VerifyBatcher;
+  /** Milliseconds since the epoch: Date.now, or a clock a test sets (rate-limit windows). */
+  clock: () => number;
 }

@@ -28,6 +28,8 @@ export interface HubOptions {
   sweepIntervalMs?: number;
   /** Told when a part the hub cannot run without has died (the embedded database's thread); the caller stops the process. */
   onFatal?: (err: Error) => void;
+  /** The rate limiter's clock (tests set it); Date.now otherwise. */
+  clock?: () => number;
 }
 
 /** Composition root: builds the dependencies and starts the parts HUB_ROLE asks for. */
@@ -47,7 +49,7 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
     config.secretCacheEntries,
   );
   if (!secrets.encrypting) log.warn('HUB_SECRET_KEY is unset: subscriber secrets are stored in plaintext');
-  const deps: Deps = { config, log, db, queues, http, secrets, verifications };
+  const deps: Deps = { config, log, db, queues, http, secrets, verifications, clock: options.clock ?? Date.now };
 
   let server: RunningServer | undefined;
   let workers: WorkerSet | undefined;

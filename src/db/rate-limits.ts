@@ -1,14 +1,14 @@
 import type { Queryable } from './pool.js';
 
-/** Counts one hit on each key in the current one-minute window; returns the counts. */
-export async function hitRateLimits(db: Queryable, keys: string[]): Promise<number[]> {
+/** Counts one hit on each key in the window starting at `windowStart`; returns the counts. */
+export async function hitRateLimits(db: Queryable, keys: string[], windowStart: Date): Promise<number[]> {
   const { rows } = await db.query(
     `
     insert into rate_limits (key, window_start, hits)
-    select k, date_trunc('minute', now()), 1 from unnest($1::text[]) as k
+    select k, $2::timestamptz, 1 from unnest($1::text[]) as k
     on conflict (key, window_start) do update set hits = rate_limits.hits + 1
     returning key, hits`,
-    [keys],
+    [keys, windowStart],
   );
   const byKey = new Map(rows.map((r) => [r.key as string, r.hits as number]));
   return keys.map((k) => byKey.get(k) ?? 0);

@@ -95,6 +95,8 @@ export async function startTestHub(
     logDestination?: NodeJS.WritableStream;
     /** Run on this already provisioned backend (several hubs sharing one database); stop() leaves it in place. */
     shared?: { env: Record<string, string> };
+    /** The hub's clock (rate-limit windows), e.g. frozen mid-minute. */
+    clock?: () => number;
   } = {},
 ): Promise<TestHub> {
   const provisioned = options.shared ? { env: options.shared.env, cleanup: () => Promise.resolve() } : await provisionBackend(backend);
@@ -106,7 +108,7 @@ export async function startTestHub(
     HUB_PUBLIC_URL: `http://127.0.0.1:${port}/`,
     ...overrides,
   });
-  const hub = await startHub(config, { log: createLogger(config, options.logDestination), sweepIntervalMs: 500 });
+  const hub = await startHub(config, { log: createLogger(config, options.logDestination), sweepIntervalMs: 500, clock: options.clock });
   const url = hub.url!;
   const testHub: TestHub = {
     url,

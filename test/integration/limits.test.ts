@@ -5,11 +5,9 @@ import { waitFor } from '../helpers/wait.js';
 import { rss } from '../helpers/feeds.js';
 import { startHubWithPeers, stopHubWithPeers } from '../helpers/peers.js';
 
-/** Fixed one-minute windows: start a counting test well inside one, never across its edge. */
-async function awayFromMinuteEdge(): Promise<void> {
-  const seconds = new Date().getUTCSeconds();
-  if (seconds >= 45) await new Promise((resolve) => setTimeout(resolve, (61 - seconds) * 1000));
-}
+/** Fixed one-minute windows: the hubs' clock is set to the middle of a minute, so no count straddles an edge. */
+const MINUTE = Math.floor(Date.now() / 60_000) * 60_000;
+const MID_MINUTE = MINUTE + 30_000;
 
 describe('limits on what a stranger controls (H28)', () => {
   let hub: TestHub;
@@ -117,14 +115,13 @@ describe('limits on what a stranger controls (H28)', () => {
     expect(subscriber.deliveries().filter((d) => d.url.startsWith('/big-'))).toHaveLength(0);
   });
 
-  test('H28: a billion-laughs topic is delivered quickly with its entities left unexpanded', async () => {
+  // How fast the parser gets through it is test/unit/feeds/hostile.test.ts's to prove, in counts of work.
+  test('H28: a billion-laughs topic is delivered with its entities left unexpanded', async () => {
     const bomb = readFileSync(new URL('../fixtures/feeds/entity-bomb.xml', import.meta.url));
     publisher.set('/bomb.xml', { body: bomb, contentType: 'application/rss+xml' });
     await subscribe('/bomb', '/bomb.xml');
-    const started = Date.now();
     expect((await hub.post({ 'hub.mode': 'publish', 'hub.url': publisher.topicUrl('/bomb.xml') })).status).toBe(204);
-    await waitFor(() => subscriber.deliveries().some((d) => d.url === '/bomb'), { what: 'bomb delivery', timeoutMs: 5000 });
-    expect(Date.now() - started).toBeLessThan(5000);
+    await waitFor(() => subscriber.deliveries().some((d) => d.url === '/bomb'), { what: 'bomb delivery' });
     const delivered = subscriber.deliveries().find((d) => d.url === '/bomb')!;
     expect(delivered.body.length).toBeLessThan(bomb.length * 2);
     expect(delivered.body.toString()).toContain('<guid>bomb-1</guid>');
@@ -136,6 +133,8 @@ describe('rate limits shared by every web process (H28)', () => {
   let shared: Awaited<ReturnType<typeof provisionBackend>>;
   let one: TestHub;
   let two: TestHub;
+  let now = MID_MINUTE;
+  const clock = () => now;
   const env = { HUB_ROLE: 'web', HUB_RATE_LIMIT_PER_MINUTE: '4', HUB_TRUST_PROXY: '1' };
   const form = (callbackHost: string, n: number) => ({
     'hub.mode': 'subscribe',
@@ -145,15 +144,17 @@ describe('rate limits shared by every web process (H28)', () => {
 
   beforeAll(async () => {
     shared = await provisionBackend('pg-redis');
-    one = await startTestHub('pg-redis', env, { shared });
-    two = await startTestHub('pg-redis', env, { shared });
+    one = await startTestHub('pg-redis', env, { shared, clock });
+    two = await startTestHub('pg-redis', env, { shared, clock });
   });
   afterAll(async () => {
     await one.stop();
     await two.stop();
     await shared.cleanup();
   });
-  beforeEach(awayFromMinuteEdge, 20_000);
+  afterEach(() => {
+    now = MID_MINUTE;
+  });
 
   test('H28: two hubs on one database share the per-client count; the fifth subscribe gets 429 with Retry-After', async () => {
     const headers = { 'x-forwarded-for': '198.51.100.10' };
@@ -163,13 +164,23 @@ describe('rate limits shared by every web process (H28)', () => {
     for (const hub of [one, two]) {
       const res = await hub.post(form('cb-late.example', 9), headers);
       expect(res.status).toBe(429);
-      const retryAfter = Number(res.headers.get('retry-after'));
-      expect(retryAfter).toBeGreaterThanOrEqual(1);
-      expect(retryAfter).toBeLessThanOrEqual(60);
+      expect(res.headers.get('retry-after')).toBe('30');
       expect(res.text).toMatch(/more than 4 requests a minute/);
     }
     // Another client is not affected.
     expect((await one.post(form('cb-other.example', 1), { 'x-forwarded-for': '198.51.100.11' })).status).toBe(202);
+  });
+
+  test('H28: the count starts again in the next minute, and Retry-After says when', async () => {
+    const headers = { 'x-forwarded-for': '198.51.100.50' };
+    const ping = { 'hub.mode': 'publish', 'hub.url': 'http://publisher.example/feed' };
+    for (let i = 0; i < 4; i++) expect((await one.post(ping, headers)).status).toBe(204);
+    now = MINUTE + 59_001;
+    const late = await two.post(ping, headers);
+    expect(late.status).toBe(429);
+    expect(late.headers.get('retry-after')).toBe('1');
+    now = MINUTE + 60_000;
+    expect((await two.post(ping, headers)).status).toBe(204);
   });
 
   test('H28: publishes count per client address across hubs', async () => {
@@ -212,10 +223,10 @@ describe('rate limits shared by every web process (H28)', () => {
 });
 
 describe('rate limit switches (H28)', () => {
-  beforeEach(awayFromMinuteEdge, 20_000);
+  const clock = () => MID_MINUTE;
 
   test('H28: without HUB_TRUST_PROXY, X-Forwarded-For is ignored and the socket address is counted', async () => {
-    const hub = await startTestHub('pg-redis', { HUB_ROLE: 'web', HUB_RATE_LIMIT_PER_MINUTE: '3' });
+    const hub = await startTestHub('pg-redis', { HUB_ROLE: 'web', HUB_RATE_LIMIT_PER_MINUTE: '3' }, { clock });
     try {
       const statuses: number[] = [];
       for (let i = 0; i < 4; i++) {
