@@ -48,6 +48,11 @@ export function fetchJob(deps: Deps, deliverer: Deliverer) {
     if (!found) return;
     const { topic, seenCount } = found;
     const ctx = { jobId: job.id, topicId: topic.id };
+    if (topic.pausedAt) {
+      // Paused by an operator: the ping's fetch mark stays, and the resume queues the fetch.
+      log.debug(ctx, 'topic paused; fetch skipped');
+      return;
+    }
     const admission = gate.admit(topic.url, topic.lastFetchAt);
     if (!admission.go) {
       // Back in the queue without spending an attempt; pings meanwhile coalesce into this job.
