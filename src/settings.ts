@@ -176,7 +176,7 @@ export const SETTINGS = {
   adminToken: {
     ...text({
       env: 'HUB_ADMIN_TOKEN',
-      doc: 'bearer token for the read-only `/admin/*` endpoints; unset turns them off; at least 16 characters, no whitespace, at least 4 distinct characters',
+      doc: 'bearer token for the read-only `/admin/*` endpoints and the sign-in of the `/admin/ui/` console; unset turns both off; at least 16 characters, no whitespace, at least 4 distinct characters',
       default: undefined,
       // The value is a secret: problems name it, never repeat it.
       valid: tokenProblem,

@@ -1,5 +1,6 @@
 import { pollColumns, pollParams, type PollRecord } from './poll.js';
 import type { Queryable } from './pool.js';
+import { pausedHostSql } from './pauses.js';
 import type { DeliveryTarget } from './subscriptions.js';
 
 /** What a successful fetch of a changed body leaves behind. */
@@ -87,7 +88,10 @@ export async function recordFetchWithContent(
     )
     select notification.id, coalesce((
       select json_agg(
-        json_build_object('id', s.id, 'callback', s.callback, 'secret', s.secret, 'signatureAlgorithm', s.signature_algorithm) order by s.id
+        json_build_object(
+          'id', s.id, 'callback', s.callback, 'secret', s.secret, 'signatureAlgorithm', s.signature_algorithm,
+          'paused', ${pausedHostSql('s.callback')}
+        ) order by s.id
       )
       from (
         select id, callback, secret, signature_algorithm from subscriptions

@@ -13,14 +13,15 @@ export {
   deleteExpiredSubscriptions,
   requestReconfirmations,
 } from './subscriptions.js';
-export type { Subscription, DeliveryTarget, DeliveryOutcome } from './subscriptions.js';
+export type { Subscription, DeliveryTarget, DeliveryOutcome, AttemptCounts } from './subscriptions.js';
 export { insertIntents, markIntentsEnqueued, findIntentsByIds, deleteIntent, deleteIntents, listUnqueuedIntents } from './intents.js';
 export type { Intent, IntentMode } from './intents.js';
 export { getContentOfNotification } from './contents.js';
 export type { Content } from './contents.js';
 export { extendNotificationClaim, findNotificationById, markNotificationEnqueued, listUnqueuedNotifications } from './notifications.js';
 export type { Notification } from './notifications.js';
-export { recordDeliveries, listDeliveriesForSubscription } from './deliveries.js';
+export { recordDeliveries, listDeliveriesForSubscription, findDeliveryStatus } from './deliveries.js';
+export { listPausedHosts, pauseHost, resumeHost, setTopicPaused, isSubscriptionHostPaused } from './pauses.js';
 export type { DeliveryRecord, DeliveryStatus } from './deliveries.js';
 export { hitRateLimits, deleteOldRateLimits } from './rate-limits.js';
 export { listAdminSubscriptions, findAdminSubscriptionById, listAdminTopics, findAdminTopicById } from './admin.js';
@@ -35,3 +36,17 @@ export {
 export type { FetchResult, NewContent } from './fetch-results.js';
 export { claimDueTopics } from './poll.js';
 export type { PollRecord } from './poll.js';
+export {
+  deliveriesPerMinute,
+  deleteOldDeliveryCounts,
+  searchSubscriptions,
+  findConsoleSubscription,
+  listDeliveryHistory,
+  searchTopics,
+  findConsoleTopic,
+  listRecentNotifications,
+  listDroppedDeliveries,
+  markDroppedRetrying,
+  listRetryingDeliveries,
+} from './console.js';
+export type { MinuteCount, ConsoleSubscription, ConsoleTopic, DeliveryHistory, Attempt, RecentNotification } from './console.js';

@@ -1,4 +1,5 @@
 import type { Queryable } from './pool.js';
+import { pausedHostSql } from './pauses.js';
 
 export interface Subscription {
   id: number;
@@ -22,6 +23,8 @@ export interface DeliveryTarget {
   callback: string;
   secret: string | null;
   signatureAlgorithm: string | null;
+  /** An operator paused its callback host (db/pauses.ts); undefined when not read with it. */
+  paused?: boolean;
 }
 
 function fromRow(row: Record<string, any>): Subscription {
@@ -110,7 +113,8 @@ export async function listDeliveryTargetsForNotification(
 ): Promise<DeliveryTarget[]> {
   const { rows } = await db.query(
     `
-    select s.id, s.callback, s.secret, s.signature_algorithm as "signatureAlgorithm" from subscriptions s
+    select s.id, s.callback, s.secret, s.signature_algorithm as "signatureAlgorithm", ${pausedHostSql('s.callback')} as paused
+    from subscriptions s
     join notifications n on n.topic_id = s.topic_id
     where n.id = $1 and s.id > $2 and s.expires_at > now()
     order by s.id limit $3`,
@@ -126,16 +130,36 @@ export interface DeliveryOutcome {
   nextRetryAt: Date | null;
 }
 
+/** Attempts made by one page (or retry), added to the console's per-minute counts. */
+export interface AttemptCounts {
+  delivered: number;
+  failed: number;
+}
+
+/** Rows per minute in delivery_counts: concurrent pages spread over them instead of waiting on one row lock. */
+const COUNT_SLOTS = 4;
+
 /**
  * One statement for a whole page of outcomes: per-delivery writes are batched.
  * `handedOverNotificationId` marks a notification whose first page this was as
- * handed over (see extendNotificationClaim) in the same round trip.
+ * handed over (see extendNotificationClaim) in the same round trip, and `counts`
+ * are added to the current minute's delivery counts in it too.
  */
-export async function recordDeliveryOutcomes(db: Queryable, outcomes: DeliveryOutcome[], handedOverNotificationId?: number): Promise<void> {
+export async function recordDeliveryOutcomes(
+  db: Queryable,
+  outcomes: DeliveryOutcome[],
+  handedOverNotificationId?: number,
+  counts: AttemptCounts = { delivered: 0, failed: 0 },
+): Promise<void> {
   if (outcomes.length === 0 && handedOverNotificationId === undefined) return;
   await db.query(
     `
-    with handed_over as (update notifications set enqueued_at = now() where id = $5)
+    with handed_over as (update notifications set enqueued_at = now() where id = $5),
+    counted as (
+      insert into delivery_counts (minute, slot, delivered, failed)
+      select date_trunc('minute', now()), $6, $7, $8 where $7::int + $8::int > 0
+      on conflict (minute, slot) do update set
+        delivered = delivery_counts.delivered + excluded.delivered, failed = delivery_counts.failed + excluded.failed)
     update subscriptions s set
       last_delivery_at = now(),
       last_delivery_status = o.status,
@@ -149,6 +173,9 @@ export async function recordDeliveryOutcomes(db: Queryable, outcomes: DeliveryOu
       outcomes.map((o) => o.error),
       outcomes.map((o) => o.nextRetryAt),
       handedOverNotificationId ?? null,
+      Math.floor(Math.random() * COUNT_SLOTS),
+      counts.delivered,
+      counts.failed,
     ],
   );
 }

@@ -24,6 +24,8 @@ export interface Topic {
     lastChangeAt: Date | null;
     feedRefreshSeconds: number | null;
   };
+  /** When an operator paused it (no fetches until resumed), or null. */
+  pausedAt: Date | null;
 }
 
 function fromRow(row: Record<string, any>): Topic {
@@ -48,6 +50,7 @@ function fromRow(row: Record<string, any>): Topic {
       lastChangeAt: row.last_change_at,
       feedRefreshSeconds: row.feed_refresh_seconds,
     },
+    pausedAt: row.paused_at ?? null,
   };
 }
 
@@ -146,12 +149,12 @@ export async function recordFetch(db: Queryable, id: number, startedAt: Date, ou
   );
 }
 
-/** Topics whose fetch was asked for but not served for a while: their enqueue may have been lost. */
+/** Topics whose fetch was asked for but not served for a while: their enqueue may have been lost. A paused topic's waits for its resume. */
 export async function listStaleFetchRequests(db: Queryable, olderThanSeconds: number, limit = 1000): Promise<number[]> {
   const { rows } = await db.query(
     `
     select id from topics
-    where fetch_requested_at < now() - make_interval(secs => $1)
+    where fetch_requested_at < now() - make_interval(secs => $1) and paused_at is null
     order by fetch_requested_at limit $2`,
     [olderThanSeconds, limit],
   );

@@ -2,6 +2,7 @@ import express, { type Request, type Response } from 'express';
 import type { Deps } from '../deps.js';
 import { HubError } from '../errors.js';
 import { adminRouter } from './admin.js';
+import { consoleRouter } from '../admin/index.js';
 import { errorMiddleware } from './error-middleware.js';
 import { parseHubRequest } from './params.js';
 import { publish } from './publish.js';
@@ -52,6 +53,8 @@ export function createApp(deps: Deps, health: () => Promise<boolean>): express.E
     },
   );
 
+  // The HTML console first: the JSON API's bearer check below covers the rest of /admin.
+  app.use('/admin/ui', consoleRouter(deps));
   app.use('/admin', adminRouter(deps));
   app.use((req, _res, next) => next(new HubError(req.method === 'GET' ? 'HUB_ERR_NOT_FOUND' : 'HUB_ERR_METHOD')));
   app.use(errorMiddleware(deps.log));

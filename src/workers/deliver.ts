@@ -3,6 +3,8 @@ import type { Deps } from '../deps.js';
 import {
   deleteSubscriptionById,
   findNotificationById,
+  findDeliveryStatus,
+  isSubscriptionHostPaused,
   findSubscriptionById,
   getContentOfNotification,
   listDeliveryTargetsForNotification,
@@ -21,10 +23,13 @@ import { createDeliverySlots } from './delivery-slots.js';
 import { sign, type SignatureAlgorithm } from './signature.js';
 import { enqueuePage, jobIds, type DeliverPage, type DeliverRetry, type JobData } from './queues.js';
 
+/** How long a delivery to a paused host waits before it looks again (a resume queues it at once). */
+const PAUSED_RECHECK_MS = 60_000;
+
 type AttemptResult =
   | { ok: true }
   | { ok: false; gone: boolean; status: number | null; error: string }
-  /** Not attempted: the origin's circuit is open until `retryAt`. */
+  /** Not attempted: the origin's circuit is open, or an operator paused its host, until `retryAt`. */
   | { ok: false; deferred: true; retryAt: number; error: string };
 
 export interface Deliverer {
@@ -97,6 +102,9 @@ export function createDeliverer(deps: Deps): Deliverer {
     } catch {
       url = origin = target.callback;
     }
+    // A paused host's deliveries wait without spending attempts; its resume queues them at once.
+    if (target.paused)
+      return { ok: false, deferred: true, retryAt: Date.now() + PAUSED_RECHECK_MS, error: `callback host paused by an operator` };
     // Asked once a slot is free: the circuit may have opened while this waited.
     const admission = circuits.admit(origin);
     if (!admission.allowed)
@@ -130,7 +138,7 @@ export function createDeliverer(deps: Deps): Deliverer {
   }
 
   /** Outcome of attempt number `attemptNo` for one subscriber, and the retry job it needs. */
-  function settle(n: Notification, target: DeliveryTarget, attemptNo: number, result: AttemptResult, deferred = 0) {
+  function settle(n: Notification, target: DeliveryTarget, attemptNo: number, result: AttemptResult, deferred = 0, recorded = false) {
     const now = Date.now();
     const signatureAlgorithm = target.secret ? (target.signatureAlgorithm ?? deps.config.signatureAlgorithm) : null;
     if (!result.ok && 'deferred' in result) {
@@ -153,12 +161,14 @@ export function createDeliverer(deps: Deps): Deliverer {
           data: { kind: 'retry' as const, notificationId: n.id, subscriptionId: target.id, attempt: attemptNo, deferred: deferred + 1 },
           delay,
         },
+        attempted: false,
       };
     }
     if (result.ok) {
       const outcome: DeliveryOutcome = { subscriptionId: target.id, status: 'delivered', error: null, nextRetryAt: null };
+      // A retry job's delivery has a row (even a first attempt, after a postponement): it is brought up to date.
       const record: DeliveryRecord | undefined =
-        attemptNo > 1
+        attemptNo > 1 || recorded
           ? {
               notificationId: n.id,
               subscriptionId: target.id,
@@ -170,9 +180,9 @@ export function createDeliverer(deps: Deps): Deliverer {
               signatureAlgorithm,
             }
           : undefined;
-      return { outcome, record, retry: undefined };
+      return { outcome, record, retry: undefined, attempted: true };
     }
-    if ('gone' in result && result.gone) return { outcome: undefined, record: undefined, retry: undefined, gone: true };
+    if ('gone' in result && result.gone) return { outcome: undefined, record: undefined, retry: undefined, gone: true, attempted: true };
     const exhausted = attemptNo >= deps.config.maxAttempts;
     const delay = exhausted ? 0 : retryDelay(attemptNo, deps.config.retryBaseMs);
     const nextAttemptAt = exhausted ? null : new Date(now + delay);
@@ -192,6 +202,7 @@ export function createDeliverer(deps: Deps): Deliverer {
       retry: exhausted
         ? undefined
         : { data: { kind: 'retry' as const, notificationId: n.id, subscriptionId: target.id, attempt: attemptNo + 1 }, delay },
+      attempted: true,
     };
   }
 
@@ -235,16 +246,20 @@ export function createDeliverer(deps: Deps): Deliverer {
   }
 
   async function runRetry(job: Job, data: DeliverRetry): Promise<void> {
-    const [n, sub] = await Promise.all([
+    const [n, sub, status, paused] = await Promise.all([
       findNotificationById(deps.db.pool, data.notificationId),
       findSubscriptionById(deps.db.pool, data.subscriptionId),
+      findDeliveryStatus(deps.db.pool, data.notificationId, data.subscriptionId),
+      isSubscriptionHostPaused(deps.db.pool, data.subscriptionId),
     ]);
     // WebSub §7 (H23): keep trying only while the subscription lives.
     if (!n || !sub || sub.expiresAt.getTime() <= Date.now()) return;
-    const target = { id: sub.id, callback: sub.callback, secret: sub.secret, signatureAlgorithm: sub.signatureAlgorithm };
+    // An operator's retry or resume may have delivered it already (a postponed job still waiting, say).
+    if (status === 'delivered') return;
+    const target = { id: sub.id, callback: sub.callback, secret: sub.secret, signatureAlgorithm: sub.signatureAlgorithm, paused };
     const content = await contentFor(n.id);
     const [result] = await slots.map([target], 0, (t) => attempt(n, content, t));
-    await record(n, [settle(n, target, data.attempt, result, data.deferred ?? 0)], [target]);
+    await record(n, [settle(n, target, data.attempt, result, data.deferred ?? 0, true)], [target]);
     log.info({ jobId: job.id, notificationId: n.id, subscriptionId: sub.id, attempt: data.attempt, ok: result.ok }, 'delivery retried');
   }
 
@@ -258,12 +273,16 @@ export function createDeliverer(deps: Deps): Deliverer {
     const records = settled.flatMap((s) => (s.record ? [s.record] : []));
     const retries = settled.flatMap((s) => (s.retry ? [s.retry] : []));
     const gone = targets.filter((_, i) => settled[i].gone);
+    const counts = {
+      delivered: settled.filter((s) => s.outcome?.status === 'delivered').length,
+      failed: settled.filter((s) => s.attempted && s.outcome?.status !== 'delivered').length,
+    };
     // A first page is handed over only once everything it leaves behind is stored and queued:
     // with nothing more to do, in the outcomes' own statement; otherwise after the retries are queued.
     const handOverNow = handOver && retries.length === 0 && records.length === 0 && gone.length === 0;
     // The per-delivery rows first: a subscription's summary never points at a row not yet written.
     await recordDeliveries(deps.db.pool, records);
-    await recordDeliveryOutcomes(deps.db.pool, outcomes, handOverNow ? n.id : undefined);
+    await recordDeliveryOutcomes(deps.db.pool, outcomes, handOverNow ? n.id : undefined, counts);
     // WebSub §7 (H22): 410 Gone ends the subscription.
     for (const t of gone) await deleteSubscriptionById(deps.db.pool, t.id);
     if (retries.length > 0) {

@@ -94,6 +94,11 @@ export function fetchJob(deps: Deps, deliverer: Deliverer) {
     // A pending ping mark makes this a ping's fetch (a poll merged into it too); else the schedule's.
     const source: FetchSource = topic.fetchRequestedAt ? 'ping' : topic.lastFetchAt === null ? 'subscribe' : 'poll';
     const ctx = { jobId: job.id, topicId: topic.id, source };
+    if (topic.pausedAt) {
+      // Paused by an operator: the ping's fetch mark stays, and the resume queues the fetch.
+      log.debug(ctx, 'topic paused; fetch skipped');
+      return;
+    }
     const admission = gate.admit(topic.url, topic.lastFetchAt, source !== 'ping');
     if (!admission.go) {
       // Back in the queue without spending an attempt; pings meanwhile coalesce into this job.

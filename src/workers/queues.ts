@@ -17,8 +17,17 @@ export const QUEUE_NAMES: QueueName[] = ['verify', 'fetch', 'deliver'];
 
 /** One keyset page of a notification's subscribers. */
 export type DeliverPage = { kind: 'page'; notificationId: number; afterId: number };
-/** One subscriber's next attempt after a failed delivery; `deferred` counts postponements by an open circuit (not attempts). */
-export type DeliverRetry = { kind: 'retry'; notificationId: number; subscriptionId: number; attempt: number; deferred?: number };
+/**
+ * One subscriber's next attempt after a failed delivery; `deferred` counts postponements by an open circuit or a
+ * paused host (not attempts).
+ */
+export type DeliverRetry = {
+  kind: 'retry';
+  notificationId: number;
+  subscriptionId: number;
+  attempt: number;
+  deferred?: number;
+};
 
 /** Job ids make re-enqueueing idempotent (BullMQ ids may not contain ':'). */
 export const jobIds = {
@@ -30,6 +39,8 @@ export const jobIds = {
     deferred > 0
       ? `retry-${notificationId}-${subscriptionId}-${attempt}-d${deferred}`
       : `retry-${notificationId}-${subscriptionId}-${attempt}`,
+  /** An operator's retry: its own id, so it runs even while a scheduled retry of the same delivery waits. */
+  manualRetry: (notificationId: number, subscriptionId: number, at: number) => `retry-${notificationId}-${subscriptionId}-now${at}`,
 };
 
 /** Queues the page of a notification's subscribers after `afterId`; its job id makes a repeat a no-op. */

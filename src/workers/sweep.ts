@@ -1,6 +1,7 @@
 import type { Deps } from '../deps.js';
 import {
   deleteExpiredSubscriptions,
+  deleteOldDeliveryCounts,
   deleteOldRateLimits,
   deleteStaleSeenEntries,
   listStaleFetchRequests,
@@ -30,6 +31,7 @@ export async function sweep(deps: Deps, graceSeconds = 10): Promise<void> {
     await markNotificationEnqueued(db, notificationId);
   }
   await deleteOldRateLimits(db);
+  await deleteOldDeliveryCounts(db);
   await deleteStaleSeenEntries(db, deps.config.seenEntriesDays);
   // A fetch request also waits while its job is queued behind others; re-enqueueing it then is harmless (deduplicated).
   const topics = await listStaleFetchRequests(db, graceSeconds);

@@ -1,0 +1,153 @@
+import path from 'node:path';
+import cookieParser from 'cookie-parser';
+import { doubleCsrf } from 'csrf-csrf';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import type { Deps } from '../deps.js';
+import { HubError } from '../errors.js';
+import { ACTIONS, describeTarget, resolveTarget, type Action } from './actions.js';
+import { overviewPage, queuesPage, subscriptionPage, subscriptionsPage, topicPage, topicsPage } from './pages.js';
+import { createConsoleSession } from './session.js';
+import { CONSOLE_DIR, createViews } from './views.js';
+
+/**
+ * The admin console: server-rendered pages under /admin/ui (the JSON API stays
+ * under /admin with its bearer token). Sign-in with HUB_ADMIN_TOKEN sets a
+ * session cookie; every POST carries a CSRF token (csrf-csrf's double submit,
+ * bound to the session); helmet sets a Content-Security-Policy that allows no
+ * script at all. Off (404) when HUB_ADMIN_TOKEN is unset.
+ */
+export function consoleRouter(deps: Deps, base = '/admin/ui'): express.Router {
+  const router = express.Router();
+  const token = deps.config.adminToken;
+  if (!token) {
+    router.use((_req, _res, next) => next(new HubError('HUB_ERR_NOT_FOUND')));
+    return router;
+  }
+  const log = deps.log.child({ module: 'console' });
+  const session = createConsoleSession(token, deps.config.publicUrl);
+  const views = createViews();
+  const csrf = doubleCsrf({
+    getSecret: () => session.derive('csrf'),
+    getSessionIdentifier: (req) => session.current(req) ?? '',
+    cookieName: session.secure ? '__Host-crier_csrf' : 'crier_csrf',
+    cookieOptions: { sameSite: 'strict', path: '/', secure: session.secure, httpOnly: true },
+    getCsrfTokenFromRequest: (req) => formField(req, '_csrf'),
+  });
+
+  router.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'none'"],
+          scriptSrc: ["'none'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          baseUri: ["'none'"],
+          ...(session.secure ? { upgradeInsecureRequests: [] } : {}),
+        },
+      },
+      strictTransportSecurity: session.secure,
+      referrerPolicy: { policy: 'no-referrer' },
+    }),
+  );
+  router.get('/console.css', (_req, res) => {
+    res.sendFile(path.join(CONSOLE_DIR, 'public', 'console.css'), { maxAge: '1h' });
+  });
+  router.use(cookieParser());
+  router.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }));
+  router.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+
+  const render = (req: Request, res: Response, name: string, data: Record<string, unknown>, status = 200) => {
+    const signedIn = session.current(req) !== undefined;
+    const csrfToken = signedIn ? csrf.generateCsrfToken(req, res, { overwrite: false }) : '';
+    res
+      .status(status)
+      .type('html')
+      .send(views.render(name, { base, signedIn, csrf: csrfToken, ...data }));
+  };
+
+  router.get('/sign-in', (req, res) => render(req, res, 'sign-in', { error: undefined }));
+  router.post('/sign-in', (req, res) => {
+    const given = formField(req, 'token');
+    if (given === undefined || !session.tokenMatches(given)) {
+      log.warn({ ip: req.ip }, 'console sign-in refused');
+      return render(req, res, 'sign-in', { error: 'That is not the admin token.' }, 401);
+    }
+    session.start(res);
+    log.info({ ip: req.ip }, 'console sign-in');
+    res.redirect(303, `${base}/`);
+  });
+
+  // Everything below needs a session: pages send the browser to sign in, anything else is refused.
+  router.use((req: Request, res: Response, next: NextFunction) => {
+    if (session.current(req) !== undefined) return next();
+    if (req.method === 'GET') return res.redirect(303, `${base}/sign-in`);
+    next(new HubError('HUB_ERR_CONSOLE_SIGN_IN'));
+  });
+  router.use((req: Request, res: Response, next: NextFunction) => {
+    csrf.doubleCsrfProtection(req, res, (err?: unknown) => next(err ? new HubError('HUB_ERR_CSRF') : undefined));
+  });
+
+  router.post('/sign-out', (req, res) => {
+    session.end(res);
+    log.info({ ip: req.ip }, 'console sign-out');
+    res.redirect(303, `${base}/sign-in`);
+  });
+
+  const notice = (req: Request) => {
+    const done = typeof req.query.done === 'string' ? ACTIONS[req.query.done] : undefined;
+    return done ? `Done: ${done.title.toLowerCase()}.` : undefined;
+  };
+  router.get('/', async (req, res) => render(req, res, 'overview', { ...(await overviewPage(deps)), notice: notice(req) }));
+  router.get('/topics', async (req, res) => render(req, res, 'topics', await topicsPage(deps, req)));
+  router.get('/topics/:id', async (req, res) => render(req, res, 'topic', { ...(await topicPage(deps, req)), notice: notice(req) }));
+  router.get('/subscriptions', async (req, res) =>
+    render(req, res, 'subscriptions', { ...(await subscriptionsPage(deps, req)), notice: notice(req) }),
+  );
+  router.get('/subscriptions/:id', async (req, res) =>
+    render(req, res, 'subscription', { ...(await subscriptionPage(deps, req)), notice: notice(req) }),
+  );
+  router.get('/queues', async (req, res) => render(req, res, 'queues', await queuesPage(deps)));
+
+  const actionOf = (req: Request): Action => {
+    const action = Object.hasOwn(ACTIONS, req.params.action as string) ? ACTIONS[req.params.action as string] : undefined;
+    if (!action) throw new HubError('HUB_ERR_NOT_FOUND', 'no such console action');
+    return action;
+  };
+  // Each action is a GET confirm page whose form POSTs it: no script needed, and nothing changes on a GET.
+  router.get('/confirm/:action', async (req, res) => {
+    const action = actionOf(req);
+    const described = describeTarget(await resolveTarget(deps, action, req.query));
+    render(req, res, 'confirm', { action, target: described.text, fields: described.fields, back: `${base}${described.page}` });
+  });
+  router.post('/actions/:action', async (req, res) => {
+    const action = actionOf(req);
+    const target = await resolveTarget(deps, action, form(req));
+    const described = describeTarget(target);
+    const outcome = await action.run(deps, target);
+    log.info({ action: action.name, target: described.fields, ip: req.ip, outcome }, 'console action');
+    const page = action.name === 'end-subscription' ? '/subscriptions' : described.page;
+    res.redirect(303, `${base}${page}${page.includes('?') ? '&' : '?'}done=${action.name}`);
+  });
+
+  router.use((_req, _res, next) => next(new HubError('HUB_ERR_NOT_FOUND')));
+  return router;
+}
+
+/** The parsed form body (express.urlencoded gives string values only), or no fields at all. */
+function form(req: Request): Record<string, unknown> {
+  const body: unknown = req.body;
+  return typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+}
+
+function formField(req: Request, name: string): string | undefined {
+  const value = form(req)[name];
+  return typeof value === 'string' ? value : undefined;
+}

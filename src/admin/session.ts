@@ -1,0 +1,60 @@
+import crypto from 'node:crypto';
+import type { Request, Response } from 'express';
+
+/** How long a console sign-in lasts. */
+const SESSION_MS = 12 * 60 * 60 * 1000;
+
+export interface ConsoleSession {
+  /** The cookie's name: `__Host-` prefixed on https, so no subdomain or path can set it. */
+  cookieName: string;
+  secure: boolean;
+  /** True when the token is HUB_ADMIN_TOKEN (compared in constant time). */
+  tokenMatches(given: string): boolean;
+  /** Sets a fresh session cookie. */
+  start(res: Response): void;
+  end(res: Response): void;
+  /** The request's valid session cookie, or undefined. */
+  current(req: Request): string | undefined;
+  /** A key derived from the admin token for another purpose (CSRF). */
+  derive(purpose: string): string;
+}
+
+/**
+ * Stateless sessions: the cookie is `expiry.nonce.mac`, the mac keyed by a key
+ * derived from HUB_ADMIN_TOKEN, so changing the token signs everybody out and
+ * nothing needs storing. The cookie is HttpOnly and SameSite=Strict, Secure on https.
+ */
+export function createConsoleSession(adminToken: string, publicUrl: string): ConsoleSession {
+  const secure = new URL(publicUrl).protocol === 'https:';
+  const cookieName = secure ? '__Host-crier_console' : 'crier_console';
+  const derive = (purpose: string) => crypto.createHmac('sha256', adminToken).update(`crier console ${purpose}`).digest('hex');
+  const key = derive('session');
+  const mac = (payload: string) => crypto.createHmac('sha256', key).update(payload).digest('base64url');
+  const digest = (text: string) => crypto.createHash('sha256').update(text).digest();
+  const cookieOptions = { httpOnly: true, sameSite: 'strict' as const, secure, path: '/' };
+
+  return {
+    cookieName,
+    secure,
+    tokenMatches: (given) => crypto.timingSafeEqual(digest(given), digest(adminToken)),
+    start(res) {
+      const payload = `${Date.now() + SESSION_MS}.${crypto.randomBytes(16).toString('base64url')}`;
+      res.cookie(cookieName, `${payload}.${mac(payload)}`, { ...cookieOptions, maxAge: SESSION_MS });
+    },
+    end(res) {
+      res.clearCookie(cookieName, cookieOptions);
+    },
+    current(req) {
+      const value: unknown = req.cookies?.[cookieName];
+      if (typeof value !== 'string') return undefined;
+      const match = /^(\d{1,15})\.([\w-]{22})\.([\w-]{43})$/.exec(value);
+      if (!match) return undefined;
+      const payload = `${match[1]}.${match[2]}`;
+      const expected = Buffer.from(mac(payload));
+      const given = Buffer.from(match[3]);
+      if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) return undefined;
+      return Number(match[1]) > Date.now() ? value : undefined;
+    },
+    derive,
+  };
+}

@@ -1,0 +1,210 @@
+import { BACKENDS, startTestHub, type TestHub } from '../helpers/hub.js';
+import { signInConsole, type ConsoleClient } from '../helpers/console.js';
+import { rss } from '../helpers/feeds.js';
+import { startHubWithPeers, stopHubWithPeers } from '../helpers/peers.js';
+import type { Publisher, Subscriber } from '../helpers/servers.js';
+import { waitFor } from '../helpers/wait.js';
+
+const TOKEN = 'console-token-0123456789abcdef';
+
+describe('admin console', () => {
+  test('is off (404) when HUB_ADMIN_TOKEN is unset', async () => {
+    const hub = await startTestHub('pg-redis', { HUB_ROLE: 'web' });
+    try {
+      for (const path of ['/admin/ui/', '/admin/ui/sign-in', '/admin/ui/console.css']) {
+        expect((await fetch(new URL(path, hub.url), { redirect: 'manual' })).status).toBe(404);
+      }
+    } finally {
+      await hub.stop();
+    }
+  });
+
+  describe('with HUB_ADMIN_TOKEN', () => {
+    let hub: TestHub;
+    let publisher: Publisher;
+    let subscriber: Subscriber;
+    beforeAll(async () => {
+      ({ hub, publisher, subscriber } = await startHubWithPeers('pg-redis', { HUB_ADMIN_TOKEN: TOKEN }));
+    });
+    afterAll(() => stopHubWithPeers({ hub, publisher, subscriber }));
+
+    test('pages send the browser to sign in; a wrong token is refused; the right one sets an HttpOnly SameSite=Strict cookie', async () => {
+      const page = await fetch(new URL('/admin/ui/topics', hub.url), { redirect: 'manual' });
+      expect(page.status).toBe(303);
+      expect(page.headers.get('location')).toBe('/admin/ui/sign-in');
+      const form = await fetch(new URL('/admin/ui/sign-in', hub.url));
+      const html = await form.text();
+      expect(html).toContain('type="password"');
+      const csp = form.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("script-src 'none'");
+      expect(csp).not.toContain('unsafe-inline');
+      expect(form.headers.get('x-content-type-options')).toBe('nosniff');
+      const post = (token: string) =>
+        fetch(new URL('/admin/ui/sign-in', hub.url), {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ token }).toString(),
+        });
+      const wrong = await post('not-the-token-at-all');
+      expect(wrong.status).toBe(401);
+      expect(wrong.headers.getSetCookie()).toHaveLength(0);
+      const right = await post(TOKEN);
+      expect(right.status).toBe(303);
+      const [cookie] = right.headers.getSetCookie();
+      expect(cookie).toMatch(/^crier_console=/);
+      expect(cookie).toMatch(/HttpOnly/i);
+      expect(cookie).toMatch(/SameSite=Strict/i);
+      expect(cookie).not.toMatch(/Secure/i); // the hub's public URL is http here
+      expect(cookie).not.toContain(TOKEN);
+    });
+
+    test('the JSON admin API keeps its bearer token beside the console', async () => {
+      const res = await fetch(new URL('/admin/topics', hub.url), { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(res.status).toBe(200);
+      expect(Array.isArray(await res.json())).toBe(true);
+      expect((await fetch(new URL('/admin/topics', hub.url))).status).toBe(401);
+    });
+
+    test('an action without the CSRF token, or with one of another session, is refused (403) and changes nothing', async () => {
+      const topic = publisher.topicUrl('/csrf.xml');
+      publisher.set('/csrf.xml', { body: rss(['c1']), contentType: 'application/rss+xml' });
+      await hub.subscribeAndWait(`${subscriber.origin}/csrf`, topic);
+      const [{ id }] = await hub.query('select id from topics where url = $1', [topic]);
+      const one = await signInConsole(hub.url, TOKEN);
+      const other = await signInConsole(hub.url, TOKEN);
+      expect((await one.post('/actions/pause-topic', { id: String(id) })).status).toBe(403);
+      const confirm = await other.get(`/confirm/pause-topic?id=${id}`);
+      const foreign = /name="_csrf" value="([^"]+)"/.exec(confirm.text)![1];
+      expect((await one.post('/actions/pause-topic', { id: String(id), _csrf: foreign })).status).toBe(403);
+      expect((await one.post('/sign-out', {})).status).toBe(403);
+      expect((await hub.query('select paused_at from topics where id = $1', [id]))[0].paused_at).toBeNull();
+      // Without a session at all: refused before the CSRF check.
+      const anonymous = await fetch(new URL('/admin/ui/actions/pause-topic', hub.url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `id=${id}`,
+      });
+      expect(anonymous.status).toBe(401);
+      // The same action through its confirm page goes through.
+      expect((await one.act('pause-topic', { id: String(id) })).status).toBe(303);
+      expect((await hub.query('select paused_at from topics where id = $1', [id]))[0].paused_at).not.toBeNull();
+    });
+
+    test('bad input gets a 4xx with a reason, never a 5xx', async () => {
+      const client = await signInConsole(hub.url, TOKEN);
+      for (const path of [
+        '/topics/99999999999999999999',
+        '/topics/-1',
+        '/subscriptions/abc',
+        '/confirm/no-such-action?id=1',
+        '/confirm/retry?id=1e9',
+        '/confirm/pause-host?host=a/b',
+        '/confirm/pause-host?host=',
+        '/topics?q=' + 'x'.repeat(400),
+        '/topics?q=a&q=b',
+        '/confirm/retry?id=424242',
+      ]) {
+        const res = await client.get(path);
+        expect([400, 404]).toContain(res.status);
+        expect(res.text.trim().length).toBeGreaterThan(0);
+      }
+      expect((await client.get('/topics?q=%25_%5C')).status).toBe(200);
+    });
+
+    test('a topic URL and feed and entry titles holding <script> are shown as text', async () => {
+      const path = '/x.xml?<script>alert(1)</script>';
+      const topic = publisher.topicUrl(path);
+      publisher.set('/x.xml', {
+        body:
+          '<?xml version="1.0"?><rss version="2.0"><channel><title>&lt;script&gt;alert("feed")&lt;/script&gt;</title>' +
+          '<item><guid>s1</guid><title>&lt;img src=x onerror=alert(2)&gt;</title><link>javascript:alert(3)</link></item></channel></rss>',
+        contentType: 'application/rss+xml',
+      });
+      expect(
+        (await hub.post({ 'hub.mode': 'subscribe', 'hub.callback': `${subscriber.origin}/xss?<b>"'`, 'hub.topic': topic })).status,
+      ).toBe(202);
+      await waitFor(async () => (await hub.query(`select 1 from subscriptions where callback like '%/xss%'`)).length === 1, {
+        what: 'the subscription',
+      });
+      await hub.post({ 'hub.mode': 'publish', 'hub.url': topic });
+      const [{ id }] = await hub.query(`select id from topics where url like '%x.xml%'`);
+      await waitFor(async () => (await hub.query('select 1 from notifications where topic_id = $1', [id])).length === 1, {
+        what: 'the notification',
+      });
+      const client = await signInConsole(hub.url, TOKEN);
+      const page = await client.get(`/topics/${id}`);
+      expect(page.status).toBe(200);
+      expect(page.text).toContain('&lt;script&gt;alert(&quot;feed&quot;)&lt;/script&gt;');
+      expect(page.text).toContain('&lt;img src=x onerror=alert(2)&gt;');
+      expect(page.text).not.toMatch(/<script|<img|javascript:/i);
+      const subs = await client.get(`/subscriptions?q=xss`);
+      expect(subs.text).not.toMatch(/<b>/);
+    });
+  });
+});
+
+describe.each(BACKENDS)('console pauses on %s', (backend) => {
+  let hub: TestHub;
+  let publisher: Publisher;
+  let subscriber: Subscriber;
+  let client: ConsoleClient;
+  beforeAll(async () => {
+    ({ hub, publisher, subscriber } = await startHubWithPeers(backend, { HUB_ADMIN_TOKEN: TOKEN }));
+    client = await signInConsole(hub.url, TOKEN);
+    // A first embedded start loads PGlite, slow on a busy machine.
+  }, 90_000);
+  afterAll(() => stopHubWithPeers({ hub, publisher, subscriber }));
+
+  const deliveriesTo = (path: string) => subscriber.deliveries().filter((d) => d.url === path);
+  const fetchJobsDone = async () => (await hub.hub.deps.queues.fetch.getJobCounts('completed')).completed ?? 0;
+  const fetchQueueIdle = async () => {
+    const c = await hub.hub.deps.queues.fetch.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+    return Object.values(c).every((n) => n === 0);
+  };
+
+  test('a paused topic is not fetched; its ping is served when it resumes', async () => {
+    const topic = publisher.topicUrl('/paused-topic.xml');
+    publisher.set('/paused-topic.xml', { body: rss(['p1']), contentType: 'application/rss+xml' });
+    await hub.subscribeAndWait(`${subscriber.origin}/pt`, topic);
+    const [{ id }] = await hub.query('select id from topics where url = $1', [topic]);
+    await waitFor(fetchQueueIdle, { what: 'no fetch in flight' });
+    expect((await client.act('pause-topic', { id: String(id) })).status).toBe(303);
+    const done = await fetchJobsDone();
+    const fetchesBefore = publisher.fetches('/paused-topic.xml').length;
+    await hub.post({ 'hub.mode': 'publish', 'hub.url': topic });
+    // The fetch job ran and skipped the topic: nothing fetched, the ping still waiting.
+    await waitFor(async () => (await fetchJobsDone()) > done, { what: 'the fetch job of the paused topic' });
+    expect(publisher.fetches('/paused-topic.xml')).toHaveLength(fetchesBefore);
+    expect((await hub.query('select fetch_requested_at from topics where id = $1', [id]))[0].fetch_requested_at).not.toBeNull();
+    expect((await client.get(`/topics/${id}`)).text).toContain('paused since');
+
+    expect((await client.act('resume-topic', { id: String(id) })).status).toBe(303);
+    await waitFor(() => deliveriesTo('/pt').length === 1, { what: 'the delivery after the resume' });
+    expect(deliveriesTo('/pt')[0].body.toString()).toContain('<guid>p1</guid>');
+  });
+
+  test('deliveries to a paused callback host wait without spending attempts and go out when it resumes', async () => {
+    const topic = publisher.topicUrl('/paused-host.xml');
+    publisher.set('/paused-host.xml', { body: rss(['h1']), contentType: 'application/rss+xml' });
+    await hub.subscribeAndWait(`${subscriber.origin}/ph`, topic);
+    const host = new URL(subscriber.origin).host;
+    expect((await client.act('pause-host', { host })).status).toBe(303);
+    await hub.post({ 'hub.mode': 'publish', 'hub.url': topic });
+    const row = async () =>
+      (
+        await hub.query(
+          `select d.status, d.attempts, d.last_error from deliveries d join subscriptions s on s.id = d.subscription_id where s.callback = $1`,
+          [`${subscriber.origin}/ph`],
+        )
+      )[0];
+    await waitFor(async () => (await row())?.status === 'retrying', { what: 'the postponed delivery' });
+    expect(await row()).toMatchObject({ attempts: 0, last_error: expect.stringContaining('paused') });
+    expect(deliveriesTo('/ph')).toHaveLength(0);
+
+    expect((await client.act('resume-host', { host })).status).toBe(303);
+    await waitFor(() => deliveriesTo('/ph').length === 1, { what: 'the delivery after the resume' });
+    await waitFor(async () => (await row())?.status === 'delivered', { what: 'the delivery recorded' });
+    expect(deliveriesTo('/ph')[0].body.toString()).toContain('<guid>h1</guid>');
+  });
+});
