@@ -73,6 +73,19 @@ export type Config = Readonly<{
   trustProxy: boolean;
   /** HUB_ADMIN_TOKEN: bearer token for the read-only admin endpoints; unset turns them off. */
   adminToken: string | undefined;
+  /**
+   * HUB_METRICS_TOKEN: bearer token for GET /metrics. Unset: /metrics answers loopback clients only
+   * (the client address as HUB_TRUST_PROXY sees it) and refuses others with 403.
+   */
+  metricsToken: string | undefined;
+  /**
+   * HUB_METRICS_PORT: port of a listener serving only GET /metrics (on HUB_HOST), for processes without
+   * an HTTP front; 0 picks a free one. Default 9464 for HUB_ROLE=worker, none otherwise (the front
+   * serves /metrics); set on a web or all process, it adds the listener there too.
+   */
+  metricsPort: number | undefined;
+  /** True when metricsPort is the worker's default rather than HUB_METRICS_PORT: a taken port is then only warned about. */
+  metricsPortDefaulted: boolean;
   /** HUB_CONNECT_TIMEOUT_MS: outbound TCP/TLS connect timeout. Default 5000. */
   connectTimeoutMs: number;
   /** HUB_REQUEST_TIMEOUT_MS: outbound headers and body timeout each. Default 10000. */
@@ -256,12 +269,15 @@ export function loadConfig(given: Env = process.env): Config {
     }
     return Object.freeze(list);
   };
-  const adminToken = env.HUB_ADMIN_TOKEN || undefined;
-  if (adminToken !== undefined) {
-    if (adminToken.length < 16) problems.push('HUB_ADMIN_TOKEN must be at least 16 characters');
-    else if (/\s/.test(adminToken)) problems.push('HUB_ADMIN_TOKEN must not contain whitespace');
-    else if (new Set(adminToken).size < 4) problems.push('HUB_ADMIN_TOKEN is too weak (fewer than 4 distinct characters)');
-  }
+  const token = (name: string): string | undefined => {
+    const value = env[name] || undefined;
+    if (value === undefined) return undefined;
+    if (value.length < 16) problems.push(`${name} must be at least 16 characters`);
+    else if (/\s/.test(value)) problems.push(`${name} must not contain whitespace`);
+    else if (new Set(value).size < 4) problems.push(`${name} is too weak (fewer than 4 distinct characters)`);
+    return value;
+  };
+  const adminToken = token('HUB_ADMIN_TOKEN');
   const secretKeys: Buffer[] = [];
   for (const [i, text] of (env.HUB_SECRET_KEY ?? '')
     .split(',')
@@ -319,6 +335,9 @@ export function loadConfig(given: Env = process.env): Config {
     reconfirmPercent: int('HUB_RECONFIRM_PERCENT', 10, 0, 99),
     trustProxy: flag('HUB_TRUST_PROXY'),
     adminToken,
+    metricsToken: token('HUB_METRICS_TOKEN'),
+    metricsPort: env.HUB_METRICS_PORT ? int('HUB_METRICS_PORT', 9464, 0, 65535) : role === 'worker' ? 9464 : undefined,
+    metricsPortDefaulted: !env.HUB_METRICS_PORT && role === 'worker',
     connectTimeoutMs: int('HUB_CONNECT_TIMEOUT_MS', 5000, 1),
     requestTimeoutMs: int('HUB_REQUEST_TIMEOUT_MS', 10000, 1),
     deliverPageSize: int('HUB_DELIVER_PAGE_SIZE', 2000, 1, 10000),
@@ -361,7 +380,7 @@ function withoutPassword(url: string): string {
 export function describeConfig(config: Config): Array<[string, string]> {
   return Object.entries(config).map(([name, value]): [string, string] => {
     if (name === 'secretKeys') return [name, `${(value as Buffer[]).length} key(s)`];
-    if (name === 'adminToken') return [name, value === undefined ? 'unset' : '[set]'];
+    if (name === 'adminToken' || name === 'metricsToken') return [name, value === undefined ? 'unset' : '[set]'];
     if (typeof value === 'string' && /^(postgres|postgresql|redis|rediss):/.test(value)) return [name, withoutPassword(value)];
     return [name, value === undefined ? 'unset' : JSON.stringify(value)];
   });

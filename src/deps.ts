@@ -1,5 +1,6 @@
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
+import type { Metrics } from './metrics/index.js';
 import type { Database } from './db/index.js';
 import type { SecretBox } from './db/secret-box.js';
 import type { CallbackClient, TopicFetcher } from './net/index.js';
@@ -16,4 +17,6 @@ export interface Deps {
   secrets: SecretBox;
   /** Batches verification jobs of freshly stored intents. */
   verifications: VerifyBatcher;
+  /** Prometheus counters and gauges of this hub (src/metrics/). */
+  metrics: Metrics;
 }

@@ -24,6 +24,10 @@ export const codes = Object.freeze({
   HUB_ERR_NOT_FOUND: { status: 404, message: 'not found' },
   HUB_ERR_METHOD: { status: 405, message: 'method not allowed' },
   HUB_ERR_UNAUTHORIZED: { status: 401, message: 'missing or wrong bearer token' },
+  HUB_ERR_METRICS_FORBIDDEN: {
+    status: 403,
+    message: '/metrics answers loopback clients only; set HUB_METRICS_TOKEN to scrape from elsewhere',
+  },
   HUB_ERR_ADDRESS_BLOCKED: { status: 400, message: 'URL resolves to an address the hub may not contact' },
   HUB_ERR_URL_SCHEME: { status: 400, message: 'only http and https URLs are allowed' },
   HUB_ERR_PORT_NOT_ALLOWED: { status: 400, message: "the URL's port is not among the ports this hub may contact" },

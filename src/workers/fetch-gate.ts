@@ -34,6 +34,8 @@ export type FetchAdmission = { go: true; pass: FetchPass } | { go: false; retryA
 
 export interface FetchGate {
   admit(url: string, lastFetchAt: Date | null): FetchAdmission;
+  /** Topic origins whose circuit is open or half-open now. */
+  openCircuits(): number;
 }
 
 /** How long a fetch refused for a busy target waits, before jitter (up to as much again): a few healthy fetches' time. */
@@ -46,6 +48,7 @@ export function createFetchGate(options: FetchGateOptions): FetchGate {
   const inFlight = new Map<string, number>();
 
   return {
+    openCircuits: () => circuits.openCount(),
     admit(url, lastFetchAt) {
       const t = now();
       if (lastFetchAt && options.minIntervalMs > 0) {
