@@ -1,11 +1,12 @@
 import { HubError } from './errors.js';
 import { SettingProblem } from './setting-kinds.js';
-import { CROSS_CHECKS, SETTINGS, type Config } from './settings.js';
+import { CROSS_CHECKS, DERIVED, SETTINGS, type Config } from './settings.js';
 
 export type { Config, HubRole } from './settings.js';
 
 type Env = Record<string, string | undefined>;
-const ENTRIES = Object.entries(SETTINGS) as Array<[keyof Config, (typeof SETTINGS)[keyof Config]]>;
+type SettingKey = keyof typeof SETTINGS;
+const ENTRIES = Object.entries(SETTINGS) as Array<[SettingKey, (typeof SETTINGS)[SettingKey]]>;
 
 /** Names of every variable a setting reads, sorted. */
 export function knownVariables(): string[] {
@@ -37,6 +38,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
   if (problems.length === 0) for (const check of CROSS_CHECKS) problems.push(...[check(config)].filter((p) => p !== undefined));
   if (problems.length > 0) throw new HubError('HUB_ERR_CONFIG', `invalid configuration: ${problems.join('; ')}`);
+  for (const [key, derive] of Object.entries(DERIVED)) config[key] = derive(env, config);
   return Object.freeze(config) as Config;
 }
 

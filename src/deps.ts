@@ -1,5 +1,6 @@
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
+import type { Metrics } from './metrics/index.js';
 import type { Database } from './db/index.js';
 import type { SecretBox } from './db/secret-box.js';
 import type { CallbackClient, TopicFetcher } from './net/index.js';
@@ -18,4 +19,6 @@ export interface Deps {
   verifications: VerifyBatcher;
   /** Milliseconds since the epoch: Date.now, or a clock a test sets (rate-limit windows). */
   clock: () => number;
+  /** Prometheus counters and gauges of this hub (src/metrics/). */
+  metrics: Metrics;
 }

@@ -27,6 +27,10 @@ export const codes = Object.freeze({
   HUB_ERR_CONSOLE_SIGN_IN: { status: 401, message: 'sign in to the admin console first' },
   HUB_ERR_CSRF: { status: 403, message: 'the form is stale or did not come from this console; reload it and try again' },
   HUB_ERR_CONSOLE_INPUT: { status: 400, message: 'a console form field is missing or invalid' },
+  HUB_ERR_METRICS_FORBIDDEN: {
+    status: 403,
+    message: '/metrics answers loopback clients only; set HUB_METRICS_TOKEN to scrape from elsewhere',
+  },
   HUB_ERR_ADDRESS_BLOCKED: { status: 400, message: 'URL resolves to an address the hub may not contact' },
   HUB_ERR_URL_SCHEME: { status: 400, message: 'only http and https URLs are allowed' },
   HUB_ERR_PORT_NOT_ALLOWED: { status: 400, message: "the URL's port is not among the ports this hub may contact" },

@@ -6,6 +6,7 @@ import { createSecretBox, embeddedKey } from './db/secret-box.js';
 import { createApp, startServer, type RunningServer } from './hub/index.js';
 import { createLogger, type Logger } from './log.js';
 import { memoryBreakdown } from './memory.js';
+import { createMetrics, startMetricsServer, watchQueues, type MetricsServer } from './metrics/index.js';
 import { createCallbackClient, createTopicFetcher } from './net/index.js';
 import { createQueues, createVerifyBatcher, startWorkers, type WorkerSet } from './workers/index.js';
 
@@ -13,6 +14,8 @@ export interface RunningHub {
   deps: Deps;
   /** Base URL of the HTTP front, when this process runs one. */
   url: string | undefined;
+  /** URL of the separate /metrics listener (HUB_METRICS_PORT), when this process runs one. */
+  metricsUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -39,6 +42,8 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
   const db = await createDatabase(config, { log, onLost: options.onFatal });
   await migrate(db.pool);
   const queues = await createQueues(config, db, log);
+  const metrics = createMetrics();
+  watchQueues(metrics, queues);
   const http = {
     callbacks: createCallbackClient(config),
     topics: createTopicFetcher(config),
@@ -49,7 +54,7 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
     config.secretCacheEntries,
   );
   if (!secrets.encrypting) log.warn('HUB_SECRET_KEY is unset: subscriber secrets are stored in plaintext');
-  const deps: Deps = { config, log, db, queues, http, secrets, verifications, clock: options.clock ?? Date.now };
+  const deps: Deps = { config, log, db, queues, http, secrets, verifications, metrics, clock: options.clock ?? Date.now };
 
   let server: RunningServer | undefined;
   let workers: WorkerSet | undefined;
@@ -64,20 +69,27 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
     server = await startServer(createApp(deps, health), { port: config.port, host: config.host, maxConnections: config.maxConnections });
   }
   const url = server ? frontUrl(server.address) : undefined;
+  const metricsServer = await startMetricsListener(config, deps, log);
+  const metricsUrl = metricsServer ? `${frontUrl(metricsServer.address)}metrics` : undefined;
   if (config.allowPrivateNetworks) {
     const why = 'HUB_ALLOW_PRIVATE_NETWORKS is on: this hub will contact loopback and private addresses; keep it off the network';
     log.warn({ host: config.host ?? 'all interfaces' }, why);
   }
   const memory = await memoryBreakdown(db);
-  log.info({ role: config.role, url, embedded: db.embedded, queues: config.redisUrl ? 'redis' : 'database', memory }, 'hub started');
+  log.info(
+    { role: config.role, url, metricsUrl, embedded: db.embedded, queues: config.redisUrl ? 'redis' : 'database', memory },
+    'hub started',
+  );
 
   let closing: Promise<void> | undefined;
   return {
     deps,
     url,
+    metricsUrl,
     close() {
       closing ??= (async () => {
         await server?.close();
+        await metricsServer?.close();
         await workers?.close();
         await verifications.close();
         await queues.close();
@@ -89,4 +101,20 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
       return closing;
     },
   };
+}
+
+/**
+ * The /metrics listener of HUB_METRICS_PORT. A worker gets one on 9464 by default; when that port
+ * is taken (several workers on one machine), it runs without and says so: a worker must not fail to
+ * start for want of metrics. A port the operator chose must be free.
+ */
+async function startMetricsListener(config: Config, deps: Deps, log: Logger): Promise<MetricsServer | undefined> {
+  if (config.metricsPort === undefined) return undefined;
+  try {
+    return await startMetricsServer(config, deps.metrics, log, config.metricsPort);
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'EADDRINUSE' || !config.metricsPortDefaulted) throw err;
+    log.warn({ port: config.metricsPort }, 'metrics port in use: this worker serves no /metrics; set HUB_METRICS_PORT per worker');
+    return undefined;
+  }
 }

@@ -15,6 +15,7 @@ import {
 } from './setting-kinds.js';
 import { SIGNATURE_ALGORITHMS, type SignatureAlgorithm } from './workers/signature.js';
 
+const DEFAULT_WORKER_METRICS_PORT = 9464;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** HUB_SECRET_KEY: comma-separated AES keys; the value itself is never echoed. */
@@ -182,6 +183,26 @@ export const SETTINGS = {
       valid: tokenProblem,
     }),
     show: (value: string | undefined) => (value === undefined ? 'unset' : '[set]'),
+  },
+  metricsToken: {
+    ...text({
+      env: 'HUB_METRICS_TOKEN',
+      doc: 'bearer token for `GET /metrics`; unset, `/metrics` answers loopback clients only (others get 403); same strength rules as `HUB_ADMIN_TOKEN`',
+      default: undefined,
+      valid: tokenProblem,
+    }),
+    show: (value: string | undefined) => (value === undefined ? 'unset' : '[set]'),
+  },
+  metricsPort: {
+    env: 'HUB_METRICS_PORT',
+    doc:
+      'port of a listener serving only `GET /metrics` (on `HUB_HOST`), for processes without an HTTP front; 0 picks a free port. ' +
+      'A worker whose default port is taken runs without it and logs a warning',
+    defaultText: '9464 for `HUB_ROLE=worker`, none otherwise (the front serves `/metrics`)',
+    read(raw: string | undefined, prior: Prior): number | undefined {
+      if (raw === undefined || raw === '') return prior.role === 'worker' ? DEFAULT_WORKER_METRICS_PORT : undefined;
+      return int({ env: 'HUB_METRICS_PORT', doc: '', default: 0, min: 0, max: 65535 }).read(raw, prior);
+    },
   },
   secretKeys,
   connectTimeoutMs: int({ env: 'HUB_CONNECT_TIMEOUT_MS', doc: 'outbound TCP/TLS connect timeout', default: 5000, min: 1 }),
@@ -361,9 +382,20 @@ export const SETTINGS = {
   logLevel: oneOf<(typeof LOG_LEVELS)[number]>({ env: 'LOG_LEVEL', doc: 'pino level', values: LOG_LEVELS, default: 'info' }),
 } satisfies Record<string, Setting<unknown>>;
 
+/** Values that follow from the settings rather than being settings themselves. */
+export const DERIVED = {
+  /** True when the metrics port is the worker's default: a taken port is then only warned about. */
+  metricsPortDefaulted: (env: Readonly<Record<string, string | undefined>>, settings: Prior): boolean =>
+    !env.HUB_METRICS_PORT && settings.role === 'worker',
+};
+
 type Settings = typeof SETTINGS;
 /** Everything Crier can be told through the environment, parsed and frozen. */
-export type Config = Readonly<{ -readonly [K in keyof Settings]: ReturnType<Settings[K]['read']> }>;
+export type Config = Readonly<
+  { -readonly [K in keyof Settings]: ReturnType<Settings[K]['read']> } & {
+    -readonly [K in keyof typeof DERIVED]: ReturnType<(typeof DERIVED)[K]>;
+  }
+>;
 export type HubRole = Config['role'];
 
 /** Checks across settings, each giving a problem or nothing. */

@@ -9,6 +9,7 @@ import { publish } from './publish.js';
 import { enforceRateLimit } from './rate-limit.js';
 import { requestSubscription } from './subscribe.js';
 import { createVerifier } from '../workers/index.js';
+import { metricsRoute, type RequestMode } from '../metrics/index.js';
 
 const FORM_TYPE = 'application/x-www-form-urlencoded';
 
@@ -35,12 +36,22 @@ export function createApp(deps: Deps, health: () => Promise<boolean>): express.E
     res.type('text/plain').send('Crier WebSub hub. POST hub.mode=subscribe|unsubscribe|publish here.\n');
   });
 
+  app.get('/metrics', metricsRoute(deps.config, deps.metrics));
+
   app.post(
     '/',
+    (_req, res, next) => {
+      // Counted once answered, by the mode parsed (set below) or as invalid; both label sets are closed.
+      res.once('finish', () =>
+        deps.metrics.requests.inc({ mode: (res.locals.hubMode as RequestMode | undefined) ?? 'invalid', status: res.statusCode }),
+      );
+      next();
+    },
     (req, _res, next) => next(req.is(FORM_TYPE) ? undefined : new HubError('HUB_ERR_REQUEST_CONTENT_TYPE')),
     express.raw({ type: FORM_TYPE, limit: deps.config.maxRequestBytes }),
     async (req: Request, res: Response) => {
       const request = parseHubRequest(readForm(req.body), deps.config);
+      res.locals.hubMode = request.mode;
       await enforceRateLimit(deps, req.ip ?? 'unknown', request.mode === 'publish' ? undefined : request.callback);
       if (request.mode === 'publish') {
         await publish(deps, request.urls);

@@ -59,6 +59,8 @@ export interface CircuitBreakers {
   /** Reports an attempt's outcome; `ok` means the host answered sanely (not a timeout, reset or 5xx). */
   record(origin: string, ok: boolean): void;
   state(origin: string): CircuitState;
+  /** Origins whose circuit is open or half-open now (for metrics, at scrape time). */
+  openCount(): number;
 }
 
 export function createCircuitBreakers(options: CircuitOptions): CircuitBreakers {
@@ -144,6 +146,12 @@ export function createCircuitBreakers(options: CircuitOptions): CircuitBreakers 
         failed += b.failed;
       }
       if (total >= options.minAttempts && failed >= total * FAILURE_RATIO) open(c, t, options.cooldownMs);
+    },
+
+    openCount() {
+      let open = 0;
+      for (const c of circuits.values()) if (c.state !== 'closed') open++;
+      return open;
     },
 
     state(origin) {

@@ -57,6 +57,8 @@ export function createDeliverer(deps: Deps): Deliverer {
     cooldownMs: deps.config.circuitCooldownMs,
     maxCooldownMs: 5 * 60 * 1000,
   });
+  const { metrics } = deps;
+  metrics.watchCircuits('callback', () => circuits.openCount());
   // A notification's body never changes: the pages of one fan-out read it once per process.
   const contents = new Map<number, Promise<Content>>();
 
@@ -125,13 +127,16 @@ export function createDeliverer(deps: Deps): Deliverer {
       // A secret no configured key opens: never deliver unsigned, record why instead.
       return { ok: false, gone: false, status: null, error: (err as Error).message };
     }
+    const began = performance.now();
     try {
       const { status } = await deps.http.callbacks.post(url, content.body, headers);
+      metrics.deliveryDuration.observe((performance.now() - began) / 1000);
       // A 4xx is the subscriber's answer, not a sick host; timeouts, resets, 5xx, 408 and 429 are.
       circuits.record(origin, status < 500 && status !== 408 && status !== 429);
       if (status >= 200 && status < 300) return { ok: true };
       return { ok: false, gone: status === 410, status, error: `callback answered ${status}` };
     } catch (err) {
+      metrics.deliveryDuration.observe((performance.now() - began) / 1000);
       circuits.record(origin, (err as { code?: string }).code === 'HUB_ERR_ADDRESS_BLOCKED');
       return { ok: false, gone: false, status: null, error: (err as Error).message };
     }
@@ -142,6 +147,7 @@ export function createDeliverer(deps: Deps): Deliverer {
     const now = Date.now();
     const signatureAlgorithm = target.secret ? (target.signatureAlgorithm ?? deps.config.signatureAlgorithm) : null;
     if (!result.ok && 'deferred' in result) {
+      metrics.delivery.deferred.inc();
       // An open circuit delays without spending an attempt; the lease still bounds how long (runRetry).
       const delay = Math.max(0, result.retryAt - now) + Math.floor(Math.random() * 1000);
       const nextAttemptAt = new Date(now + delay);
@@ -165,6 +171,7 @@ export function createDeliverer(deps: Deps): Deliverer {
       };
     }
     if (result.ok) {
+      metrics.delivery.delivered.inc();
       const outcome: DeliveryOutcome = { subscriptionId: target.id, status: 'delivered', error: null, nextRetryAt: null };
       // A retry job's delivery has a row (even a first attempt, after a postponement): it is brought up to date.
       const record: DeliveryRecord | undefined =
@@ -182,11 +189,15 @@ export function createDeliverer(deps: Deps): Deliverer {
           : undefined;
       return { outcome, record, retry: undefined, attempted: true };
     }
-    if ('gone' in result && result.gone) return { outcome: undefined, record: undefined, retry: undefined, gone: true, attempted: true };
+    if ('gone' in result && result.gone) {
+      metrics.delivery.gone.inc();
+      return { outcome: undefined, record: undefined, retry: undefined, gone: true, attempted: true };
+    }
     const exhausted = attemptNo >= deps.config.maxAttempts;
     const delay = exhausted ? 0 : retryDelay(attemptNo, deps.config.retryBaseMs);
     const nextAttemptAt = exhausted ? null : new Date(now + delay);
     const status = exhausted ? 'dropped' : 'retrying';
+    metrics.delivery[status].inc();
     return {
       outcome: { subscriptionId: target.id, status, error: result.error, nextRetryAt: nextAttemptAt } as DeliveryOutcome,
       record: {

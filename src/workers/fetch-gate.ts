@@ -39,6 +39,8 @@ export type FetchAdmission = { go: true; pass: FetchPass } | { go: false; retryA
 export interface FetchGate {
   /** `poll`: the fetch is a scheduled poll, held to the poll limits too. */
   admit(url: string, lastFetchAt: Date | null, poll?: boolean): FetchAdmission;
+  /** Topic origins whose circuit is open or half-open now. */
+  openCircuits(): number;
 }
 
 /** How long a fetch refused for a busy target waits, before jitter (up to as much again): a few healthy fetches' time. */
@@ -59,6 +61,7 @@ export function createFetchGate(options: FetchGateOptions): FetchGate {
   }
 
   return {
+    openCircuits: () => circuits.openCount(),
     admit(url, lastFetchAt, poll = false) {
       const t = now();
       if (lastFetchAt && options.minIntervalMs > 0) {

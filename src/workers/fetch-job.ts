@@ -13,6 +13,7 @@ import {
 import type { Content, DeliveryTarget, Notification, PollRecord, Topic } from '../db/index.js';
 import { bodyHash, prepareSelectionAsync, type Selection } from '../feeds/index.js';
 import { HubError } from '../errors.js';
+import { type FetchOutcome } from '../metrics/index.js';
 import type { Deliverer } from './deliver.js';
 import { createFetchGate } from './fetch-gate.js';
 import { nextPollAt, nextPollInterval, type FetchOutcomeForPoll, type FetchSource, type PollReason } from './poll-interval.js';
@@ -87,6 +88,8 @@ export function fetchJob(deps: Deps, deliverer: Deliverer) {
     };
   }
 
+  const { metrics } = deps;
+  metrics.watchCircuits('topic', () => gate.openCircuits());
   return async (job: Job<JobData['fetch']>, token?: string): Promise<void> => {
     const found = await findTopicForFetch(deps.db.pool, job.data.topicId);
     if (!found) return;
@@ -107,12 +110,16 @@ export function fetchJob(deps: Deps, deliverer: Deliverer) {
       throw new DelayedError();
     }
     const startedAt = new Date(Date.now() - 1);
+    const counted = (outcome: FetchOutcome) => metrics.fetches.inc({ source, outcome });
 
     let response;
+    const began = performance.now();
     try {
       response = await deps.http.topics.fetchTopic(topic.url, { etag: topic.etag, lastModified: topic.lastModified });
       admission.pass.release(true);
     } catch (err) {
+      metrics.fetchDuration.observe({ source }, (performance.now() - began) / 1000);
+      counted('failed');
       const error = err as HubError;
       const status = (error.details?.status as number | undefined) ?? null;
       admission.pass.release(serverBehaved(error.code, status));
@@ -128,7 +135,9 @@ export function fetchJob(deps: Deps, deliverer: Deliverer) {
       if (permanent || source !== 'ping') return;
       throw err;
     }
+    metrics.fetchDuration.observe({ source }, (performance.now() - began) / 1000);
     if (response.status === 304 || !('body' in response)) {
+      counted('not_modified');
       const poll = schedule(topic, source, 'unchanged', { freshSeconds: response.freshSeconds });
       await recordFetch(deps.db.pool, topic.id, startedAt, { status: 304, error: null }, poll);
       log.debug(ctx, 'topic not modified');
@@ -137,6 +146,7 @@ export function fetchJob(deps: Deps, deliverer: Deliverer) {
     const validators = { etag: response.etag, lastModified: response.lastModified };
     const hash = bodyHash(response.body);
     if (hash === topic.contentHash) {
+      counted('unchanged');
       const poll = schedule(topic, source, 'unchanged', { freshSeconds: response.freshSeconds });
       await recordFetch(deps.db.pool, topic.id, startedAt, { status: response.status, error: null, ...validators }, poll);
       log.debug(ctx, 'topic body unchanged');
@@ -167,6 +177,7 @@ export function fetchJob(deps: Deps, deliverer: Deliverer) {
     if (seenCount + selection.newEntries > max) await pruneSeenEntries(deps.db.pool, topic.id, max, prepared.keys);
 
     if (selection.body === undefined) {
+      counted('unchanged');
       await recordFetchWithoutContent(deps.db.pool, result);
       log.debug(ctx, 'no new entries');
       return;
@@ -179,6 +190,10 @@ export function fetchJob(deps: Deps, deliverer: Deliverer) {
       { ...content, ...counts, claimSeconds },
       deps.config.deliverPageSize,
     );
+    counted('new_content');
+    metrics.notifications.inc();
+    metrics.entries.inc({ kind: 'new' }, counts.newEntries);
+    metrics.entries.inc({ kind: 'updated' }, counts.updatedEntries);
     log.info({ ...ctx, notificationId, bytes: content.body.length, ...counts }, 'new content stored for delivery');
     await deliverFirstPage(
       { id: notificationId, topicId: topic.id, topicUrl: topic.url, contentHash: content.hash, ...counts },

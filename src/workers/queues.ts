@@ -4,12 +4,14 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/index.js';
 import { errorEventLogger } from '../error-events.js';
 import type { Logger } from '../log.js';
+import type { FetchSource } from '../metrics/index.js';
 
 /** The queues and what their jobs carry: ids only, never rows or secrets. */
 export type JobData = {
   /** One intent (a retry, or re-enqueued by the sweep) or a batch of fresh ones. */
   verify: { intentId: number } | { intentIds: number[] };
-  fetch: { topicId: number };
+  /** `source`: what asked for the fetch, for metrics only (a deduplicated job keeps its first asker's). */
+  fetch: { topicId: number; source?: FetchSource };
   deliver: DeliverPage | DeliverRetry;
 };
 export type QueueName = keyof JobData;

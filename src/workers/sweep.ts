@@ -12,6 +12,7 @@ import {
   requestReconfirmations,
 } from '../db/index.js';
 import { bounded } from './bounded.js';
+import type { FetchSource } from '../metrics/index.js';
 import { enqueuePage, jobIds } from './queues.js';
 
 /**
@@ -60,11 +61,11 @@ async function enqueueVerifications(deps: Deps, intentIds: number[]): Promise<vo
  * One fetch per topic at a time; a ping during a fetch queues exactly one more
  * (no update missed). One call to the queue backend for all of a ping's topics.
  */
-export async function enqueueFetches(deps: Deps, topicIds: number[]): Promise<void> {
+export async function enqueueFetches(deps: Deps, topicIds: number[], source: FetchSource = 'ping'): Promise<void> {
   if (topicIds.length === 0) return;
   const jobs = topicIds.map((topicId) => ({
     name: 'fetch',
-    data: { topicId },
+    data: { topicId, source },
     opts: { deduplication: { id: jobIds.fetch(topicId), keepLastIfActive: true } },
   }));
   await bounded(

@@ -96,6 +96,7 @@ export function createVerifier(deps: Deps) {
     const retry: Intent[] = [];
     for (const [i, intent] of intents.entries()) {
       const verdict = verdicts[i];
+      deps.metrics.verification[verdict.kind].inc();
       const ctx = { intentId: intent.id, callback: intent.callback, topic: intent.topicUrl, mode: intent.mode };
       if (verdict.kind === 'confirmed' && intent.mode === 'subscribe') {
         subscribed.push(intent.id);

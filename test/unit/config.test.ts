@@ -113,6 +113,8 @@ describe('loadConfig', () => {
     ['HUB_RATE_LIMIT_PER_MINUTE', 'lots'],
     ['HUB_TRUST_PROXY', 'maybe'],
     ['HUB_ADMIN_TOKEN', 'short'],
+    ['HUB_METRICS_TOKEN', 'aaaaaaaaaaaaaaaaaaaa'],
+    ['HUB_METRICS_PORT', '70000'],
     ['HUB_CONNECT_TIMEOUT_MS', '0'],
     ['HUB_REQUEST_TIMEOUT_MS', '10s'],
     ['HUB_DELIVER_PAGE_SIZE', '100000'],
@@ -126,6 +128,13 @@ describe('loadConfig', () => {
     const found = problems({ [name]: value });
     expect(found).toHaveLength(1);
     expect(found[0]).toContain(name);
+  });
+
+  test('a worker serves /metrics on port 9464 unless HUB_METRICS_PORT says otherwise; other roles only on their front', () => {
+    expect(loadConfig({ HUB_ROLE: 'worker' })).toMatchObject({ metricsPort: 9464, metricsPortDefaulted: true });
+    expect(loadConfig({ HUB_ROLE: 'worker', HUB_METRICS_PORT: '9100' })).toMatchObject({ metricsPort: 9100, metricsPortDefaulted: false });
+    expect(loadConfig({})).toMatchObject({ metricsPort: undefined, metricsPortDefaulted: false, metricsToken: undefined });
+    expect(loadConfig({ HUB_ROLE: 'web', HUB_METRICS_PORT: '0' }).metricsPort).toBe(0);
   });
 
   test('several bad variables are all named in the one error', () => {
