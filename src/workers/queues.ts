@@ -73,7 +73,12 @@ export interface Queues {
   work<N extends QueueName>(
     name: N,
     processor: Processor<JobData[N]>,
-    options: { concurrency: number; backoff: (attempt: number) => number },
+    options: {
+      concurrency: number;
+      backoff: (attempt: number) => number;
+      /** How long an idle worker blocks before it looks again unwoken (default 5 s); tests lengthen it. */
+      drainDelaySeconds?: number;
+    },
   ): Worker<JobData[N]>;
   /** True when the backend answers. */
   ping(): Promise<boolean>;
@@ -131,7 +136,7 @@ export async function createQueues(config: Config, db: Database, log: Logger): P
         connection: connection,
         ...prefix,
         concurrency: options.concurrency,
-        drainDelay,
+        drainDelay: options.drainDelaySeconds ?? drainDelay,
         // A killed worker's jobs are re-run once their lock lapses; a job may stall many times
         // (a worker killed, Redis restarted) before BullMQ gives up on it: losing a page loses deliveries.
         lockDuration: config.jobLockMs,

@@ -9,6 +9,7 @@ import { createLogger } from '../../src/log.js';
 import { startHub, type RunningHub } from '../../src/main.js';
 import { PG_ADMIN_URL, REDIS_URL, databaseUrl, templateDb } from './services.js';
 import { freePort } from './ports.js';
+import { queuesIdle } from './queues.js';
 import { waitFor } from './wait.js';
 
 /** The storage/queue combinations the integration flows run on (docs/architecture.md, Backends). */
@@ -27,6 +28,8 @@ export interface TestHub {
     fields: Record<string, string | string[]>,
     headers?: Record<string, string>,
   ): Promise<{ status: number; text: string; headers: Headers }>;
+  /** True when none of the hub's queues holds a job still to run or running (test/helpers/queues.ts). */
+  idle(): Promise<boolean>;
   /** Subscribes `callback` to `topic` (extra hub.* fields optional) and waits until it is verified. */
   subscribeAndWait(callback: string, topic: string, extra?: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
@@ -124,6 +127,10 @@ export async function startTestHub(
       for (const [key, value] of Object.entries(fields)) for (const v of Array.isArray(value) ? value : [value]) form.append(key, v);
       const res = await fetch(url, { method: 'POST', body: form, headers });
       return { status: res.status, text: await res.text(), headers: res.headers };
+    },
+    idle() {
+      const { verify, fetch, deliver } = hub.deps.queues;
+      return queuesIdle([verify, fetch, deliver]);
     },
     async subscribeAndWait(callback, topic, extra = {}) {
       const res = await testHub.post({ 'hub.mode': 'subscribe', 'hub.callback': callback, 'hub.topic': topic, ...extra });

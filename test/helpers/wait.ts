@@ -10,8 +10,3 @@ export async function waitFor(
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 25));
   }
 }
-
-/** Lets the system run for `ms` to show that something does NOT happen. */
-export function quietPeriod(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

@@ -1,6 +1,6 @@
 import { BACKENDS, startTestHub, type TestHub } from '../helpers/hub.js';
 import { startPublisher, startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
-import { quietPeriod, waitFor } from '../helpers/wait.js';
+import { waitFor } from '../helpers/wait.js';
 import { rss } from '../helpers/feeds.js';
 
 const PER_ORIGIN = 30;
@@ -48,8 +48,16 @@ describe.each(BACKENDS)('circuit breaker per callback origin on %s', (backend) =
       expect((await hub.post({ 'hub.mode': 'publish', 'hub.url': topic })).status).toBe(204);
       await waitFor(() => healthy.deliveries().length === PER_ORIGIN * (i + 1), { what: `update ${i + 1} at the healthy origin` });
     }
-    // Let retries run: without a circuit, 30 callbacks x 3 updates retried every 100-800 ms would be hundreds of POSTs.
-    await quietPeriod(2500);
+    // Let every postponed delivery come up for retry twice (a failed probe in between): without a circuit each of
+    // those retries would be a POST, hundreds in all; with it they are held back and only probes go out.
+    const retriesRun = async () =>
+      (await hub.hub.deps.queues.deliver.getJobs(['completed'])).filter((job) => job.id?.startsWith('retry-')).length;
+    const sickDeliveries = PER_ORIGIN * updates.length;
+    await waitFor(async () => (await retriesRun()) >= 2 * sickDeliveries, {
+      timeoutMs: 20_000,
+      intervalMs: 200,
+      what: `${2 * sickDeliveries} retries run during the outage`,
+    });
     const duringOutage = sick.deliveries().length;
     console.log(`[${backend}] POSTs to the failing origin during the outage: ${duringOutage} (first page ${PER_ORIGIN}, rest probes)`);
     expect(duringOutage).toBeLessThanOrEqual(PER_ORIGIN + 6);
@@ -79,5 +87,5 @@ describe.each(BACKENDS)('circuit breaker per callback origin on %s', (backend) =
     );
     const dropped = await hub.query(`select count(*)::int as n from deliveries where status = 'dropped'`);
     expect(dropped[0].n).toBe(0);
-  });
+  }, 60_000); // two cool-downs of the outage (1.5 s, 3 s) and a third (6 s) before recovery, on a loaded machine
 });

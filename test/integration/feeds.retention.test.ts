@@ -2,7 +2,7 @@ import { parseFeed } from '../../src/feeds/index.js';
 import type { TestHub } from '../helpers/hub.js';
 import { rss } from '../helpers/feeds.js';
 import type { Publisher, Subscriber } from '../helpers/servers.js';
-import { quietPeriod, waitFor } from '../helpers/wait.js';
+import { waitFor } from '../helpers/wait.js';
 import { startHubWithPeers, stopHubWithPeers } from '../helpers/peers.js';
 
 const RSS = 'application/rss+xml';
@@ -58,8 +58,10 @@ describe('seen-entry retention (HUB_SEEN_ENTRIES_MAX, HUB_SEEN_ENTRIES_DAYS)', (
       const fetched = publisher.fetches(`/${name}.xml`).length;
       publisher.set(`/${name}.xml`, { body: rss(entries), contentType: RSS });
       expect((await hub.post({ 'hub.mode': 'publish', 'hub.url': topic })).status).toBe(204);
-      await waitFor(() => publisher.fetches(`/${name}.xml`).length > fetched, { what: `fetch of ${name}` });
-      await quietPeriod(400);
+      // The fetch job delivers its first page before it finishes: once the queues are idle, whatever it found new was delivered.
+      await waitFor(async () => publisher.fetches(`/${name}.xml`).length > fetched && (await hub.idle()), {
+        what: `fetch of ${name} done`,
+      });
       return received()
         .slice(before)
         .flatMap((d) => [...d.body.toString().matchAll(/<guid[^>]*>([^<]+)<\/guid>/g)].map((m) => m[1]));

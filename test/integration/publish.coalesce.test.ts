@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BACKENDS, startTestHub, type TestHub } from '../helpers/hub.js';
 import { startSubscriber, type Subscriber } from '../helpers/servers.js';
-import { quietPeriod, waitFor } from '../helpers/wait.js';
+import { waitFor } from '../helpers/wait.js';
 import { rss } from '../helpers/feeds.js';
 
 /** A publisher that counts GETs and answers each after `delayMs` with the document current when the GET arrived. */
@@ -55,7 +55,8 @@ describe.each(BACKENDS)('publish coalescing on %s', (backend) => {
     for (let i = 0; i < 20; i++) expect((await ping()).status).toBe(204);
     await hub.hub.deps.queues.fetch.resume();
     await waitFor(() => subscriber.deliveries().length === 1, { what: 'first delivery' });
-    await quietPeriod(500);
+    // Every fetch job the burst made has run once the queues are idle: one GET means one job.
+    await waitFor(() => hub.idle(), { what: 'the queues idle after the burst' });
     expect(publisher.gets()).toBe(1);
 
     // A slow fetch is in progress when newer content is published and pinged (several times).
@@ -69,7 +70,7 @@ describe.each(BACKENDS)('publish coalescing on %s', (backend) => {
       timeoutMs: 15_000,
       what: 'the newest content delivered',
     });
-    await quietPeriod(2000);
+    await waitFor(() => hub.idle(), { what: 'the queues idle after the pings during the fetch' });
     expect(publisher.gets()).toBe(3);
   }, 40_000);
 });

@@ -1,10 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { TEST_ENV, provisionBackend } from '../helpers/hub.js';
+import { REDIS_URL } from '../helpers/services.js';
 import { freePort } from '../helpers/ports.js';
 import { startPublisher, startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
-import { quietPeriod, waitFor } from '../helpers/wait.js';
+import { waitFor } from '../helpers/wait.js';
+import { queuesIdle } from '../helpers/queues.js';
 
 const CLI = path.resolve('dist/cli.js');
 const CALLBACKS_PER_SERVER = 10;
@@ -34,11 +38,16 @@ describe('one web and two worker processes on PostgreSQL + Redis', () => {
   let hubUrl: string;
   let publisher: Publisher;
   let subscribers: Subscriber[] = [];
+  // The children's queues, watched from here to know when their work is done.
+  let redis: Redis;
+  let queues: Queue[] = [];
 
   beforeAll(async () => {
     const provisioned = await provisionBackend('pg-redis');
     cleanup = () => provisioned.cleanup();
     db = new pg.Pool({ connectionString: provisioned.env.DATABASE_URL, max: 1 });
+    redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    queues = ['verify', 'fetch', 'deliver'].map((name) => new Queue(name, { connection: redis, prefix: provisioned.env.HUB_QUEUE_PREFIX }));
     const port = await freePort();
     hubUrl = `http://127.0.0.1:${port}/`;
     const env = {
@@ -69,6 +78,8 @@ describe('one web and two worker processes on PostgreSQL + Redis', () => {
     await Promise.all(children.map((c) => c.exited));
     await publisher?.close();
     await Promise.all(subscribers.map((s) => s.close()));
+    await Promise.all(queues.map((q) => q.close()));
+    await redis?.quit();
     await db.end();
     await cleanup();
   });
@@ -97,7 +108,8 @@ describe('one web and two worker processes on PostgreSQL + Redis', () => {
     expect(await post({ 'hub.mode': 'publish', 'hub.url': topic })).toBe(204);
     const received = () => callbacks.filter(({ s, path: p }) => s.deliveries().some((d) => d.url === p)).length;
     await waitFor(() => received() === callbacks.length, { timeoutMs: 20_000, what: 'all deliveries' });
-    await quietPeriod(1000);
+    // A duplicate would come from a job (a page run twice, a retry): none is left to run once the queues are idle.
+    await waitFor(() => queuesIdle(queues), { timeoutMs: 20_000, what: 'the workers idle' });
     for (const { s, path: p } of callbacks) expect(s.deliveries().filter((d) => d.url === p)).toHaveLength(1);
     expect(publisher.fetches('/many.xml')).toHaveLength(1);
   }, 60_000);
