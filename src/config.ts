@@ -91,6 +91,16 @@ export type Config = Readonly<{
   seenEntriesMax: number;
   /** HUB_SEEN_ENTRIES_DAYS: days a seen entry id is remembered. Default 90. */
   seenEntriesDays: number;
+  /** HUB_HISTORY_ENTRIES: entries of each topic's update log kept for retrieve, streams and replay. Default 100. */
+  historyEntries: number;
+  /** HUB_HISTORY_DAYS: days an update stays in its topic's log. Default 30. */
+  historyDays: number;
+  /** HUB_MAX_STREAMS: open event streams plus held long-polls per web process; over it 503 with Retry-After. Default 10000. */
+  maxStreams: number;
+  /** HUB_MAX_STREAMS_PER_CLIENT: open event streams plus long-polls per client address; over it 429 with Retry-After. Default 100. */
+  maxStreamsPerClient: number;
+  /** HUB_STREAM_HEARTBEAT_MS: a comment line on every idle event stream this often, so proxies keep it open. Default 15000. */
+  streamHeartbeatMs: number;
   /**
    * HUB_SIGNATURE_ALGORITHM: the HMAC of X-Hub-Signature for subscriptions that did not choose one
    * (hub.signature_algorithm) and are not PubSubHubbub 0.3/0.4 clients (those get sha1). Default sha256.
@@ -326,6 +336,11 @@ export function loadConfig(given: Env = process.env): Config {
     originConnections: int('HUB_ORIGIN_CONNECTIONS', 64, 1),
     seenEntriesMax: int('HUB_SEEN_ENTRIES_MAX', 2000, 1),
     seenEntriesDays: int('HUB_SEEN_ENTRIES_DAYS', 90, 1),
+    historyEntries: int('HUB_HISTORY_ENTRIES', 100, 1, 100000),
+    historyDays: int('HUB_HISTORY_DAYS', 30, 1, 3650),
+    maxStreams: int('HUB_MAX_STREAMS', 10000, 1),
+    maxStreamsPerClient: int('HUB_MAX_STREAMS_PER_CLIENT', 100, 1),
+    streamHeartbeatMs: int('HUB_STREAM_HEARTBEAT_MS', 15000, 50, 3600000),
     syncVerifyTimeoutMs: int('HUB_SYNC_VERIFY_TIMEOUT_MS', 5000, 100, 9000),
     signatureAlgorithm: oneOf('HUB_SIGNATURE_ALGORITHM', SIGNATURE_ALGORITHMS, 'sha256'),
     fetchConcurrency,

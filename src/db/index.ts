@@ -33,3 +33,5 @@ export {
   deleteStaleSeenEntries,
 } from './fetch-results.js';
 export type { FetchResult, NewContent } from './fetch-results.js';
+export { readLatestUpdates, readUpdatesAfter, readUpdate, newestSeqs, pruneUpdateLog } from './update-log.js';
+export type { LogEntry } from './update-log.js';
