@@ -1,7 +1,15 @@
 export { createDatabase, withTransaction } from './pool.js';
 export type { Database, Queryable } from './pool.js';
 export { migrate, MIGRATIONS_DIR } from './migrate.js';
-export { upsertTopic, requestFetches, findTopicForFetch, findTopicByUrl, recordFetch, listStaleFetchRequests } from './topics.js';
+export {
+  upsertTopic,
+  requestFetches,
+  findTopicForFetch,
+  findTopicByUrl,
+  findTopicIdsByUrls,
+  recordFetch,
+  listStaleFetchRequests,
+} from './topics.js';
 export type { Topic, FetchOutcome } from './topics.js';
 export {
   findSubscriptionById,

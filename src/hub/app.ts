@@ -5,6 +5,8 @@ import { adminRouter } from './admin.js';
 import { errorMiddleware } from './error-middleware.js';
 import { parseHubRequest } from './params.js';
 import { publish } from './publish.js';
+import { retrieve } from './retrieve.js';
+import { parseRetrieveRequest } from './retrieve-params.js';
 import { enforceRateLimit } from './rate-limit.js';
 import { requestSubscription } from './subscribe.js';
 import { createVerifier } from '../workers/index.js';
@@ -29,9 +31,19 @@ export function createApp(deps: Deps, health: () => Promise<boolean>): express.E
       .send(ok ? 'ok\n' : 'unavailable\n');
   });
 
-  app.get('/', (_req, res) => {
-    res.setHeader('Link', `<${deps.config.publicUrl}>; rel="hub"`);
-    res.type('text/plain').send('Crier WebSub hub. POST hub.mode=subscribe|unsubscribe|publish here.\n');
+  app.get('/', async (req, res) => {
+    const query = new URLSearchParams(req.originalUrl.split('?')[1] ?? '');
+    const mode = query.get('hub.mode');
+    if (mode === null) {
+      res.setHeader('Link', `<${deps.config.publicUrl}>; rel="hub"`);
+      res
+        .type('text/plain')
+        .send('Crier WebSub hub. POST hub.mode=subscribe|unsubscribe|publish here; GET hub.mode=retrieve reads a topic.\n');
+      return;
+    }
+    if (mode !== 'retrieve') throw new HubError('HUB_ERR_PARAM_MODE_UNKNOWN', `hub.mode "${mode.slice(0, 40)}" is not retrieve`);
+    const request = parseRetrieveRequest(query, { accept: req.get('accept'), lastEventId: req.get('last-event-id') });
+    await retrieve(deps, res, request);
   });
 
   app.post(
