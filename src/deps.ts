@@ -4,6 +4,7 @@ import type { Database } from './db/index.js';
 import type { SecretBox } from './db/secret-box.js';
 import type { CallbackClient, TopicFetcher } from './net/index.js';
 import type { Queues, VerifyBatcher } from './workers/index.js';
+import type { Announcer } from './updates/index.js';
 
 /** What every use-case and processor is given; built once in main.ts. */
 export interface Deps {
@@ -16,4 +17,6 @@ export interface Deps {
   secrets: SecretBox;
   /** Batches verification jobs of freshly stored intents. */
   verifications: VerifyBatcher;
+  /** Tells web processes a notification was stored (Redis pub/sub or PostgreSQL NOTIFY). */
+  announcer: Announcer;
 }

@@ -6,6 +6,10 @@ import { errorMiddleware } from './error-middleware.js';
 import { parseHubRequest } from './params.js';
 import { publish } from './publish.js';
 import { retrieve } from './retrieve.js';
+import { longPoll } from './long-poll.js';
+import { eventStream } from './event-stream.js';
+import type { Readers } from './readers.js';
+import type { UpdateHub } from '../updates/index.js';
 import { parseRetrieveRequest } from './retrieve-params.js';
 import { enforceRateLimit } from './rate-limit.js';
 import { requestSubscription } from './subscribe.js';
@@ -13,8 +17,14 @@ import { createVerifier } from '../workers/index.js';
 
 const FORM_TYPE = 'application/x-www-form-urlencoded';
 
+/** What the front needs to hold event streams and long-polls. */
+export interface LiveReaders {
+  updates: UpdateHub;
+  readers: Readers;
+}
+
 /** Builds the HTTP front; never listens (server.ts does). */
-export function createApp(deps: Deps, health: () => Promise<boolean>): express.Express {
+export function createApp(deps: Deps, health: () => Promise<boolean>, live: LiveReaders): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // For PubSubHubbub 0.3's hub.verify=sync, verified inside the request.
@@ -43,7 +53,9 @@ export function createApp(deps: Deps, health: () => Promise<boolean>): express.E
     }
     if (mode !== 'retrieve') throw new HubError('HUB_ERR_PARAM_MODE_UNKNOWN', `hub.mode "${mode.slice(0, 40)}" is not retrieve`);
     const request = parseRetrieveRequest(query, { accept: req.get('accept'), lastEventId: req.get('last-event-id') });
-    await retrieve(deps, res, request);
+    if (request.wait === 'poll') await longPoll(deps, live, req, res, request);
+    else if (request.wait === 'stream') await eventStream(deps, live, req, res, request);
+    else await retrieve(deps, res, request);
   });
 
   app.post(

@@ -121,6 +121,8 @@ export function fetchJob(deps: Deps, deliverer: Deliverer) {
       deps.config.deliverPageSize,
     );
     log.info({ ...ctx, notificationId, bytes: content.body.length, ...counts }, 'new content stored for delivery');
+    // Streams and long-polls hear of it now, while the callbacks' first page goes out.
+    void deps.announcer.announce({ seq: notificationId, topicId: topic.id });
     await deliverFirstPage(
       { id: notificationId, topicId: topic.id, topicUrl: topic.url, contentHash: content.hash, ...counts },
       content,
