@@ -5,6 +5,7 @@ import type { Database } from './db/index.js';
 import type { SecretBox } from './db/secret-box.js';
 import type { CallbackClient, TopicFetcher } from './net/index.js';
 import type { Queues, VerifyBatcher } from './workers/index.js';
+import type { Announcer } from './updates/index.js';
 
 /** What every use-case and processor is given; built once in main.ts. */
 export interface Deps {
@@ -21,4 +22,6 @@ export interface Deps {
   clock: () => number;
   /** Prometheus counters and gauges of this hub (src/metrics/). */
   metrics: Metrics;
+  /** Tells web processes a notification was stored (Redis pub/sub or PostgreSQL NOTIFY). */
+  announcer: Announcer;
 }

@@ -4,7 +4,7 @@
  */
 export const codes = Object.freeze({
   HUB_ERR_PARAM_MODE_MISSING: { status: 400, message: 'hub.mode is required' },
-  HUB_ERR_PARAM_MODE_UNKNOWN: { status: 400, message: 'hub.mode must be subscribe, unsubscribe or publish' },
+  HUB_ERR_PARAM_MODE_UNKNOWN: { status: 400, message: 'hub.mode must be subscribe, unsubscribe, publish, replay (POST) or retrieve (GET)' },
   HUB_ERR_PARAM_CALLBACK_INVALID: { status: 400, message: 'hub.callback is missing or not a valid http(s) URL' },
   HUB_ERR_PARAM_TOPIC_INVALID: { status: 400, message: 'hub.topic is missing or not a valid http(s) URL' },
   HUB_ERR_PARAM_URL_TOO_LONG: { status: 400, message: 'URL is longer than 2048 characters' },
@@ -18,6 +18,18 @@ export const codes = Object.freeze({
   HUB_ERR_PARAM_ENCODING: { status: 400, message: 'request body is not valid UTF-8 form data' },
   HUB_ERR_PUBLISH_NO_URL: { status: 400, message: 'publish needs at least one hub.url or hub.topic' },
   HUB_ERR_PUBLISH_TOO_MANY_URLS: { status: 400, message: 'too many hub.url values in one publish' },
+  HUB_ERR_PARAM_COUNT_INVALID: { status: 400, message: 'count must be a whole number from 1 to 50' },
+  HUB_ERR_PARAM_SEQ_INVALID: {
+    status: 400,
+    message: 'before, after and Last-Event-ID must be update ids (whole numbers); before excludes after',
+  },
+  HUB_ERR_PARAM_FORMAT_INVALID: { status: 400, message: 'format must be json' },
+  HUB_ERR_PARAM_WAIT_INVALID: { status: 400, message: 'wait must be poll or stream' },
+  HUB_ERR_PARAM_TIMEOUT_INVALID: { status: 400, message: 'timeout must be a whole number of seconds from 1 to 55' },
+  HUB_ERR_PARAM_TOPICS_TOO_MANY: { status: 400, message: 'too many hub.topic values in one request' },
+  HUB_ERR_TOPIC_UNKNOWN: { status: 404, message: 'this hub knows no topic with that URL' },
+  HUB_ERR_STREAMS_FULL: { status: 503, message: 'this hub process holds as many streams and long-polls as it may; retry later' },
+  HUB_ERR_STREAMS_PER_CLIENT: { status: 429, message: 'too many open streams and long-polls from this address; retry later' },
   HUB_ERR_REQUEST_TOO_LARGE: { status: 413, message: 'request body too large' },
   HUB_ERR_REQUEST_CONTENT_TYPE: { status: 415, message: 'content type must be application/x-www-form-urlencoded' },
   HUB_ERR_RATE_LIMITED: { status: 429, message: 'too many requests; retry later' },

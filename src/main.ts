@@ -8,6 +8,8 @@ import { createLogger, type Logger } from './log.js';
 import { memoryBreakdown } from './memory.js';
 import { createMetrics, startMetricsServer, watchQueues, type MetricsServer } from './metrics/index.js';
 import { createCallbackClient, createTopicFetcher } from './net/index.js';
+import { createAnnouncer, listenForUpdates, UpdateHub, type WakeSource } from './updates/index.js';
+import { Readers } from './hub/readers.js';
 import { createQueues, createVerifyBatcher, startWorkers, type WorkerSet } from './workers/index.js';
 
 export interface RunningHub {
@@ -16,6 +18,8 @@ export interface RunningHub {
   url: string | undefined;
   /** URL of the separate /metrics listener (HUB_METRICS_PORT), when this process runs one. */
   metricsUrl: string | undefined;
+  /** The event streams and long-polls this process holds, when it runs a front. */
+  live: { updates: UpdateHub; readers: Readers } | undefined;
   close(): Promise<void>;
 }
 
@@ -54,10 +58,14 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
     config.secretCacheEntries,
   );
   if (!secrets.encrypting) log.warn('HUB_SECRET_KEY is unset: subscriber secrets are stored in plaintext');
-  const deps: Deps = { config, log, db, queues, http, secrets, verifications, metrics, clock: options.clock ?? Date.now };
+  const announcer = createAnnouncer(config, db, log);
+  const deps: Deps = { config, log, db, queues, http, secrets, verifications, metrics, clock: options.clock ?? Date.now, announcer };
 
   let server: RunningServer | undefined;
   let workers: WorkerSet | undefined;
+  let wake: WakeSource | undefined;
+  let readers: Readers | undefined;
+  let updates: UpdateHub | undefined;
   if (config.role !== 'web') workers = startWorkers(deps, { sweepIntervalMs: options.sweepIntervalMs });
   if (config.role !== 'worker') {
     const health = async () =>
@@ -66,7 +74,17 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
         () => true,
         () => false,
       ));
-    server = await startServer(createApp(deps, health), { port: config.port, host: config.host, maxConnections: config.maxConnections });
+    // Streams and long-polls: woken by the workers' signals, reading each update from the log once per process.
+    updates = new UpdateHub(db.pool, log);
+    wake = listenForUpdates(config, db, log, updates);
+    // Listening before answering, so no reader misses a signal; a backend that is down does not hold start-up (it retries).
+    await Promise.race([wake.ready, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+    readers = new Readers(config);
+    server = await startServer(createApp(deps, health, { updates, readers }), {
+      port: config.port,
+      host: config.host,
+      maxConnections: config.maxConnections,
+    });
   }
   const url = server ? frontUrl(server.address) : undefined;
   const metricsServer = await startMetricsListener(config, deps, log);
@@ -86,12 +104,17 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
     deps,
     url,
     metricsUrl,
+    live: updates && readers ? { updates, readers } : undefined,
     close() {
       closing ??= (async () => {
+        // Streams never end by themselves: ended first, their clients reconnect elsewhere with Last-Event-ID.
+        readers?.closeAll();
         await server?.close();
         await metricsServer?.close();
+        await wake?.close();
         await workers?.close();
         await verifications.close();
+        await announcer.close();
         await queues.close();
         await http.callbacks.close();
         http.topics.close();

@@ -355,6 +355,41 @@ export const SETTINGS = {
     default: 10000,
     min: 0,
   }),
+  historyEntries: int({
+    env: 'HUB_HISTORY_ENTRIES',
+    doc:
+      "each topic's update log, kept for retrieve, long-poll, event streams and replay: at least this many of its latest entries " +
+      '(an update still being retried to a callback stays until it is settled)',
+    default: 100,
+    min: 1,
+    max: 100000,
+  }),
+  historyDays: int({
+    env: 'HUB_HISTORY_DAYS',
+    doc: "days an update stays in its topic's log (beyond `HUB_HISTORY_ENTRIES`, none older)",
+    default: 30,
+    min: 1,
+    max: 3650,
+  }),
+  maxStreams: int({
+    env: 'HUB_MAX_STREAMS',
+    doc: 'open event streams plus held long-polls per web process; over it 503 with `Retry-After`',
+    default: 10000,
+    min: 1,
+  }),
+  maxStreamsPerClient: int({
+    env: 'HUB_MAX_STREAMS_PER_CLIENT',
+    doc: 'open event streams plus held long-polls per client address; over it 429 with `Retry-After`',
+    default: 100,
+    min: 1,
+  }),
+  streamHeartbeatMs: int({
+    env: 'HUB_STREAM_HEARTBEAT_MS',
+    doc: 'a comment line on every event stream this often, so proxies keep idle streams open',
+    default: 15000,
+    min: 50,
+    max: 3600000,
+  }),
   dbPoolSize: int({ env: 'HUB_DB_POOL_SIZE', doc: 'PostgreSQL connections per process', default: 20, min: 1, max: 1000 }),
   shutdownTimeoutMs: int({ env: 'HUB_SHUTDOWN_TIMEOUT_MS', doc: 'how long SIGTERM waits for in-flight work', default: 20000, min: 0 }),
   circuitMinAttempts: int({

@@ -1,7 +1,15 @@
 export { createDatabase, withTransaction } from './pool.js';
 export type { Database, Queryable } from './pool.js';
 export { migrate, MIGRATIONS_DIR } from './migrate.js';
-export { upsertTopic, requestFetches, findTopicForFetch, findTopicByUrl, recordFetch, listStaleFetchRequests } from './topics.js';
+export {
+  upsertTopic,
+  requestFetches,
+  findTopicForFetch,
+  findTopicByUrl,
+  findTopicIdsByUrls,
+  recordFetch,
+  listStaleFetchRequests,
+} from './topics.js';
 export type { Topic, FetchOutcome } from './topics.js';
 export {
   findSubscriptionById,
@@ -50,3 +58,5 @@ export {
   listRetryingDeliveries,
 } from './console.js';
 export type { MinuteCount, ConsoleSubscription, ConsoleTopic, DeliveryHistory, Attempt, RecentNotification } from './console.js';
+export { readLatestUpdates, readUpdatesAfter, readUpdate, newestSeqs, pruneUpdateLog } from './update-log.js';
+export type { LogEntry } from './update-log.js';

@@ -160,3 +160,9 @@ export async function listStaleFetchRequests(db: Queryable, olderThanSeconds: nu
   );
   return rows.map((r) => r.id);
 }
+
+/** Id of each of `urls` the hub knows, by URL (a retrieve, long-poll or stream names its topics by URL). */
+export async function findTopicIdsByUrls(db: Queryable, urls: string[]): Promise<Map<string, number>> {
+  const { rows } = await db.query('select id, url from topics where url = any($1::text[])', [urls]);
+  return new Map(rows.map((r) => [r.url as string, Number(r.id)]));
+}

@@ -68,7 +68,7 @@ function readItem(item: unknown, node: Node, source: string, text: string): XmlE
   const updated = str(o.date_modified);
   const content = str(o.content_html) ?? str(o.content_text) ?? str(o.summary);
   const identity = entryIdentity({ id, link, title, date: published ?? updated, content, source });
-  return { identity, contentHash: sha256Hex(source), link, title, published, updated };
+  return { identity, contentHash: sha256Hex(source), link, title, published, updated, content };
 }
 
 /** The URLs of the `hubs` entries whose type is WebSub (JSON Feed 1.1 §hubs); undefined when none. */

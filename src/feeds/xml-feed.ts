@@ -14,6 +14,8 @@ export interface XmlEntryFields {
   title?: string;
   published?: string;
   updated?: string;
+  /** The entry's content, summary or description as text (HTML for most feeds), for conversion to JSON Feed. */
+  content?: string;
 }
 
 /** Feed-level fields read from the container's direct children. */
@@ -88,7 +90,7 @@ export function readXmlEntry(text: string, span: EntrySpan): XmlEntryFields {
   if (own === NS.rss10 || own === NS.rss090 || own === NS.rss11) id ??= rdfAbout(span.attributes);
   const source = text.slice(span.start, span.end);
   const identity = entryIdentity({ id, link, title, date: published ?? updated, content, source });
-  return { identity, contentHash: sha256Hex(source), link, title, published, updated };
+  return { identity, contentHash: sha256Hex(source), link, title, published, updated, content };
 }
 
 /** Title, self link and hub links of the feed (WebSub §4: `rel="self"` and `rel="hub"`). */

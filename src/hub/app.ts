@@ -6,6 +6,12 @@ import { consoleRouter } from '../admin/index.js';
 import { errorMiddleware } from './error-middleware.js';
 import { parseHubRequest } from './params.js';
 import { publish } from './publish.js';
+import { retrieve } from './retrieve.js';
+import { longPoll } from './long-poll.js';
+import { eventStream } from './event-stream.js';
+import type { Readers } from './readers.js';
+import type { UpdateHub } from '../updates/index.js';
+import { parseRetrieveRequest } from './retrieve-params.js';
 import { enforceRateLimit } from './rate-limit.js';
 import { requestSubscription } from './subscribe.js';
 import { createVerifier } from '../workers/index.js';
@@ -13,8 +19,14 @@ import { metricsRoute, type RequestMode } from '../metrics/index.js';
 
 const FORM_TYPE = 'application/x-www-form-urlencoded';
 
+/** What the front needs to hold event streams and long-polls. */
+export interface LiveReaders {
+  updates: UpdateHub;
+  readers: Readers;
+}
+
 /** Builds the HTTP front; never listens (server.ts does). */
-export function createApp(deps: Deps, health: () => Promise<boolean>): express.Express {
+export function createApp(deps: Deps, health: () => Promise<boolean>, live: LiveReaders): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // For PubSubHubbub 0.3's hub.verify=sync, verified inside the request.
@@ -31,9 +43,21 @@ export function createApp(deps: Deps, health: () => Promise<boolean>): express.E
       .send(ok ? 'ok\n' : 'unavailable\n');
   });
 
-  app.get('/', (_req, res) => {
-    res.setHeader('Link', `<${deps.config.publicUrl}>; rel="hub"`);
-    res.type('text/plain').send('Crier WebSub hub. POST hub.mode=subscribe|unsubscribe|publish here.\n');
+  app.get('/', async (req, res) => {
+    const query = new URLSearchParams(req.originalUrl.split('?')[1] ?? '');
+    const mode = query.get('hub.mode');
+    if (mode === null) {
+      res.setHeader('Link', `<${deps.config.publicUrl}>; rel="hub"`);
+      res
+        .type('text/plain')
+        .send('Crier WebSub hub. POST hub.mode=subscribe|unsubscribe|publish here; GET hub.mode=retrieve reads a topic.\n');
+      return;
+    }
+    if (mode !== 'retrieve') throw new HubError('HUB_ERR_PARAM_MODE_UNKNOWN', `hub.mode "${mode.slice(0, 40)}" is not retrieve`);
+    const request = parseRetrieveRequest(query, { accept: req.get('accept'), lastEventId: req.get('last-event-id') });
+    if (request.wait === 'poll') await longPoll(deps, live, req, res, request);
+    else if (request.wait === 'stream') await eventStream(deps, live, req, res, request);
+    else await retrieve(deps, res, request);
   });
 
   app.get('/metrics', metricsRoute(deps.config, deps.metrics));

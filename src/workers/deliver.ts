@@ -87,6 +87,8 @@ export function createDeliverer(deps: Deps): Deliverer {
         // WebSub §7 (H21): both links in one header; self first, for clients that read only the first link.
         link: `<${n.topicUrl}>; rel="self", <${deps.config.publicUrl}>; rel="hub"`,
         'x-crier-entries': `new=${n.newEntries}, updated=${n.updatedEntries}`,
+        // The update log's id: the same in a stream event, a long-poll answer and a retrieve result.
+        'x-crier-seq': String(n.id),
       };
       sharedHeaders.set(n, headers);
     }

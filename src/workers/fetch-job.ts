@@ -195,6 +195,8 @@ export function fetchJob(deps: Deps, deliverer: Deliverer) {
     metrics.entries.inc({ kind: 'new' }, counts.newEntries);
     metrics.entries.inc({ kind: 'updated' }, counts.updatedEntries);
     log.info({ ...ctx, notificationId, bytes: content.body.length, ...counts }, 'new content stored for delivery');
+    // Streams and long-polls hear of it now, while the callbacks' first page goes out.
+    void deps.announcer.announce({ seq: notificationId, topicId: topic.id });
     await deliverFirstPage(
       { id: notificationId, topicId: topic.id, topicUrl: topic.url, contentHash: content.hash, ...counts },
       content,

@@ -9,6 +9,7 @@ import {
   listUnqueuedNotifications,
   markIntentsEnqueued,
   markNotificationEnqueued,
+  pruneUpdateLog,
   requestReconfirmations,
 } from '../db/index.js';
 import { bounded } from './bounded.js';
@@ -34,6 +35,8 @@ export async function sweep(deps: Deps, graceSeconds = 10): Promise<void> {
   await deleteOldRateLimits(db);
   await deleteOldDeliveryCounts(db);
   await deleteStaleSeenEntries(db, deps.config.seenEntriesDays);
+  const trimmed = await pruneUpdateLog(db, deps.config.historyEntries, deps.config.historyDays);
+  if (trimmed > 0) deps.log.debug({ module: 'sweep', notifications: trimmed }, 'update log trimmed');
   // A fetch request also waits while its job is queued behind others; re-enqueueing it then is harmless (deduplicated).
   const topics = await listStaleFetchRequests(db, graceSeconds);
   await enqueueFetches(deps, topics);

@@ -1,0 +1,94 @@
+import type { Queryable } from './pool.js';
+
+/** One notification read back from a topic's update log, with the body it carried. */
+export interface LogEntry {
+  /** The sequence id: the notification's id, growing across all topics. */
+  seq: number;
+  topicId: number;
+  topicUrl: string;
+  newEntries: number;
+  updatedEntries: number;
+  createdAt: Date;
+  contentType: string;
+  body: Buffer;
+}
+
+const SELECT = `
+  select n.id, n.topic_id, t.url as topic_url, n.new_entries, n.updated_entries, n.created_at, c.content_type, c.body
+  from notifications n join topics t on t.id = n.topic_id join contents c on c.hash = n.content_hash`;
+
+function toEntry(row: Record<string, any>): LogEntry {
+  return {
+    seq: Number(row.id),
+    topicId: Number(row.topic_id),
+    topicUrl: row.topic_url,
+    newEntries: row.new_entries,
+    updatedEntries: row.updated_entries,
+    createdAt: row.created_at,
+    contentType: row.content_type,
+    body: row.body,
+  };
+}
+
+/** The newest `limit` updates of a topic, newest first, optionally only those older than `before`. */
+export async function readLatestUpdates(db: Queryable, topicId: number, limit: number, before?: number): Promise<LogEntry[]> {
+  const { rows } = await db.query(`${SELECT} where n.topic_id = $1 and ($2::bigint is null or n.id < $2) order by n.id desc limit $3`, [
+    topicId,
+    before ?? null,
+    limit,
+  ]);
+  return rows.map(toEntry);
+}
+
+/** Updates of any of `topicIds` newer than `after`, oldest first (what a resumed stream or a long-poll is owed). */
+export async function readUpdatesAfter(db: Queryable, topicIds: number[], after: number, limit: number): Promise<LogEntry[]> {
+  const { rows } = await db.query(`${SELECT} where n.topic_id = any($1::bigint[]) and n.id > $2 order by n.id limit $3`, [
+    topicIds,
+    after,
+    limit,
+  ]);
+  return rows.map(toEntry);
+}
+
+/** One update by its sequence id (what a woken web process reads once for all its clients). */
+export async function readUpdate(db: Queryable, seq: number): Promise<LogEntry | undefined> {
+  const { rows } = await db.query(`${SELECT} where n.id = $1`, [seq]);
+  return rows[0] ? toEntry(rows[0]) : undefined;
+}
+
+/** The newest sequence id of each of `topicIds` (0 for a topic with an empty log). */
+export async function newestSeqs(db: Queryable, topicIds: number[]): Promise<Map<number, number>> {
+  const { rows } = await db.query(
+    'select t.id, coalesce(max(n.id), 0) as seq from unnest($1::bigint[]) as t(id) left join notifications n on n.topic_id = t.id group by t.id',
+    [topicIds],
+  );
+  return new Map(rows.map((r) => [Number(r.id), Number(r.seq)]));
+}
+
+/**
+ * Trims every topic's log to its newest `maxEntries` entries (a notification
+ * counts its new plus updated entries, a whole-body one counts one) and to
+ * `days`. A notification still being handed out (first page unqueued, or a
+ * delivery still retrying) stays until that is settled. Then the bodies no
+ * notification refers to go.
+ */
+export async function pruneUpdateLog(db: Queryable, maxEntries: number, days: number): Promise<number> {
+  const { rowCount } = await db.query(
+    `
+    delete from notifications n using (
+      select id, created_at,
+        sum(greatest(new_entries + updated_entries, 1)) over (partition by topic_id order by id desc)
+          - greatest(new_entries + updated_entries, 1) as newer
+      from notifications
+    ) r
+    where n.id = r.id and (r.newer >= $1 or r.created_at < now() - make_interval(days => $2))
+      and n.enqueued_at is not null
+      and not exists (select 1 from deliveries d where d.notification_id = n.id and d.status = 'retrying')`,
+    [maxEntries, days],
+  );
+  // A body just stored for a notification being inserted is younger than a minute: left alone.
+  await db.query(`
+    delete from contents c where c.created_at < now() - interval '1 minute'
+      and not exists (select 1 from notifications n where n.content_hash = c.hash)`);
+  return rowCount ?? 0;
+}

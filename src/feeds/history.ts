@@ -1,0 +1,183 @@
+import { analyse, type Analysis } from './parse.js';
+import { readXmlEntry, type XmlEntryFields } from './xml-feed.js';
+
+/** One body from a topic's update log: what one notification delivered. */
+export interface LoggedBody {
+  seq: number;
+  body: Buffer;
+  contentType: string;
+  newEntries: number;
+  updatedEntries: number;
+}
+
+/** One entry picked from the log: its exact source and what a JSON Feed item needs. */
+interface Picked {
+  seq: number;
+  source: string;
+  id: string;
+  fields: XmlEntryFields;
+  status: 'new' | 'updated';
+}
+
+type FeedAnalysis = Exclude<Analysis, { kind: 'other' }>;
+
+/** A retrieve result: the document, its content type and the newest sequence id it holds. */
+export interface HistoryDocument {
+  body: Buffer;
+  contentType: string;
+  /** The newest sequence id among what the document carries (undefined for an empty log). */
+  newestSeq: number | undefined;
+}
+
+const JSON_FEED_TYPE = 'application/feed+json; charset=utf-8';
+
+function isFeed(a: Analysis): a is FeedAnalysis {
+  return a.kind === 'xml' || a.kind === 'json';
+}
+
+/** Each entry's source text and fields, in document order. */
+function entriesOf(a: FeedAnalysis): Array<{ source: string; id: string; key: string; fields: XmlEntryFields }> {
+  const ids = a.outcome.doc.entries;
+  if (a.kind === 'json') return a.json.items.map((source, i) => ({ source, id: ids[i].id, key: ids[i].key, fields: a.json.entries[i] }));
+  const text = a.decoded.text;
+  return a.structure.entries.map((span, i) => ({
+    source: text.slice(span.start, span.end),
+    id: ids[i].id,
+    key: ids[i].key,
+    fields: readXmlEntry(text, span),
+  }));
+}
+
+/**
+ * Whether an entry was new or an edit: a notification that carried only one
+ * kind says so; a mixed one is told apart by whether an older logged body
+ * carried the same entry.
+ */
+function statusOf(body: LoggedBody, key: string, olderKeys: (key: string) => boolean): 'new' | 'updated' {
+  if (body.updatedEntries === 0) return 'new';
+  if (body.newEntries === 0) return 'updated';
+  return olderKeys(key) ? 'updated' : 'new';
+}
+
+/**
+ * The latest `count` entries across logged bodies given newest first, each
+ * entry once (its newest version), newest first. The newest body is the shell
+ * the entries are put into; bodies of another kind than the shell (a topic
+ * that moved from RSS to JSON Feed) are left out.
+ */
+function pick(bodies: LoggedBody[], count: number): { shell: FeedAnalysis; picked: Picked[] } | undefined {
+  const analyses = bodies.map((b) => analyse(b.body, b.contentType));
+  const shell = analyses[0];
+  if (!shell || !isFeed(shell) || shell.outcome.doc.format === 'atom-entry') return undefined;
+  const lists = analyses.map((a) => (isFeed(a) && a.kind === shell.kind ? entriesOf(a) : []));
+  const picked: Picked[] = [];
+  const taken = new Set<string>();
+  for (let i = 0; i < bodies.length && picked.length < count; i++) {
+    const older = (key: string) => lists.slice(i + 1).some((l) => l.some((e) => e.key === key));
+    for (const e of lists[i]) {
+      if (picked.length >= count) break;
+      if (taken.has(e.key)) continue;
+      taken.add(e.key);
+      picked.push({ seq: bodies[i].seq, source: e.source, id: e.id, fields: e.fields, status: statusOf(bodies[i], e.key, older) });
+    }
+  }
+  return { shell, picked };
+}
+
+function newest(picked: Picked[]): number | undefined {
+  return picked.length ? Math.max(...picked.map((p) => p.seq)) : undefined;
+}
+
+/**
+ * The topic's latest `count` entries as the topic's own kind of document:
+ * the newest logged body with its entries replaced by the picked ones, each
+ * exactly as delivered. A topic that is not a feed gets its latest body
+ * whole. Pure; never throws on any body.
+ */
+export function renderHistory(bodies: LoggedBody[], count: number): HistoryDocument {
+  if (bodies.length === 0) return { body: Buffer.alloc(0), contentType: 'text/plain; charset=utf-8', newestSeq: undefined };
+  const result = pick(bodies, count);
+  if (!result) return { body: bodies[0].body, contentType: bodies[0].contentType, newestSeq: bodies[0].seq };
+  const { shell, picked } = result;
+  const text = shell.decoded.text;
+  let out: string;
+  if (shell.kind === 'json') {
+    out = `${text.slice(0, shell.json.itemsStart)}[${picked.map((p) => p.source).join(',')}]${text.slice(shell.json.itemsEnd)}`;
+  } else {
+    const spans = shell.structure.entries;
+    out = `${text.slice(0, spans[0].start)}${picked.map((p) => p.source).join('\n')}${text.slice(spans[spans.length - 1].end)}`;
+  }
+  return { body: Buffer.from(out, 'utf8'), contentType: bodies[0].contentType, newestSeq: newest(picked) };
+}
+
+/** RFC 3339 for JSON Feed from whatever date form a feed used (RSS's RFC 822 included); undefined when unreadable. */
+function rfc3339(date: string | undefined): string | undefined {
+  if (date === undefined) return undefined;
+  const ms = Date.parse(date);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
+
+/** Crier's extension object on every item (JSON Feed 1.1: keys starting with `_` are extensions). */
+function crierField(p: Picked): { seq: number; status: 'new' | 'updated'; id: string } {
+  return { seq: p.seq, status: p.status, id: p.id };
+}
+
+/** A JSON Feed item's source with `_crier` added as its first member, the rest as the publisher wrote it. */
+function withCrier(source: string, p: Picked): string {
+  const rest = source.trim().slice(1).trimStart();
+  const field = `"_crier":${JSON.stringify(crierField(p))}`;
+  return rest.startsWith('}') ? `{${field}}` : `{${field},${rest}`;
+}
+
+/** An RSS/Atom entry as a JSON Feed 1.1 item. */
+function toItem(p: Picked): Record<string, unknown> {
+  const f = p.fields;
+  const item: Record<string, unknown> = { id: p.id };
+  if (f.link) item.url = f.link;
+  if (f.title) item.title = f.title;
+  // JSON Feed requires content_html or content_text; feed descriptions are HTML in practice.
+  item.content_html = f.content ?? '';
+  const published = rfc3339(f.published);
+  const modified = rfc3339(f.updated);
+  if (published) item.date_published = published;
+  if (modified) item.date_modified = modified;
+  item._crier = crierField(p);
+  return item;
+}
+
+/**
+ * The topic's latest `count` entries as a JSON Feed 1.1 document, newest
+ * first, each item carrying `_crier: { seq, status, id }`. A JSON Feed topic
+ * keeps its own document and items as written; RSS and Atom entries are
+ * converted. A topic that is not a feed gets one item holding its latest
+ * body as text.
+ */
+export function renderHistoryJson(bodies: LoggedBody[], count: number, topicUrl: string): HistoryDocument {
+  const result = bodies.length ? pick(bodies, count) : undefined;
+  if (result?.shell.kind === 'json') {
+    const { shell, picked } = result;
+    const text = shell.decoded.text;
+    const items = picked.map((p) => withCrier(p.source, p)).join(',');
+    const out = `${text.slice(0, shell.json.itemsStart)}[${items}]${text.slice(shell.json.itemsEnd)}`;
+    return { body: Buffer.from(out, 'utf8'), contentType: JSON_FEED_TYPE, newestSeq: newest(picked) };
+  }
+  const feed: Record<string, unknown> = { version: 'https://jsonfeed.org/version/1.1', title: topicUrl, feed_url: topicUrl };
+  let items: Array<Record<string, unknown>>;
+  let newestSeq: number | undefined;
+  if (result) {
+    if (result.shell.outcome.doc.title) feed.title = result.shell.outcome.doc.title;
+    items = result.picked.map(toItem);
+    newestSeq = newest(result.picked);
+  } else if (bodies.length) {
+    const b = bodies[0];
+    const first = analyse(b.body, b.contentType);
+    if (isFeed(first) && first.outcome.doc.title) feed.title = first.outcome.doc.title;
+    const crier = { seq: b.seq, status: 'new', id: `${topicUrl}#${b.seq}`, content_type: b.contentType };
+    items = [{ id: crier.id, content_text: b.body.toString('utf8'), _crier: crier }];
+    newestSeq = b.seq;
+  } else {
+    items = [];
+  }
+  feed.items = items;
+  return { body: Buffer.from(JSON.stringify(feed), 'utf8'), contentType: JSON_FEED_TYPE, newestSeq };
+}

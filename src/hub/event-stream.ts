@@ -1,0 +1,103 @@
+import type { Request, Response } from 'express';
+import type { Deps } from '../deps.js';
+import { newestSeqs, readUpdatesAfter, type LogEntry } from '../db/index.js';
+import { renderHistoryJson } from '../feeds/index.js';
+import type { UpdateHub } from '../updates/index.js';
+import { Readers } from './readers.js';
+import { MAX_COUNT, type RetrieveRequest } from './retrieve-params.js';
+import { resolveTopics } from './retrieve.js';
+
+/** Most updates a resumed stream is sent at once from the log (more than any topic keeps by default). */
+const RESUME_LIMIT = 1000;
+
+// One update is dispatched to every stream of its topic as one object: its event text is built once per form.
+const rendered = new WeakMap<LogEntry, { feed?: string; json?: string }>();
+
+/** The `data:` lines of an event: every line of the payload gets its own (the client joins them with newlines). */
+function dataLines(payload: string): string {
+  return payload
+    .split(/\r\n|\r|\n/)
+    .map((line) => `data: ${line}`)
+    .join('\n');
+}
+
+/** One update as a server-sent event: `id:` its sequence id, `event: notification`, JSON data. */
+export function eventOf(entry: LogEntry, format: 'feed' | 'json'): string {
+  let cache = rendered.get(entry);
+  if (!cache) rendered.set(entry, (cache = {}));
+  const cached = cache[format];
+  if (cached !== undefined) return cached;
+  const payload =
+    format === 'json'
+      ? renderHistoryJson([entry], MAX_COUNT, entry.topicUrl).body.toString('utf8')
+      : JSON.stringify({
+          seq: entry.seq,
+          topic: entry.topicUrl,
+          contentType: entry.contentType,
+          newEntries: entry.newEntries,
+          updatedEntries: entry.updatedEntries,
+          body: entry.body.toString('utf8'),
+        });
+  const text = `id: ${entry.seq}\nevent: notification\n${dataLines(payload)}\n\n`;
+  cache[format] = text;
+  return text;
+}
+
+/**
+ * `wait=stream` (or Accept: text/event-stream): one event per update of any
+ * of the topics. With `after` or Last-Event-ID it first sends everything
+ * newer that the log still holds, in order, then live updates; without, only
+ * live ones. Heartbeats come from the shared Readers timer.
+ */
+export async function eventStream(
+  deps: Deps,
+  live: { updates: UpdateHub; readers: Readers },
+  req: Request,
+  res: Response,
+  request: RetrieveRequest,
+) {
+  const topics = await resolveTopics(deps, request.topics);
+  const ids = topics.map((t) => t.id);
+  const release = live.readers.admit(req.ip ?? 'unknown', () => res.end());
+  let cursors: Map<number, number>;
+  try {
+    cursors = request.after !== undefined ? new Map(ids.map((id) => [id, request.after!])) : await newestSeqs(deps.db.pool, ids);
+  } catch (err) {
+    release();
+    throw err;
+  }
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    // nginx and similar proxies would otherwise buffer the stream.
+    'x-accel-buffering': 'no',
+    link: `<${deps.config.publicUrl}>; rel="hub"`,
+  });
+  // Reconnect soon after the hub ends a stream (a deploy): the client resumes with Last-Event-ID.
+  res.write('retry: 1000\n\n');
+  live.readers.addStream(res);
+
+  const send = (entry: LogEntry) => Readers.write(res, eventOf(entry, request.format));
+  let pending: LogEntry[] | undefined = request.after !== undefined ? [] : undefined;
+  const remove = live.updates.add({ cursors, deliver: (entry) => (pending ? pending.push(entry) : send(entry)) });
+  res.once('close', () => {
+    remove();
+    release();
+  });
+  if (!pending) return;
+  try {
+    // Watching first, then reading: an update lands in the backlog, in pending, or in both (sent once).
+    const sent = new Set<number>();
+    for (const entry of await readUpdatesAfter(deps.db.pool, ids, request.after!, RESUME_LIMIT)) {
+      sent.add(entry.seq);
+      if (entry.seq > (cursors.get(entry.topicId) ?? 0)) cursors.set(entry.topicId, entry.seq);
+      send(entry);
+    }
+    const live = pending;
+    pending = undefined;
+    for (const entry of live) if (!sent.has(entry.seq)) send(entry);
+  } catch (err) {
+    deps.log.warn({ module: 'stream', err: (err as Error).message }, 'stream backlog not read; ending the stream');
+    res.end();
+  }
+}

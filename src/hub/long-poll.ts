@@ -1,0 +1,70 @@
+import type { Request, Response } from 'express';
+import type { Deps } from '../deps.js';
+import { newestSeqs, readUpdatesAfter, type LogEntry } from '../db/index.js';
+import type { UpdateHub } from '../updates/index.js';
+import type { Readers } from './readers.js';
+import { resolveTopics, sendUpdates } from './retrieve.js';
+import type { RetrieveRequest } from './retrieve-params.js';
+
+/**
+ * Updates of one topic only, oldest first, stopping before the first update
+ * of another: one answer is one topic's document, and the reader's next
+ * `after` (the answer's X-Crier-Seq) skips nothing of the other topics.
+ */
+function oneTopic(entries: LogEntry[], count: number): LogEntry[] {
+  const first = entries[0];
+  const out: LogEntry[] = [];
+  for (const e of entries) {
+    if (e.topicId !== first.topicId || out.length >= count) break;
+    out.push(e);
+  }
+  return out;
+}
+
+/**
+ * `wait=poll`: answers at once when the log holds something newer than
+ * `after` for any of the topics, else holds the request until an update
+ * arrives (answered with it) or the timeout (204). Without `after`, waits for
+ * the next update.
+ */
+export async function longPoll(
+  deps: Deps,
+  live: { updates: UpdateHub; readers: Readers },
+  req: Request,
+  res: Response,
+  request: RetrieveRequest,
+) {
+  const topics = await resolveTopics(deps, request.topics);
+  const urls = new Map(topics.map((t) => [t.id, t.url]));
+  const ids = topics.map((t) => t.id);
+  let done = false;
+  let timer: NodeJS.Timeout | undefined;
+  let remove = () => {};
+  const end = (entries: LogEntry[] = []) => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    remove();
+    release();
+    if (res.writableEnded || res.destroyed) return;
+    if (entries.length === 0) res.status(204).setHeader('Cache-Control', 'no-store').end();
+    else sendUpdates(deps, res, urls.get(entries[0].topicId)!, [...entries].reverse(), request);
+  };
+  const release = live.readers.admit(req.ip ?? 'unknown', () => end());
+  try {
+    const cursors = request.after !== undefined ? new Map(ids.map((id) => [id, request.after!])) : await newestSeqs(deps.db.pool, ids);
+    res.once('close', () => end());
+    remove = live.updates.add({ cursors, deliver: (entry) => end([entry]) });
+    timer = setTimeout(() => end(), request.timeoutSeconds * 1000);
+    if (request.after !== undefined) {
+      const backlog = await readUpdatesAfter(deps.db.pool, ids, request.after, request.count);
+      if (backlog.length > 0) end(oneTopic(backlog, request.count));
+    }
+  } catch (err) {
+    done = true;
+    clearTimeout(timer);
+    remove();
+    release();
+    throw err;
+  }
+}

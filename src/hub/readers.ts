@@ -1,0 +1,92 @@
+import type { ServerResponse } from 'node:http';
+import { HubError } from '../errors.js';
+
+/** Seconds a refused reader is told to wait (Retry-After). */
+const RETRY_AFTER_SECONDS = 5;
+/** A stream whose client reads slower than updates arrive is ended past this much unsent data; it resumes with Last-Event-ID. */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+
+export interface ReaderLimits {
+  maxStreams: number;
+  maxStreamsPerClient: number;
+  streamHeartbeatMs: number;
+}
+
+/**
+ * The event streams and long-polls this web process holds: counted against
+ * HUB_MAX_STREAMS and the per-address cap, kept alive by one shared heartbeat
+ * (no timer per stream), and all ended at once on shutdown.
+ */
+export class Readers {
+  readonly #perClient = new Map<string, number>();
+  readonly #open = new Set<() => void>();
+  readonly #streams = new Set<ServerResponse>();
+  #heartbeat: NodeJS.Timeout | undefined;
+  #closing = false;
+
+  constructor(private readonly limits: ReaderLimits) {}
+
+  get size(): number {
+    return this.#open.size;
+  }
+
+  /**
+   * Counts a new reader from `client`, or throws the 503/429 that refuses it.
+   * `end` is what shutdown calls; the returned function releases the slot.
+   */
+  admit(client: string, end: () => void): () => void {
+    if (this.#closing || this.#open.size >= this.limits.maxStreams) {
+      throw new HubError('HUB_ERR_STREAMS_FULL', undefined, { details: { retryAfter: RETRY_AFTER_SECONDS } });
+    }
+    const held = this.#perClient.get(client) ?? 0;
+    if (held >= this.limits.maxStreamsPerClient) {
+      throw new HubError('HUB_ERR_STREAMS_PER_CLIENT', undefined, { details: { retryAfter: RETRY_AFTER_SECONDS } });
+    }
+    this.#perClient.set(client, held + 1);
+    this.#open.add(end);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#open.delete(end);
+      const n = (this.#perClient.get(client) ?? 1) - 1;
+      if (n > 0) this.#perClient.set(client, n);
+      else this.#perClient.delete(client);
+    };
+  }
+
+  /** Puts an event stream under the shared heartbeat until it closes. */
+  addStream(res: ServerResponse): void {
+    this.#streams.add(res);
+    res.once('close', () => this.#streams.delete(res));
+    this.#heartbeat ??= setInterval(() => this.#beat(), this.limits.streamHeartbeatMs);
+  }
+
+  /** Writes to a stream unless its client has fallen too far behind, in which case the stream ends. */
+  static write(res: ServerResponse, chunk: string): void {
+    if (res.writableEnded || res.destroyed) return;
+    if (res.writableLength > MAX_BUFFERED_BYTES) {
+      res.end();
+      return;
+    }
+    res.write(chunk);
+  }
+
+  #beat(): void {
+    if (this.#streams.size === 0) {
+      clearInterval(this.#heartbeat);
+      this.#heartbeat = undefined;
+      return;
+    }
+    // A comment line: ignored by EventSource clients, keeps proxies from closing an idle connection.
+    for (const res of this.#streams) Readers.write(res, ':\n\n');
+  }
+
+  /** Ends every stream and long-poll (SIGTERM): stream clients reconnect elsewhere with Last-Event-ID. */
+  closeAll(): void {
+    this.#closing = true;
+    clearInterval(this.#heartbeat);
+    this.#heartbeat = undefined;
+    for (const end of [...this.#open]) end();
+  }
+}
