@@ -163,6 +163,22 @@ describe.each(BACKENDS)('console pauses on %s', (backend) => {
     return Object.values(c).every((n) => n === 0);
   };
 
+  test('the queue pages show every queue, and bull-board reads this backend (read-only)', async () => {
+    const page = await client.get('/queues');
+    expect(page.status).toBe(200);
+    for (const name of ['verify', 'fetch', 'deliver']) expect(page.text).toContain(`<td>${name}</td>`);
+    const api = await client.get('/queues/board/api/queues?activeQueue=deliver&status=latest&page=1');
+    expect(api.status).toBe(200);
+    const body = JSON.parse(api.text) as { queues: Array<{ name: string; readOnlyMode: boolean }> };
+    expect(body.queues.map((q) => q.name).sort()).toEqual(['deliver', 'fetch', 'verify']);
+    expect(body.queues.every((q) => q.readOnlyMode)).toBe(true);
+    const board = await client.get('/queues/board/');
+    expect(board.status).toBe(200);
+    expect(board.headers.get('content-security-policy')).toContain("script-src 'self'");
+    // Without a session the board is not shown.
+    expect((await fetch(new URL('/admin/ui/queues/board/api/queues', hub.url), { redirect: 'manual' })).status).toBe(303);
+  });
+
   test('a paused topic is not fetched; its ping is served when it resumes', async () => {
     const topic = publisher.topicUrl('/paused-topic.xml');
     publisher.set('/paused-topic.xml', { body: rss(['p1']), contentType: 'application/rss+xml' });
