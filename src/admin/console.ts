@@ -7,6 +7,7 @@ import type { Deps } from '../deps.js';
 import { HubError } from '../errors.js';
 import { ACTIONS, describeTarget, resolveTarget, type Action } from './actions.js';
 import { overviewPage, queuesPage, subscriptionPage, subscriptionsPage, topicPage, topicsPage } from './pages.js';
+import { queueBoard } from './queue-board.js';
 import { createConsoleSession } from './session.js';
 import { CONSOLE_DIR, createViews } from './views.js';
 
@@ -34,6 +35,19 @@ export function consoleRouter(deps: Deps, base = '/admin/ui'): express.Router {
     cookieOptions: { sameSite: 'strict', path: '/', secure: session.secure, httpOnly: true },
     getCsrfTokenFromRequest: (req) => formField(req, '_csrf'),
   });
+
+  const requireSession = (req: Request, res: Response, next: NextFunction) => {
+    if (session.current(req) !== undefined) return next();
+    if (req.method === 'GET') return res.redirect(303, `${base}/sign-in`);
+    next(new HubError('HUB_ERR_CONSOLE_SIGN_IN'));
+  };
+  const checkCsrf = (req: Request, res: Response, next: NextFunction) => {
+    csrf.doubleCsrfProtection(req, res, (err?: unknown) => next(err ? new HubError('HUB_ERR_CSRF') : undefined));
+  };
+
+  // bull-board's queue browser has its own headers (its UI is a script app); the same session and CSRF rules apply.
+  const board = queueBoard(deps, `${base}/queues/board`);
+  router.use('/queues/board', board.headers, cookieParser(), requireSession, checkCsrf, board.router);
 
   router.use(
     helmet({
@@ -86,14 +100,7 @@ export function consoleRouter(deps: Deps, base = '/admin/ui'): express.Router {
   });
 
   // Everything below needs a session: pages send the browser to sign in, anything else is refused.
-  router.use((req: Request, res: Response, next: NextFunction) => {
-    if (session.current(req) !== undefined) return next();
-    if (req.method === 'GET') return res.redirect(303, `${base}/sign-in`);
-    next(new HubError('HUB_ERR_CONSOLE_SIGN_IN'));
-  });
-  router.use((req: Request, res: Response, next: NextFunction) => {
-    csrf.doubleCsrfProtection(req, res, (err?: unknown) => next(err ? new HubError('HUB_ERR_CSRF') : undefined));
-  });
+  router.use(requireSession, checkCsrf);
 
   router.post('/sign-out', (req, res) => {
     session.end(res);

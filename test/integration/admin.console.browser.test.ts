@@ -106,6 +106,13 @@ describe('admin console in Chromium', () => {
     expect(await page.locator('script').count()).toBe(0);
   });
 
+  test('the queues page links to bull-board, which lists the queues without running inline script', async () => {
+    await page.goto(url('/queues'));
+    await page.click('a:has-text("Browse the jobs")');
+    await page.waitForURL(/\/admin\/ui\/queues\/board\/$/);
+    for (const name of ['verify', 'fetch', 'deliver']) await page.getByText(name, { exact: true }).first().waitFor();
+  });
+
   test('an action posted without the CSRF token is refused', async () => {
     const [{ id }] = await hub.query(`select id from topics where url like '%/news.xml'`);
     // The browser context's own cookies (signed in), but a form without _csrf.

@@ -91,6 +91,28 @@ describe('admin console', () => {
       expect((await hub.query('select paused_at from topics where id = $1', [id]))[0].paused_at).not.toBeNull();
     });
 
+    test('ending a subscription removes it and sends hub.mode=denied to its callback; fetch now fetches the topic', async () => {
+      const topic = publisher.topicUrl('/end.xml');
+      publisher.set('/end.xml', { body: rss(['e1']), contentType: 'application/rss+xml' });
+      const callback = `${subscriber.origin}/end`;
+      await hub.subscribeAndWait(callback, topic);
+      const [{ id, topic_id: topicId }] = await hub.query('select id, topic_id from subscriptions where callback = $1', [callback]);
+      const client = await signInConsole(hub.url, TOKEN);
+      const fetched = publisher.fetches('/end.xml').length;
+      expect((await client.act('fetch-topic', { id: String(topicId) })).status).toBe(303);
+      await waitFor(() => publisher.fetches('/end.xml').length > fetched, { what: 'the fetch asked for' });
+
+      const ended = await client.act('end-subscription', { id: String(id) });
+      expect(ended).toEqual({ status: 303, location: '/admin/ui/subscriptions?done=end-subscription' });
+      await waitFor(() => subscriber.verifications().some((v) => v.url.startsWith('/end?') && v.query.get('hub.mode') === 'denied'), {
+        what: 'the denied notice',
+      });
+      const notice = subscriber.verifications().find((v) => v.url.startsWith('/end?') && v.query.get('hub.mode') === 'denied')!;
+      expect(notice.query.get('hub.topic')).toBe(topic);
+      expect(notice.query.get('hub.reason')).toBe('subscription ended by the hub operator');
+      expect(await hub.query('select 1 from subscriptions where id = $1', [id])).toHaveLength(0);
+    });
+
     test('bad input gets a 4xx with a reason, never a 5xx', async () => {
       const client = await signInConsole(hub.url, TOKEN);
       for (const path of [
@@ -162,6 +184,22 @@ describe.each(BACKENDS)('console pauses on %s', (backend) => {
     const c = await hub.hub.deps.queues.fetch.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
     return Object.values(c).every((n) => n === 0);
   };
+
+  test('the queue pages show every queue, and bull-board reads this backend (read-only)', async () => {
+    const page = await client.get('/queues');
+    expect(page.status).toBe(200);
+    for (const name of ['verify', 'fetch', 'deliver']) expect(page.text).toContain(`<td>${name}</td>`);
+    const api = await client.get('/queues/board/api/queues?activeQueue=deliver&status=latest&page=1');
+    expect(api.status).toBe(200);
+    const body = JSON.parse(api.text) as { queues: Array<{ name: string; readOnlyMode: boolean }> };
+    expect(body.queues.map((q) => q.name).sort()).toEqual(['deliver', 'fetch', 'verify']);
+    expect(body.queues.every((q) => q.readOnlyMode)).toBe(true);
+    const board = await client.get('/queues/board/');
+    expect(board.status).toBe(200);
+    expect(board.headers.get('content-security-policy')).toContain("script-src 'self'");
+    // Without a session the board is not shown.
+    expect((await fetch(new URL('/admin/ui/queues/board/api/queues', hub.url), { redirect: 'manual' })).status).toBe(303);
+  });
 
   test('a paused topic is not fetched; its ping is served when it resumes', async () => {
     const topic = publisher.topicUrl('/paused-topic.xml');
