@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick] [-- --n 10000] [-- --backend embedded] [-- --profile] [-- --hub-env KEY=VALUE] [-- <scenario>...]`
- * Scenarios: fanout, latency, subscribe, topics, memory (from fanout), idle (embedded idle RSS), feeds; default all.
+ * Scenarios: fanout, latency, subscribe, topics, poll, memory (from fanout), idle (embedded idle RSS), feeds; default all.
  * Each hub runs as a child process configured like production; peers run in
  * their own processes; every figure is reported against a baseline measured
  * in the same run. Writes bench/results/latest.json and latest.md.
@@ -17,10 +17,11 @@ import { fanout } from './scenarios/fanout.js';
 import { idleMemory } from './scenarios/idle-memory.js';
 import { latency } from './scenarios/latency.js';
 import { manyTopics } from './scenarios/many-topics.js';
+import { poll } from './scenarios/poll.js';
 import { subscribe } from './scenarios/subscribe.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SCENARIOS = ['fanout', 'memory', 'latency', 'subscribe', 'topics', 'idle', 'feeds'];
+const SCENARIOS = ['fanout', 'memory', 'latency', 'subscribe', 'topics', 'poll', 'idle', 'feeds'];
 
 interface Args {
   quick: boolean;
@@ -179,6 +180,12 @@ async function main(): Promise<number> {
         const n = args.quick ? 200 : 10_000;
         log(`many topics, ${backend}, ${n} topics`);
         rows.push(...((await attempt('many topics', backend, n, () => manyTopics(ctx, backend, n))) ?? []));
+      }
+      // Polling is measured where it scales out: PostgreSQL + Redis (issue 13).
+      if (args.scenarios.includes('poll') && backend === 'postgres+redis') {
+        const n = args.sizes?.[0] ?? (args.quick ? 2000 : 100_000);
+        log(`poll, ${backend}, ${n} topics`);
+        rows.push(...((await attempt('poll', backend, n, () => poll(ctx, backend, n))) ?? []));
       }
     }
     if (args.scenarios.includes('feeds')) {

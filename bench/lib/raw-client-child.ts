@@ -123,6 +123,29 @@ const handlers: Record<string, (args: any) => Promise<unknown>> = {
     await a.close();
     return { start, end, seconds: (end - start) / 1000, statuses: Object.fromEntries(statuses) };
   },
+  /** Poll floor: a conditional GET (If-None-Match) of each URL, `concurrency` at once, answered 304. */
+  async conditionalGets(args: { urls: string[]; etag: string; concurrency: number; warmup: number }) {
+    const a = agent(args.concurrency);
+    const urls = args.urls.map((u) => new URL(u));
+    let notModified = 0;
+    const once = async (i: number) => {
+      const res = await a.request({
+        origin: urls[i].origin,
+        path: urls[i].pathname,
+        method: 'GET',
+        headers: { 'if-none-match': args.etag },
+      });
+      await res.body.dump();
+      if (res.statusCode === 304) notModified++;
+    };
+    await pool(Math.min(args.warmup, urls.length), args.concurrency, once);
+    notModified = 0;
+    const start = now();
+    await pool(urls.length, args.concurrency, once);
+    const seconds = (now() - start) / 1000;
+    await a.close();
+    return { seconds, perSec: urls.length / seconds, notModified };
+  },
   /** Many-topics floor: GET each topic, then POST a body to its callback, `concurrency` pairs at once. */
   async fetchAndPost(args: { topics: string[]; callbacks: string[]; bytes: number; concurrency: number; warmup: number }) {
     const a = agent(64);

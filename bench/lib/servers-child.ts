@@ -79,7 +79,26 @@ function sink(req: http.IncomingMessage, res: http.ServerResponse): void {
   });
 }
 
+/** Polled topics (`/poll/<name>`): a 304 to every conditional GET, the time of each GET kept for the spread. */
+const POLL_ETAG = '"p1"';
+let pollGets: number[] = [];
+let pollConditional = 0;
+let pollWaiters: Array<{ target: number; resolve: () => void }> = [];
+
+function polled(req: http.IncomingMessage, res: http.ServerResponse): void {
+  pollGets.push(now());
+  if (req.headers['if-none-match'] === POLL_ETAG) {
+    pollConditional++;
+    res.writeHead(304, { etag: POLL_ETAG }).end();
+  } else {
+    const body = Buffer.from(feedXml('poll', `http://${req.headers.host}`));
+    res.writeHead(200, { 'content-type': 'application/rss+xml', etag: POLL_ETAG, 'content-length': body.length }).end(body);
+  }
+  if (pollWaiters.length) pollWaiters = pollWaiters.filter((w) => (pollGets.length >= w.target ? (w.resolve(), false) : true));
+}
+
 function publisher(req: http.IncomingMessage, res: http.ServerResponse): void {
+  if (req.url?.startsWith('/poll/')) return polled(req, res);
   const m = /^\/feed\/([\w-]+)/.exec(req.url ?? '');
   if (!m) {
     res.writeHead(404).end();
@@ -117,6 +136,9 @@ const handlers: Record<string, (args: any) => unknown> = {
   },
   reset() {
     counters = fresh();
+    pollGets = [];
+    pollConditional = 0;
+    pollWaiters = [];
     postWaiters = [];
     getWaiters = [];
     return true;
@@ -159,6 +181,28 @@ const handlers: Record<string, (args: any) => unknown> = {
     });
     const ok = await waitFor('posts', target, args.timeoutMs);
     return { ok, status, ms: counters.lastPostAt - t0 };
+  },
+  /** Waits for `target` GETs of polled topics; returns their count, how many were conditional, and GETs per whole second. */
+  async waitPolls(args: { target: number; timeoutMs: number }) {
+    const ok = await new Promise<boolean>((resolve) => {
+      if (pollGets.length >= args.target) return resolve(true);
+      const timer = setTimeout(() => resolve(false), args.timeoutMs);
+      pollWaiters.push({ target: args.target, resolve: () => (clearTimeout(timer), resolve(true)) });
+    });
+    const first = pollGets[0] ?? 0;
+    const perSecond: number[] = [];
+    for (const t of pollGets) {
+      const i = Math.floor((t - first) / 1000);
+      perSecond[i] = (perSecond[i] ?? 0) + 1;
+    }
+    return {
+      ok,
+      gets: pollGets.length,
+      conditional: pollConditional,
+      first,
+      last: pollGets[pollGets.length - 1] ?? 0,
+      perSecond: Array.from(perSecond, (v) => v ?? 0),
+    };
   },
   async waitGets(args: { target: number; timeoutMs: number }) {
     const ok = await waitFor('gets', args.target, args.timeoutMs);
