@@ -180,6 +180,8 @@ async function main(): Promise<number> {
         const n = args.quick ? 200 : 10_000;
         log(`many topics, ${backend}, ${n} topics`);
         rows.push(...((await attempt('many topics', backend, n, () => manyTopics(ctx, backend, n))) ?? []));
+        log(`many topics, ${backend}, ${n} deliveries, 3 subscribers per topic`);
+        rows.push(...((await attempt('many topics', backend, n, () => manyTopics(ctx, backend, n, 3))) ?? []));
       }
       // Polling is measured where it scales out: PostgreSQL + Redis (issue 13).
       if (args.scenarios.includes('poll') && backend === 'postgres+redis') {

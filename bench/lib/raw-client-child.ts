@@ -147,19 +147,28 @@ const handlers: Record<string, (args: any) => Promise<unknown>> = {
     return { seconds, perSec: urls.length / seconds, notModified };
   },
   /** Many-topics floor: GET each topic, then POST a body to its callback, `concurrency` pairs at once. */
-  async fetchAndPost(args: { topics: string[]; callbacks: string[]; bytes: number; concurrency: number; warmup: number }) {
+  /** GET each topic, then POST to its `perTopic` callbacks (callbacks[i * perTopic + j]) at once; deliveries/s. */
+  async fetchAndPost(args: {
+    topics: string[];
+    callbacks: string[];
+    bytes: number;
+    concurrency: number;
+    warmup: number;
+    perTopic?: number;
+  }) {
     const a = agent(64);
     const body = Buffer.alloc(args.bytes, 'x');
+    const perTopic = args.perTopic ?? 1;
     const run = async (i: number) => {
       await get(a, new URL(args.topics[i]));
-      await post(a, new URL(args.callbacks[i]), body);
+      await Promise.all(Array.from({ length: perTopic }, (_, j) => post(a, new URL(args.callbacks[i * perTopic + j]), body)));
     };
     await pool(Math.min(args.warmup, args.topics.length), args.concurrency, run);
     const start = now();
     await pool(args.topics.length, args.concurrency, run);
     const seconds = (now() - start) / 1000;
     await a.close();
-    return { seconds, perSec: args.topics.length / seconds };
+    return { seconds, perSec: (args.topics.length * perTopic) / seconds };
   },
 };
 

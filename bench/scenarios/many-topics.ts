@@ -5,17 +5,20 @@ import { healthRow, idleHealth, pollHealth, type HealthLatency } from '../lib/re
 const URLS_PER_PING = 100;
 
 /**
- * N topics with one subscriber each, all published at once (pings of 100
- * hub.url each, 8 at a time): deliveries/s from the first ping to the last
- * POST received, against GET topic + POST callback done directly at
- * concurrency 64.
+ * N deliveries: N / perTopic topics with `perTopic` subscribers each, all
+ * published at once (pings of 100 hub.url each, 8 at a time): deliveries/s
+ * from the first ping to the last POST received, against GET topic + POST to
+ * each of its callbacks done directly at concurrency 64.
  */
-export async function manyTopics(ctx: BenchContext, backend: Backend, n: number): Promise<Row[]> {
+export async function manyTopics(ctx: BenchContext, backend: Backend, n: number, perTopic = 1): Promise<Row[]> {
   const name = `mt_${unique()}`;
-  const topics = Array.from({ length: n }, (_, i) => feedUrl(ctx, `${name}_${i}`));
+  const topicCount = Math.ceil(n / perTopic);
+  n = topicCount * perTopic;
+  const topics = Array.from({ length: topicCount }, (_, i) => feedUrl(ctx, `${name}_${i}`));
+  const topicOf = Array.from({ length: n }, (_, i) => topics[Math.floor(i / perTopic)]);
   const callbacks = Array.from({ length: n }, (_, i) => sinkUrl(ctx, i, `${name}/${i}`));
   const bodies: string[] = [];
-  for (let i = 0; i < n; i += URLS_PER_PING) {
+  for (let i = 0; i < topics.length; i += URLS_PER_PING) {
     bodies.push(['hub.mode=publish', ...topics.slice(i, i + URLS_PER_PING).map((t) => `hub.url=${encodeURIComponent(t)}`)].join('&'));
   }
   const hub = await createHub({ backend, label: `topics-${backend.replace('+', '-')}`, profileDir: ctx.profileDir, env: ctx.hubEnv });
@@ -23,8 +26,8 @@ export async function manyTopics(ctx: BenchContext, backend: Backend, n: number)
   let bytes: number;
   let health: { busy: HealthLatency; idle: HealthLatency };
   try {
-    ctx.log(`  seeding ${n} topics and subscriptions`);
-    await hub.seed((db) => seedSubscriptions(db, topics, callbacks, 'bench-secret'));
+    ctx.log(`  seeding ${topics.length} topics and ${n} subscriptions`);
+    await hub.seed((db) => seedSubscriptions(db, topicOf, callbacks, 'bench-secret'));
     await hub.start();
     await ctx.servers.call('reset');
     const idle = await idleHealth(hub.url);
@@ -41,7 +44,14 @@ export async function manyTopics(ctx: BenchContext, backend: Backend, n: number)
   } finally {
     await hub.destroy();
   }
-  const raw = await ctx.raw.call('fetchAndPost', { topics, callbacks, bytes, concurrency: 64, warmup: Math.min(n, 2000) });
+  const raw = await ctx.raw.call('fetchAndPost', {
+    topics,
+    callbacks,
+    bytes,
+    concurrency: 64,
+    warmup: Math.min(topics.length, 2000),
+    perTopic,
+  });
   ctx.log(`  raw GET+POST: ${Math.round(raw.perSec)}/s`);
   return [
     {
@@ -53,7 +63,7 @@ export async function manyTopics(ctx: BenchContext, backend: Backend, n: number)
       baseline: raw.perSec,
       baselineLabel: 'raw GET topic + POST/s',
       ratio: hubRate / raw.perSec,
-      note: 'subscriptions bulk-inserted',
+      note: `${perTopic === 1 ? '1 subscriber' : `${perTopic} subscribers`} per topic; subscriptions bulk-inserted`,
     },
     healthRow('many topics', backend, n, health.busy, health.idle),
   ];
