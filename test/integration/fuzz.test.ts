@@ -453,4 +453,56 @@ describe('fuzzing POST / (H9 H28)', () => {
       timeoutMs: 30_000,
     });
   }, 120_000);
+
+  test(`H9: random retrieve, long-poll and stream queries (seed ${SEED}) get no 5xx and the hub logs no error`, async () => {
+    const r = prng(SEED ^ 0x5eed);
+    const known = 'http://127.0.0.1:1/retrieved';
+    await hub.query('insert into topics (url) values ($1) on conflict do nothing', [known]);
+    const values = {
+      'hub.mode': () => r.pick(['retrieve', 'retrieve', 'retrieve', 'replay', '', r.unicode(5)]),
+      'hub.topic': () =>
+        r.pick([known, known, 'http://127.0.0.1:1/unknown', '', 'ftp://x/', `http://e/${'x'.repeat(2100)}`, r.unicode(20)]),
+      count: () => r.pick(['1', '10', '50', '51', '0', '-1', '1e2', '99999999999999999999', r.ascii(4)]),
+      before: () => r.pick(['1', '0', '-5', '9007199254740993', r.ascii(3), `1${NUL}`]),
+      after: () => r.pick(['0', '1', '123456789', '18446744073709551616', 'abc', '']),
+      format: () => r.pick(['json', 'xml', '', r.unicode(3)]),
+      wait: () => r.pick(['poll', 'stream', 'none', '']),
+      timeout: () => r.pick(['1', '0', '56', '1.5', r.ascii(2)]),
+    };
+    const outcomes: Array<{ what: string; status: number | string }> = [];
+    const one = async (i: number) => {
+      const query: string[] = [];
+      for (const [name, value] of Object.entries(values)) {
+        const usual = name === 'hub.mode' || name === 'hub.topic';
+        const times = r.chance(0.1) ? 2 : r.chance(usual ? 0.9 : 0.3) ? 1 : 0;
+        for (let k = 0; k < times; k++) query.push(`${pct(name)}=${pct(value())}`);
+      }
+      if (r.chance(0.1)) query.push(`%E0%A4%A=${r.ascii(3)}`);
+      const headers: Record<string, string> = {};
+      if (r.chance(0.3)) headers.accept = r.pick(['text/event-stream', 'application/feed+json', 'application/json', '*/*', r.ascii(10)]);
+      if (r.chance(0.2)) headers['last-event-id'] = r.pick(['1', '0', 'x', '-1', r.ascii(8)]);
+      const what = `GET #${i} /?${query.join('&').slice(0, 200)} ${JSON.stringify(headers)}`;
+      // A held long-poll or stream is abandoned after a moment: being held is an answer too.
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(), 1500);
+      try {
+        const res = await fetch(`${hub.url}?${query.join('&')}`, { headers, signal: abort.signal });
+        outcomes.push({ what, status: res.status });
+        await res.body?.cancel();
+      } catch (err) {
+        outcomes.push({ what, status: abort.signal.aborted ? 'held' : (err as Error).message });
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    const total = Math.min(COUNT, 600);
+    for (let i = 0; i < total; i += CONCURRENCY) {
+      await Promise.all(Array.from({ length: Math.min(CONCURRENCY, total - i) }, (_, k) => one(i + k)));
+    }
+    const bad = outcomes.filter((o) => (typeof o.status === 'string' ? o.status !== 'held' : o.status >= 500));
+    expect(bad.slice(0, 5)).toEqual([]);
+    expect(outcomes.some((o) => o.status === 400)).toBe(true);
+    expect(outcomes.some((o) => o.status === 404)).toBe(true);
+    expect(log.filter((line) => /"level":(50|60)/.test(line)).slice(0, 3)).toEqual([]);
+  }, 120_000);
 });
