@@ -385,3 +385,15 @@ export function describeConfig(config: Config): Array<[string, string]> {
     return [name, value === undefined ? 'unset' : JSON.stringify(value)];
   });
 }
+
+/** What the client commands of the CLI (`crier status`, ...) read: they talk to a hub, they do not run one. */
+export interface ClientSettings {
+  /** CRIER_HUB_URL: the hub the admin commands ask. Default http://localhost:8080/. */
+  hubUrl: string;
+  /** CRIER_ADMIN_TOKEN: the hub's HUB_ADMIN_TOKEN, sent as a bearer token. */
+  adminToken: string | undefined;
+}
+
+export function loadClientSettings(env: Env = process.env): ClientSettings {
+  return { hubUrl: env.CRIER_HUB_URL || 'http://localhost:8080/', adminToken: env.CRIER_ADMIN_TOKEN || undefined };
+}
