@@ -67,8 +67,8 @@ describe.each(BACKENDS)('crier listen against a hub on %s', (backend) => {
   });
   afterAll(async () => {
     if (listener && listener.child.exitCode === null) listener.child.kill('SIGKILL');
-    await hub.stop();
-    await publisher.close();
+    await hub?.stop();
+    await publisher?.close();
   });
 
   test('listen subscribes itself, prints a delivery with a valid signature and its entries, and unsubscribes on SIGTERM', async () => {
@@ -153,7 +153,7 @@ describe('crier client commands against a hub', () => {
     // A refusal is printed as the hub gave it, and the exit code says so.
     const long = await runCli(['publish', '--hub', hub.url, `${publisher.origin}/${'a'.repeat(2100)}`]);
     expect(long.code).toBe(1);
-    expect(long.stdout).toMatch(/^400 Bad Request\nURL is longer than 2048 characters\n$/);
+    expect(long.stdout).toMatch(/^400 Bad Request\nhub.url is longer than 2048 characters\n$/);
 
     const unsub = await runCli(['unsubscribe', '--hub', hub.url, '--topic', topic, '--callback', callback]);
     expect(unsub).toMatchObject({ code: 0 });
@@ -280,7 +280,7 @@ describe('crier client commands against a hub', () => {
     for (const line of lines.slice(0, 3)) expect(line).toMatch(/^\[[1-3]\/3\] (accepted|refused) http/);
     expect(lines.slice(0, 3).filter((l) => l.includes(' refused '))).toEqual([expect.stringContaining(tooLong)]);
     expect(lines[3]).toBe('accepted 2, refused 1 of 3 feeds');
-    expect(lines[4]).toBe(`refused ${tooLong}: 400 URL is longer than 2048 characters`);
+    expect(lines[4]).toBe(`refused ${tooLong}: 400 hub.topic is longer than 2048 characters`);
     await waitFor(async () => (await hub.query('select 1 from subscriptions where callback = $1', [callback])).length === 2, {
       what: 'both feeds subscribed',
     });
