@@ -1,82 +1,56 @@
-import { describeConfig, loadConfig, unknownHubVariables, type Config } from './config.js';
-import { createDatabase, migrate } from './db/index.js';
+import { Command } from 'commander';
 import { HubError } from './errors.js';
-import { createLogger } from './log.js';
-import { startHub, type RunningHub } from './main.js';
+import { registerAdminCommands } from './cli/admin.js';
+import { registerDiscoverCommand } from './cli/discover.js';
+import { registerListenCommand } from './cli/listen.js';
+import { registerServeCommands } from './cli/serve.js';
+import { registerWebSubCommands } from './cli/websub.js';
 
-const USAGE = `usage: crier [all|web|worker|migrate|config]
-       crier feed inspect <file-or-url>
-       crier feed diff <old> <new>`;
+/**
+ * `npx crier ...`: runs a hub (all, web, worker, migrate, config), looks at
+ * feeds (feed), speaks WebSub to any hub (subscribe, unsubscribe, publish,
+ * listen, discover) and reads a Crier hub's admin API (status, topics,
+ * subscriptions). commander parses and gives every command --help.
+ */
+const program = new Command('crier')
+  .description('Crier, a WebSub hub, and a command line for any WebSub hub')
+  .usage('[options] [command]')
+  .showHelpAfterError('(add --help for usage)');
 
-async function main(args: string[]): Promise<number> {
-  const [command = 'all', ...rest] = args;
-  if (command === 'feed') {
+registerServeCommands(program);
+registerWebSubCommands(program);
+registerListenCommand(program);
+registerDiscoverCommand(program);
+registerAdminCommands(program);
+
+const feed = program.command('feed').description('look at feeds the way the hub does');
+feed
+  .command('inspect')
+  .description("JSON: a feed's format, title and each entry's identity, key, link, title, dates and hash")
+  .argument('<file-or-url>')
+  .action(async (location: string) => {
     const { runFeedCommand } = await import('./feed-cli.js');
-    return runFeedCommand(rest, process.stdout);
-  }
-  if (command === 'help' || command === '--help') {
-    console.log(USAGE);
-    return 0;
-  }
-  let config: Config;
-  try {
-    config = loadConfig(['all', 'migrate', 'config'].includes(command) ? process.env : { ...process.env, HUB_ROLE: command });
-  } catch (err) {
-    console.error(`crier: ${(err as Error).message}`);
-    return 2;
-  }
-  if (command === 'config') {
-    // What this environment configures, as the hub would read it; secrets and tokens shown only as set.
-    for (const [name, value] of describeConfig(config)) console.log(`${name}=${value}`);
-    for (const name of unknownHubVariables()) console.error(`crier: ${name} is not a setting Crier reads (misspelt?)`);
-    return 0;
-  }
-  if (command === 'migrate') {
-    const db = await createDatabase(config, { log: createLogger(config) });
-    const applied = await migrate(db.pool);
-    console.log(applied.length ? `applied ${applied.join(', ')}` : 'nothing to migrate');
-    await db.close();
-    return 0;
-  }
-  if (!['all', 'web', 'worker'].includes(command)) {
-    console.error(USAGE);
-    return 2;
-  }
-  const log = createLogger(config);
-  const running: { hub?: RunningHub } = {};
-  let stopping = false;
-  const stop = (signal: string, code = 0) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'draining');
-    const timer = setTimeout(() => {
-      log.error('drain timed out; exiting');
-      process.exit(1);
-    }, config.shutdownTimeoutMs);
-    timer.unref();
-    (running.hub?.close() ?? Promise.resolve()).then(
-      () => process.exit(code),
-      (err) => {
-        log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  // The embedded database's thread died: nothing can be stored, so drain what can be and exit non-zero for the supervisor.
-  const hub = (running.hub = await startHub(config, { log, onFatal: () => stop('embedded database lost', 1) }));
-  if (hub.url) console.error(`crier listening on ${config.publicUrl} (port ${config.port})`);
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
-  return -1; // keep running
-}
+    process.exitCode = await runFeedCommand(['inspect', location], process.stdout);
+  });
+feed
+  .command('diff')
+  .description('the document Crier would deliver for <new> after <old> (counts on stderr)')
+  .argument('<old>')
+  .argument('<new>')
+  .action(async (before: string, after: string) => {
+    const { runFeedCommand } = await import('./feed-cli.js');
+    process.exitCode = await runFeedCommand(['diff', before, after], process.stdout);
+  });
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    if (code >= 0) process.exit(code);
-  },
-  (err) => {
-    const message = err instanceof HubError ? err.message : ((err as Error).stack ?? String(err));
-    console.error(`crier: ${message}`);
-    process.exit(1);
-  },
-);
+program.parseAsync(process.argv).catch((err: unknown) => {
+  // Expected failures are one line; anything else keeps its stack for a bug report.
+  const message =
+    err instanceof HubError || !(err instanceof Error) || !err.stack || isPlain(err) ? String((err as Error).message ?? err) : err.stack;
+  process.stderr.write(`crier: ${message}\n`);
+  process.exit(1);
+});
+
+/** Errors the CLI raises about its input or a peer (a plain Error or a network failure), not bugs. */
+function isPlain(err: Error): boolean {
+  return err.constructor === Error || err.name === 'TimeoutError' || err.name === 'AbortError' || err.message === 'fetch failed';
+}

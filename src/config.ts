@@ -57,3 +57,15 @@ export function configTableMarkdown(): string {
   const rows = ENTRIES.map(([, s]) => `| \`${s.env}\` | ${cell(s.doc)} | ${cell(s.defaultText)} |`);
   return ['| variable | meaning | default |', '| --- | --- | --- |', ...rows].join('\n');
 }
+
+/** What the client commands of the CLI (`crier status`, ...) read: they talk to a hub, they do not run one. */
+export interface ClientSettings {
+  /** CRIER_HUB_URL: the hub the admin commands ask. Default http://localhost:8080/. */
+  hubUrl: string;
+  /** CRIER_ADMIN_TOKEN: the hub's HUB_ADMIN_TOKEN, sent as a bearer token. */
+  adminToken: string | undefined;
+}
+
+export function loadClientSettings(env: Env = process.env): ClientSettings {
+  return { hubUrl: env.CRIER_HUB_URL || 'http://localhost:8080/', adminToken: env.CRIER_ADMIN_TOKEN || undefined };
+}

@@ -32,8 +32,8 @@ export { recordDeliveries, listDeliveriesForSubscription, findDeliveryStatus } f
 export { listPausedHosts, pauseHost, resumeHost, setTopicPaused, isSubscriptionHostPaused } from './pauses.js';
 export type { DeliveryRecord, DeliveryStatus } from './deliveries.js';
 export { hitRateLimits, deleteOldRateLimits } from './rate-limits.js';
-export { listAdminSubscriptions, findAdminSubscriptionById, listAdminTopics, findAdminTopicById } from './admin.js';
-export type { AdminSubscription, AdminTopic } from './admin.js';
+export { listAdminSubscriptions, findAdminSubscriptionById, listAdminTopics, findAdminTopicById, adminCounts } from './admin.js';
+export type { AdminCounts, AdminSubscription, AdminTopic } from './admin.js';
 export {
   recordFetchWithContent,
   recordFetchWithoutContent,

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Deps } from '../deps.js';
 import {
+  adminCounts,
   findAdminSubscriptionById,
   findAdminTopicById,
   listAdminSubscriptions,
@@ -10,6 +11,7 @@ import {
 } from '../db/index.js';
 import { HubError } from '../errors.js';
 import { parseHubUrl } from './urls.js';
+import { QUEUE_NAMES } from '../workers/index.js';
 
 function sameToken(given: string, expected: string): boolean {
   // Compare digests so neither the length nor the content leaks through timing.
@@ -46,6 +48,7 @@ function urlFilter(raw: unknown, field: 'hub.topic' | 'hub.callback'): string | 
  *   /admin/topics[?url=URL][&after=ID][&limit=N], /admin/topics/:id
  *     last fetch status, error and source (ping, poll, subscribe), parse error, live subscription count,
  *     poll schedule (next poll, interval and why, failures, pings seen, polls that caught what pings missed)
+ *   /admin/status: totals and each queue's job counts (what `crier status` shows)
  * Secrets are never selected, so they cannot be shown.
  */
 export function adminRouter(deps: Deps): express.Router {
@@ -64,6 +67,14 @@ export function adminRouter(deps: Deps): express.Router {
   const withAlgorithm = <S extends { signatureAlgorithm: string | null }>(sub: S): S => ({
     ...sub,
     signatureAlgorithm: sub.signatureAlgorithm ?? deps.config.signatureAlgorithm,
+  });
+
+  router.get('/status', async (_req, res) => {
+    const counts = await Promise.all(
+      QUEUE_NAMES.map((name) => deps.queues[name].getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed')),
+    );
+    const queues: Record<string, Record<string, number>> = Object.fromEntries(QUEUE_NAMES.map((name, i) => [name, counts[i]]));
+    res.json({ role: deps.config.role, ...(await adminCounts(deps.db.pool)), queues });
   });
 
   router.get('/subscriptions', async (req, res) => {

@@ -1,0 +1,202 @@
+import crypto from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Command } from 'commander';
+import { parseFeed } from '../feeds/index.js';
+import { SIGNATURE_ALGORITHMS } from '../workers/signature.js';
+import { accepted, describeAnswer, httpUrl, postForm } from './client.js';
+
+interface ListenOptions {
+  port: string;
+  host: string;
+  secret?: string;
+  hub?: string;
+  topic?: string;
+  callbackUrl?: string;
+  lease?: string;
+  json?: boolean;
+}
+
+/** Largest delivery body read; more is refused with 413. */
+const MAX_BODY = 10 * 1024 * 1024;
+/** How long a Ctrl-C waits for the hub to verify the unsubscription. */
+const UNSUBSCRIBE_WAIT_MS = 10_000;
+
+export type SignatureCheck = 'valid' | 'invalid' | 'missing' | 'unchecked';
+
+/** WebSub §8: the HMAC of the exact body with the secret, compared in constant time. */
+export function checkSignature(body: Buffer, header: string | undefined, secret: string | undefined): SignatureCheck {
+  if (secret === undefined) return 'unchecked';
+  if (!header) return 'missing';
+  const [algorithm, hex] = header.split('=', 2);
+  if (!(SIGNATURE_ALGORITHMS as readonly string[]).includes(algorithm) || !hex) return 'invalid';
+  const expected = crypto.createHmac(algorithm, secret).update(body).digest();
+  const given = Buffer.from(hex, 'hex');
+  return given.length === expected.length && crypto.timingSafeEqual(given, expected) ? 'valid' : 'invalid';
+}
+
+/** A request header as one string (repeated ones joined). */
+function headerOf(req: http.IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** What `listen` prints of one delivery. */
+function describeDelivery(req: http.IncomingMessage, body: Buffer, secret: string | undefined) {
+  const outcome = parseFeed(body, req.headers['content-type']);
+  const entries = outcome.kind === 'feed' ? outcome.doc.entries.map((e) => ({ id: e.id, title: e.title, link: e.link })) : [];
+  return {
+    event: 'delivery' as const,
+    path: req.url ?? '/',
+    bytes: body.length,
+    headers: req.headers,
+    signature: checkSignature(body, headerOf(req, 'x-hub-signature'), secret),
+    document: outcome.kind === 'feed' ? outcome.doc.format : outcome.kind,
+    entries,
+  };
+}
+
+function printDelivery(d: ReturnType<typeof describeDelivery>): string {
+  const id = d.headers['x-hub-delivery'];
+  const lines = [`delivery${id ? ` ${String(id)}` : ''} (${d.bytes} bytes) to ${d.path}`];
+  for (const [name, value] of Object.entries(d.headers)) lines.push(`  ${name}: ${Array.isArray(value) ? value.join(', ') : value}`);
+  lines.push(`  signature: ${d.signature}`);
+  lines.push(`  document: ${d.document}, ${d.entries.length} entries`);
+  for (const e of d.entries) lines.push(`  - ${e.title ?? '(untitled)'}${e.link ? ` <${e.link}>` : ''}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * `crier listen`: a subscriber in one command. It answers verification
+ * challenges, prints every delivery (headers, signature check, entries through
+ * the feed engine) and, given --hub and --topic, subscribes itself and
+ * unsubscribes on Ctrl-C or SIGTERM.
+ */
+export function registerListenCommand(program: Command): void {
+  program
+    .command('listen')
+    .description('run a callback server that answers verifications and prints each delivery')
+    .option('--port <port>', 'port to listen on (0 picks a free one)', '0')
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--secret <secret>', 'check X-Hub-Signature with this secret (with --hub, a random one is made when not given)')
+    .option('--hub <url>', 'subscribe to --topic at this hub once listening, unsubscribe on exit')
+    .option('--topic <url>', 'the topic to subscribe to (with --hub)')
+    .option('--callback-url <url>', 'the callback URL to give the hub (default: the listening address)')
+    .option('--lease <seconds>', 'hub.lease_seconds of the subscription')
+    .option('--json', 'print one JSON object per line for scripts')
+    .action(async (options: ListenOptions) => {
+      if (!/^\d{1,5}$/.test(options.port) || Number(options.port) > 65535) throw new Error('--port must be a port number');
+      if ((options.hub === undefined) !== (options.topic === undefined)) throw new Error('give --hub and --topic together');
+      if (options.lease !== undefined && !/^\d+$/.test(options.lease)) throw new Error('--lease must be a whole number of seconds');
+      const hub = options.hub === undefined ? undefined : httpUrl(options.hub, '--hub');
+      const topic = options.topic === undefined ? undefined : httpUrl(options.topic, '--topic');
+      const secret = options.secret ?? (hub ? crypto.randomBytes(16).toString('hex') : undefined);
+      await listen({ ...options, hub, topic, secret });
+    });
+}
+
+async function listen(options: ListenOptions): Promise<void> {
+  const say = (event: Record<string, unknown>, text: string) =>
+    process.stdout.write(options.json ? `${JSON.stringify(event)}\n` : text.endsWith('\n') ? text : `${text}\n`);
+  const verified = new Set<string>();
+  let onVerified: (() => void) | undefined;
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://callback');
+    if (req.method === 'GET') {
+      const mode = url.searchParams.get('hub.mode');
+      const topic = url.searchParams.get('hub.topic') ?? '';
+      const challenge = url.searchParams.get('hub.challenge');
+      if (mode === 'denied') {
+        say(
+          { event: 'denied', topic, reason: url.searchParams.get('hub.reason') },
+          `denied ${topic}: ${url.searchParams.get('hub.reason') ?? ''}`,
+        );
+        res.writeHead(200).end();
+        return;
+      }
+      if ((mode === 'subscribe' || mode === 'unsubscribe') && challenge !== null) {
+        const lease = url.searchParams.get('hub.lease_seconds');
+        say(
+          { event: 'verify', mode, topic, lease: lease === null ? null : Number(lease) },
+          `verified ${mode} of ${topic}${lease ? ` (lease ${lease} s)` : ''}`,
+        );
+        verified.add(`${mode} ${topic}`);
+        onVerified?.();
+        res.writeHead(200, { 'content-type': 'text/plain' }).end(challenge);
+        return;
+      }
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not a WebSub verification\n');
+      return;
+    }
+    if (req.method !== 'POST') {
+      res.writeHead(405, { allow: 'GET, POST' }).end();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        res.writeHead(413).end();
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (size > MAX_BODY) return;
+      const delivery = describeDelivery(req, Buffer.concat(chunks), options.secret);
+      say(delivery, printDelivery(delivery));
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(Number(options.port), options.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const callback = options.callbackUrl ? httpUrl(options.callbackUrl, '--callback-url') : `http://${host}:${address.port}/`;
+  say({ event: 'listening', url: callback }, `listening on ${callback}`);
+
+  let subscribed = false;
+  if (options.hub && options.topic) {
+    const fields = {
+      'hub.callback': callback,
+      'hub.topic': options.topic,
+      'hub.secret': options.secret,
+      'hub.lease_seconds': options.lease,
+    };
+    const answer = await postForm(options.hub, { 'hub.mode': 'subscribe', ...fields });
+    say({ event: 'subscribe', status: answer.status, body: answer.body }, `subscribe: ${describeAnswer(answer)}`);
+    subscribed = accepted(answer);
+    if (!subscribed) process.exitCode = 1;
+  }
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    if (subscribed && options.hub && options.topic) {
+      const key = `unsubscribe ${options.topic}`;
+      const confirmed = new Promise<void>((resolve) => {
+        onVerified = () => verified.has(key) && resolve();
+      });
+      try {
+        const answer = await postForm(options.hub, { 'hub.mode': 'unsubscribe', 'hub.callback': callback, 'hub.topic': options.topic });
+        say({ event: 'unsubscribe', status: answer.status, body: answer.body }, `unsubscribe: ${describeAnswer(answer)}`);
+        // The hub verifies the unsubscription with a GET to this server: stay up to answer it.
+        if (accepted(answer) && answer.status !== 204)
+          await Promise.race([confirmed, new Promise((resolve) => setTimeout(resolve, UNSUBSCRIBE_WAIT_MS).unref())]);
+      } catch (err) {
+        process.stderr.write(`crier listen: unsubscribe failed: ${(err as Error).message}\n`);
+      }
+    }
+    server.close();
+    server.closeAllConnections();
+    process.exit(process.exitCode ?? 0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
