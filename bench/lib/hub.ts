@@ -44,7 +44,8 @@ export interface HubHandle {
   backend: Backend;
   /** Runs `fn` against the hub's own database (before start or after stop only, for embedded). */
   seed<T>(fn: (db: Queryable) => Promise<T>): Promise<T>;
-  start(): Promise<void>;
+  /** Starts the hub and waits for /healthz (a first embedded start runs initdb: give it longer). */
+  start(healthyWithinMs?: number): Promise<void>;
   /** Peak resident set (VmHWM) and current RSS of the hub process, in MB. */
   memory(): { peakMb: number; rssMb: number };
   stop(): Promise<void>;
@@ -107,7 +108,7 @@ export async function createHub(options: HubOptions): Promise<HubHandle> {
         await db.close();
       }
     },
-    async start() {
+    async start(healthyWithinMs = 60_000) {
       const args = options.profileDir
         ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, `--cpu-prof-name=${options.label}-${id}.cpuprofile`]
         : [];
@@ -124,7 +125,7 @@ export async function createHub(options: HubOptions): Promise<HubHandle> {
       child.stdout!.on('data', collect);
       child.stderr!.on('data', collect);
       exited = new Promise((resolve) => child!.once('exit', resolve));
-      const deadline = Date.now() + 60_000;
+      const deadline = Date.now() + healthyWithinMs;
       for (;;) {
         if (child.exitCode !== null) throw new Error(`hub exited with ${child.exitCode}: ${handle.stderrTail()}`);
         const ok = await fetch(`${url}healthz`).then(
@@ -132,7 +133,7 @@ export async function createHub(options: HubOptions): Promise<HubHandle> {
           () => false,
         );
         if (ok) return;
-        if (Date.now() > deadline) throw new Error(`hub not healthy after 60 s: ${handle.stderrTail()}`);
+        if (Date.now() > deadline) throw new Error(`hub not healthy after ${healthyWithinMs / 1000} s: ${handle.stderrTail()}`);
         await new Promise((r) => setTimeout(r, 100));
       }
     },

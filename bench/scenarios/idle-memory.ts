@@ -26,7 +26,7 @@ export async function idleMemory(ctx: BenchContext, backend: Backend): Promise<R
       ['first start', 350],
       ['restart', 250],
     ] as const) {
-      await hub.start();
+      await hub.start(180_000);
       const { rssMb } = hub.memory();
       const memory = hub.startMemory();
       ctx.log(`  ${start}: RSS ${rssMb.toFixed(0)} MB; ${breakdown(memory)}`);

@@ -44,6 +44,13 @@ function threadEntry(): URL {
  * MessageChannel and hands one port to the thread; nothing listens anywhere.
  */
 export async function startPgliteThread(options: HostOptions): Promise<PgliteThread> {
+  // initdb grows PGlite's WebAssembly memory to several hundred MB, and that memory never shrinks:
+  // on a fresh directory, open and close once, so the hub runs on a thread that starts from the files.
+  if (!fs.existsSync(path.join(options.dir, 'PG_VERSION'))) await (await startThread(options)).close();
+  return startThread(options);
+}
+
+async function startThread(options: HostOptions): Promise<PgliteThread> {
   const { onIdleTransaction, onLost, ...threadOptions } = options;
   const worker = new Worker(threadEntry(), { workerData: threadOptions satisfies ThreadOptions });
   const streams = new Set<PortStream>();

@@ -35,13 +35,13 @@ describe('the embedded database thread', () => {
     return c;
   }
 
-  // First start runs initdb inside the thread: slow on a loaded 2-core machine.
+  // First start runs initdb inside the thread, then reopens: slow on a loaded 2-core machine.
   beforeAll(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'crier-thread-'));
     thread = await open();
     const setup = await client();
     await setup.query('create table kv (k int primary key, v text)');
-  }, 120_000);
+  }, 300_000);
   afterAll(async () => {
     for (const c of clients) await c.end().catch(() => undefined);
     await thread?.close();
