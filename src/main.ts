@@ -79,7 +79,7 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
     wake = listenForUpdates(config, db, log, updates);
     // Listening before answering, so no reader misses a signal; a backend that is down does not hold start-up (it retries).
     await Promise.race([wake.ready, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
-    readers = new Readers(config);
+    readers = new Readers(config, (kind, delta) => metrics.openStreams.inc({ kind }, delta));
     server = await startServer(createApp(deps, health, { updates, readers }), {
       port: config.port,
       host: config.host,

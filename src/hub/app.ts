@@ -43,9 +43,17 @@ export function createApp(deps: Deps, health: () => Promise<boolean>, live: Live
       .send(ok ? 'ok\n' : 'unavailable\n');
   });
 
+  // Counted once answered (a stream: once it ends), by the mode parsed or as invalid; both label sets are closed.
+  const countRequest = (res: Response) =>
+    res.once('close', () =>
+      deps.metrics.requests.inc({ mode: (res.locals.hubMode as RequestMode | undefined) ?? 'invalid', status: res.statusCode }),
+    );
+
   app.get('/', async (req, res) => {
     const query = new URLSearchParams(req.originalUrl.split('?')[1] ?? '');
     const mode = query.get('hub.mode');
+    if (mode !== null) countRequest(res);
+    if (mode === 'retrieve') res.locals.hubMode = 'retrieve';
     if (mode === null) {
       res.setHeader('Link', `<${deps.config.publicUrl}>; rel="hub"`);
       res
@@ -65,10 +73,7 @@ export function createApp(deps: Deps, health: () => Promise<boolean>, live: Live
   app.post(
     '/',
     (_req, res, next) => {
-      // Counted once answered, by the mode parsed (set below) or as invalid; both label sets are closed.
-      res.once('finish', () =>
-        deps.metrics.requests.inc({ mode: (res.locals.hubMode as RequestMode | undefined) ?? 'invalid', status: res.statusCode }),
-      );
+      countRequest(res);
       next();
     },
     (req, _res, next) => next(req.is(FORM_TYPE) ? undefined : new HubError('HUB_ERR_REQUEST_CONTENT_TYPE')),

@@ -50,7 +50,7 @@ export async function longPoll(
     if (entries.length === 0) res.status(204).setHeader('Cache-Control', 'no-store').end();
     else sendUpdates(deps, res, urls.get(entries[0].topicId)!, [...entries].reverse(), request);
   };
-  const release = live.readers.admit(req.ip ?? 'unknown', () => end());
+  const release = live.readers.admit(req.ip ?? 'unknown', () => end(), 'long_poll');
   try {
     const cursors = request.after !== undefined ? new Map(ids.map((id) => [id, request.after!])) : await newestSeqs(deps.db.pool, ids);
     res.once('close', () => end());

@@ -6,6 +6,8 @@ const RETRY_AFTER_SECONDS = 5;
 /** A stream whose client reads slower than updates arrive is ended past this much unsent data; it resumes with Last-Event-ID. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
+export type ReaderKind = 'stream' | 'long_poll';
+
 export interface ReaderLimits {
   maxStreams: number;
   maxStreamsPerClient: number;
@@ -24,7 +26,11 @@ export class Readers {
   #heartbeat: NodeJS.Timeout | undefined;
   #closing = false;
 
-  constructor(private readonly limits: ReaderLimits) {}
+  /** `onCount` hears each reader that opens (+1) or ends (-1), by kind: the open-streams gauge. */
+  constructor(
+    private readonly limits: ReaderLimits,
+    private readonly onCount: (kind: ReaderKind, delta: 1 | -1) => void = () => undefined,
+  ) {}
 
   get size(): number {
     return this.#open.size;
@@ -34,7 +40,7 @@ export class Readers {
    * Counts a new reader from `client`, or throws the 503/429 that refuses it.
    * `end` is what shutdown calls; the returned function releases the slot.
    */
-  admit(client: string, end: () => void): () => void {
+  admit(client: string, end: () => void, kind: ReaderKind = 'stream'): () => void {
     if (this.#closing || this.#open.size >= this.limits.maxStreams) {
       throw new HubError('HUB_ERR_STREAMS_FULL', undefined, { details: { retryAfter: RETRY_AFTER_SECONDS } });
     }
@@ -44,11 +50,13 @@ export class Readers {
     }
     this.#perClient.set(client, held + 1);
     this.#open.add(end);
+    this.onCount(kind, 1);
     let released = false;
     return () => {
       if (released) return;
       released = true;
       this.#open.delete(end);
+      this.onCount(kind, -1);
       const n = (this.#perClient.get(client) ?? 1) - 1;
       if (n > 0) this.#perClient.set(client, n);
       else this.#perClient.delete(client);

@@ -1,3 +1,4 @@
+import { EventSource } from 'eventsource';
 import { BACKENDS, provisionBackend, startTestHub, TEST_ENV, type TestHub } from '../helpers/hub.js';
 import { metricValue, scrape } from '../helpers/metrics.js';
 import { startHubWithPeers, stopHubWithPeers } from '../helpers/peers.js';
@@ -73,6 +74,30 @@ describe.each(BACKENDS)('GET /metrics after real flows on %s', (backend) => {
     // No URL ever becomes a label value.
     expect(after).not.toContain(publisher.origin);
     expect(after).not.toContain(subscriber.origin);
+  });
+
+  test('a retrieve is counted by its mode, and an open event stream shows in the stream gauge until it ends', async () => {
+    const topic = publisher.topicUrl('/streamed.xml');
+    publisher.set('/streamed.xml', { body: rss(['s1']), contentType: 'application/rss+xml' });
+    await hub.subscribeAndWait(`${subscriber.origin}/ok`, topic);
+    const before = await scrape(metricsUrl());
+    const retrieveUrl = `${hub.url}?hub.mode=retrieve&hub.topic=${encodeURIComponent('http://unknown.example/feed')}`;
+    expect((await fetch(retrieveUrl)).status).toBe(404);
+    const source = new EventSource(`${hub.url}?hub.mode=retrieve&wait=stream&hub.topic=${encodeURIComponent(topic)}`);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        source.onopen = () => resolve();
+        source.onerror = () => reject(new Error('the stream did not open'));
+      });
+      const open = await scrape(metricsUrl());
+      expect(metricValue(open, 'crier_open_streams', { kind: 'stream' })).toBe(1);
+      expect(delta(before, open, 'crier_requests_total', { mode: 'retrieve', status: '404' })).toBe(1);
+    } finally {
+      source.close();
+    }
+    await waitFor(async () => metricValue(await scrape(metricsUrl()), 'crier_open_streams', { kind: 'stream' }) === 0, {
+      what: 'the gauge back at zero',
+    });
   });
 
   test('a failing callback counts its retries then the drop, a 410 counts as gone', async () => {
