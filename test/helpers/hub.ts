@@ -133,11 +133,18 @@ export async function startTestHub(
       return queuesIdle([verify, fetch, deliver]);
     },
     async subscribeAndWait(callback, topic, extra = {}) {
+      // This pair's verification, not any earlier one: the same callback may hold other topics, or this one already (a renewal).
+      const verifiedAt = `select s.verified_at from subscriptions s join topics t on t.id = s.topic_id where s.callback = $1 and t.url = $2`;
+      const [before] = await testHub.query<{ verified_at: Date }>(verifiedAt, [callback, topic]);
       const res = await testHub.post({ 'hub.mode': 'subscribe', 'hub.callback': callback, 'hub.topic': topic, ...extra });
       if (res.status !== 202) throw new Error(`subscribe answered ${res.status}: ${res.text}`);
-      await waitFor(async () => (await testHub.query('select 1 from subscriptions where callback = $1', [callback])).length === 1, {
-        what: `subscription of ${callback}`,
-      });
+      await waitFor(
+        async () => {
+          const [row] = await testHub.query<{ verified_at: Date }>(verifiedAt, [callback, topic]);
+          return row !== undefined && (before === undefined || row.verified_at.getTime() > before.verified_at.getTime());
+        },
+        { what: `subscription of ${callback} to ${topic}` },
+      );
     },
     async stop() {
       await hub.close();
