@@ -177,7 +177,7 @@ async function main(): Promise<number> {
         rows.push(...((await attempt('subscribe', backend, n, () => subscribe(ctx, backend, n))) ?? []));
       }
       if (args.scenarios.includes('topics')) {
-        const n = args.quick ? 200 : 10_000;
+        const n = args.sizes?.[0] ?? (args.quick ? 200 : 10_000);
         log(`many topics, ${backend}, ${n} topics`);
         rows.push(...((await attempt('many topics', backend, n, () => manyTopics(ctx, backend, n))) ?? []));
         log(`many topics, ${backend}, ${n} deliveries, 3 subscribers per topic`);

@@ -47,6 +47,8 @@ export interface HubHandle {
   /** Starts the hub and waits for /healthz (a first embedded start runs initdb: give it longer). */
   start(healthyWithinMs?: number): Promise<void>;
   /** Peak resident set (VmHWM) and current RSS of the hub process, in MB. */
+  /** CPU time the hub process has used so far (user + system): steadier than wall time on a shared machine. */
+  cpuSeconds(): number;
   memory(): { peakMb: number; rssMb: number };
   stop(): Promise<void>;
   /** Stops if running and removes the database, queue keys and data directory. */
@@ -136,6 +138,12 @@ export async function createHub(options: HubOptions): Promise<HubHandle> {
         if (Date.now() > deadline) throw new Error(`hub not healthy after ${healthyWithinMs / 1000} s: ${handle.stderrTail()}`);
         await new Promise((r) => setTimeout(r, 100));
       }
+    },
+    cpuSeconds() {
+      // utime + stime (fields 14 and 15 after the command name), in clock ticks of 1/100 s.
+      const stat = fs.readFileSync(`/proc/${handle.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100;
     },
     memory() {
       const status = fs.readFileSync(`/proc/${handle.pid}/status`, 'utf8');
