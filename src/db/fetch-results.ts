@@ -119,14 +119,38 @@ export async function recordFetchWithoutContent(db: Queryable, result: FetchResu
   await db.query(`with ${seenAndFetched(11)} select 1`, [...params(result), ...pollParams(result.poll)]);
 }
 
-/** key -> content hash of those of `keys` the topic has carried before: a fetch looks up only what its document holds. */
-export async function loadSeenEntries(db: Queryable, topicId: number, keys: string[]): Promise<Map<string, string>> {
-  if (keys.length === 0) return new Map();
-  const { rows } = await db.query('select entry_key, content_hash from seen_entries where topic_id = $1 and entry_key = any($2::text[])', [
-    topicId,
-    keys,
-  ]);
-  return new Map(rows.map((r) => [r.entry_key as string, r.content_hash as string]));
+/** Which entries one topic's document carries: the keys whose history a fetch needs. */
+export interface SeenLookup {
+  topicId: number;
+  keys: string[];
+}
+
+/**
+ * For each lookup, key -> content hash of those of its keys the topic has
+ * carried before: a fetch reads only the history of what its document holds,
+ * and concurrent fetches share one statement.
+ */
+export async function loadSeenEntries(db: Queryable, lookups: SeenLookup[]): Promise<Array<Map<string, string>>> {
+  const topicIds = lookups.flatMap((l) => l.keys.map(() => l.topicId));
+  if (topicIds.length === 0) return lookups.map(() => new Map());
+  const { rows } = await db.query(
+    `select s.topic_id, s.entry_key, s.content_hash
+     from unnest($1::bigint[], $2::text[]) as k(topic_id, entry_key)
+     join seen_entries s on s.topic_id = k.topic_id and s.entry_key = k.entry_key`,
+    [topicIds, lookups.flatMap((l) => l.keys)],
+  );
+  const byTopic = new Map<number, Map<string, string>>();
+  for (const r of rows) {
+    const topicId = Number(r.topic_id);
+    let seen = byTopic.get(topicId);
+    if (!seen) byTopic.set(topicId, (seen = new Map()));
+    seen.set(r.entry_key as string, r.content_hash as string);
+  }
+  // Two fetches of one topic in a batch each get the history of their own keys only.
+  return lookups.map((l) => {
+    const seen = byTopic.get(l.topicId);
+    return new Map(l.keys.flatMap((k) => (seen?.has(k) ? [[k, seen.get(k)!] as const] : [])));
+  });
 }
 
 /**

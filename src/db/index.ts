@@ -4,7 +4,7 @@ export { migrate, MIGRATIONS_DIR } from './migrate.js';
 export {
   upsertTopic,
   requestFetches,
-  findTopicForFetch,
+  findTopicsForFetch,
   findTopicByUrl,
   findTopicIdsByUrls,
   recordFetch,
@@ -21,7 +21,9 @@ export {
   deleteExpiredSubscriptions,
   requestReconfirmations,
 } from './subscriptions.js';
-export type { Subscription, DeliveryTarget, DeliveryOutcome, AttemptCounts } from './subscriptions.js';
+export type { Subscription, DeliveryTarget, DeliveryOutcome, AttemptCounts, PageOutcomes } from './subscriptions.js';
+export { createStatementBatches } from './statement-batches.js';
+export type { StatementBatches } from './statement-batches.js';
 export { insertIntents, markIntentsEnqueued, findIntentsByIds, deleteIntent, deleteIntents, listUnqueuedIntents } from './intents.js';
 export type { Intent, IntentMode } from './intents.js';
 export { getContentOfNotification } from './contents.js';

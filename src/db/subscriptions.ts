@@ -139,22 +139,30 @@ export interface AttemptCounts {
 /** Rows per minute in delivery_counts: concurrent pages spread over them instead of waiting on one row lock. */
 const COUNT_SLOTS = 4;
 
+/** What one page (or retry) of deliveries leaves on its subscriptions. */
+export interface PageOutcomes {
+  outcomes: DeliveryOutcome[];
+  /** A notification whose first page this was, now handed over (see extendNotificationClaim). */
+  handedOverNotificationId?: number;
+  /** Added to the current minute's delivery counts. */
+  counts: AttemptCounts;
+}
+
 /**
- * One statement for a whole page of outcomes: per-delivery writes are batched.
- * `handedOverNotificationId` marks a notification whose first page this was as
- * handed over (see extendNotificationClaim) in the same round trip, and `counts`
- * are added to the current minute's delivery counts in it too.
+ * One statement for the outcomes of many pages: per-delivery writes are
+ * batched, and so are concurrent pages. The hand-overs and the minute's
+ * counts ride in the same round trip.
  */
-export async function recordDeliveryOutcomes(
-  db: Queryable,
-  outcomes: DeliveryOutcome[],
-  handedOverNotificationId?: number,
-  counts: AttemptCounts = { delivered: 0, failed: 0 },
-): Promise<void> {
-  if (outcomes.length === 0 && handedOverNotificationId === undefined) return;
+export async function recordDeliveryOutcomes(db: Queryable, pages: PageOutcomes[]): Promise<void> {
+  // One row per subscription: of two pages for the same subscriber in one batch, the later one's outcome stands.
+  const outcomes = [...new Map(pages.flatMap((p) => p.outcomes).map((o) => [o.subscriptionId, o])).values()];
+  const handedOver = pages.flatMap((p) => (p.handedOverNotificationId === undefined ? [] : [p.handedOverNotificationId]));
+  if (outcomes.length === 0 && handedOver.length === 0) return;
+  const delivered = pages.reduce((sum, p) => sum + p.counts.delivered, 0);
+  const failed = pages.reduce((sum, p) => sum + p.counts.failed, 0);
   await db.query(
     `
-    with handed_over as (update notifications set enqueued_at = now() where id = $5),
+    with handed_over as (update notifications set enqueued_at = now() where id = any($5::bigint[])),
     counted as (
       insert into delivery_counts (minute, slot, delivered, failed)
       select date_trunc('minute', now()), $6, $7, $8 where $7::int + $8::int > 0
@@ -172,10 +180,10 @@ export async function recordDeliveryOutcomes(
       outcomes.map((o) => o.status),
       outcomes.map((o) => o.error),
       outcomes.map((o) => o.nextRetryAt),
-      handedOverNotificationId ?? null,
+      handedOver,
       Math.floor(Math.random() * COUNT_SLOTS),
-      counts.delivered,
-      counts.failed,
+      delivered,
+      failed,
     ],
   );
 }

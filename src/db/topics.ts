@@ -90,13 +90,13 @@ export async function requestFetches(db: Queryable, urls: string[]): Promise<Arr
 }
 
 /** A topic and how many entries it remembers (for the retention bound), in one round trip. */
-export async function findTopicForFetch(db: Queryable, id: number): Promise<{ topic: Topic; seenCount: number } | undefined> {
+/** The topics of `ids` with how many entries each remembers; a missing id (deleted since) is absent from the map. */
+export async function findTopicsForFetch(db: Queryable, ids: number[]): Promise<Map<number, { topic: Topic; seenCount: number }>> {
   const { rows } = await db.query(
-    'select t.*, (select count(*)::int from seen_entries where topic_id = t.id) as seen_count from topics t where t.id = $1',
-    [id],
+    'select t.*, (select count(*)::int from seen_entries where topic_id = t.id) as seen_count from topics t where t.id = any($1::bigint[])',
+    [ids],
   );
-  if (!rows[0]) return undefined;
-  return { topic: fromRow(rows[0]), seenCount: rows[0].seen_count };
+  return new Map(rows.map((r) => [Number(r.id), { topic: fromRow(r), seenCount: r.seen_count as number }]));
 }
 
 export async function findTopicByUrl(db: Queryable, url: string): Promise<Topic | undefined> {

@@ -10,12 +10,12 @@ import {
   listDeliveryTargetsForNotification,
   markNotificationEnqueued,
   recordDeliveries,
-  recordDeliveryOutcomes,
   type Content,
   type DeliveryOutcome,
   type DeliveryRecord,
   type DeliveryTarget,
   type Notification,
+  type StatementBatches,
 } from '../db/index.js';
 import { retryDelay } from './backoff.js';
 import { createCircuitBreakers } from './circuit.js';
@@ -48,7 +48,7 @@ export interface Deliverer {
  * page of subscribers; a retry job re-attempts one subscriber. A failure
  * schedules that subscriber alone; the rest of the page is done.
  */
-export function createDeliverer(deps: Deps): Deliverer {
+export function createDeliverer(deps: Deps, batches: StatementBatches): Deliverer {
   const log = deps.log.child({ module: 'deliver' });
   const slots = createDeliverySlots(deps.config.deliverConcurrency);
   // Per callback origin, in this process only (see circuit.ts).
@@ -295,7 +295,7 @@ export function createDeliverer(deps: Deps): Deliverer {
     const handOverNow = handOver && retries.length === 0 && records.length === 0 && gone.length === 0;
     // The per-delivery rows first: a subscription's summary never points at a row not yet written.
     await recordDeliveries(deps.db.pool, records);
-    await recordDeliveryOutcomes(deps.db.pool, outcomes, handOverNow ? n.id : undefined, counts);
+    await batches.pageOutcomes({ outcomes, handedOverNotificationId: handOverNow ? n.id : undefined, counts });
     // WebSub §7 (H22): 410 Gone ends the subscription.
     for (const t of gone) await deleteSubscriptionById(deps.db.pool, t.id);
     if (retries.length > 0) {

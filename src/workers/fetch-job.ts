@@ -2,15 +2,13 @@ import { DelayedError, type Job } from 'bullmq';
 import type { Deps } from '../deps.js';
 import {
   extendNotificationClaim,
-  findTopicForFetch,
-  loadSeenEntries,
   markNotificationEnqueued,
   pruneSeenEntries,
   recordFetch,
   recordFetchWithContent,
   recordFetchWithoutContent,
 } from '../db/index.js';
-import type { Content, DeliveryTarget, Notification, PollRecord, Topic } from '../db/index.js';
+import type { Content, DeliveryTarget, Notification, PollRecord, StatementBatches, Topic } from '../db/index.js';
 import { bodyHash, prepareSelectionAsync, type Selection } from '../feeds/index.js';
 import { HubError } from '../errors.js';
 import { type FetchOutcome } from '../metrics/index.js';
@@ -37,7 +35,7 @@ interface Delivery {
  * stores it once and fans it out: the first page right here, the rest queued.
  * Unchanged content delivers nothing.
  */
-export function fetchJob(deps: Deps, deliverer: Deliverer) {
+export function fetchJob(deps: Deps, deliverer: Deliverer, batches: StatementBatches) {
   const log = deps.log.child({ module: 'fetch' });
   // The first page is claimed like a job (HUB_JOB_LOCK_MS): a dead process's claim lapses and the sweep queues the page.
   const claimSeconds = deps.config.jobLockMs / 1000;
@@ -91,7 +89,7 @@ export function fetchJob(deps: Deps, deliverer: Deliverer) {
   const { metrics } = deps;
   metrics.watchCircuits('topic', () => gate.openCircuits());
   return async (job: Job<JobData['fetch']>, token?: string): Promise<void> => {
-    const found = await findTopicForFetch(deps.db.pool, job.data.topicId);
+    const found = await batches.topicForFetch(job.data.topicId);
     if (!found) return;
     const { topic, seenCount } = found;
     // A pending ping mark makes this a ping's fetch (a poll merged into it too); else the schedule's.
@@ -156,7 +154,7 @@ export function fetchJob(deps: Deps, deliverer: Deliverer) {
     // Parsed first, so only the history of the entries this document carries is read.
     const prepared = await prepareSelectionAsync(response.body, response.contentType, deps.config.parseBudgetMs);
     const selection = select(
-      prepared.select(await loadSeenEntries(deps.db.pool, topic.id, prepared.keys)),
+      prepared.select(await batches.seenEntries({ topicId: topic.id, keys: prepared.keys })),
       response.body,
       response.contentType,
     );

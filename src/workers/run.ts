@@ -1,6 +1,7 @@
 import type { Worker } from 'bullmq';
 import type { Deps } from '../deps.js';
 import { retryDelay } from './backoff.js';
+import { createStatementBatches } from '../db/index.js';
 import { createDeliverer } from './deliver.js';
 import { fetchJob } from './fetch-job.js';
 import { startPollScheduler } from './poll-scheduler.js';
@@ -30,10 +31,12 @@ export function startWorkers(deps: Deps, options: { sweepIntervalMs?: number } =
       void settled.then(() => inFlight.delete(settled));
       return running;
     };
-  const deliverer = createDeliverer(deps);
+  // One set per process, so fetches and pages running side by side share their statements.
+  const batches = createStatementBatches(deps.db.pool);
+  const deliverer = createDeliverer(deps, batches);
   const workers: Worker[] = [
     deps.queues.work('verify', tracked(verifyIntent(deps)), { concurrency: 64, backoff }),
-    deps.queues.work('fetch', tracked(fetchJob(deps, deliverer)), { concurrency: deps.config.fetchConcurrency, backoff }),
+    deps.queues.work('fetch', tracked(fetchJob(deps, deliverer, batches)), { concurrency: deps.config.fetchConcurrency, backoff }),
     deps.queues.work(
       'deliver',
       tracked((job: Parameters<typeof deliverer.process>[0]) => deliverer.process(job)),
