@@ -131,10 +131,11 @@ describe('who may scrape /metrics', () => {
   let open: TestHub | undefined;
   let guarded: TestHub | undefined;
 
+  // Two embedded first starts (initdb each) take well over the default 30 s on a loaded machine.
   beforeAll(async () => {
     open = await startTestHub('embedded', { HUB_TRUST_PROXY: '1' });
     guarded = await startTestHub('embedded', { HUB_METRICS_TOKEN: TOKEN });
-  });
+  }, 180_000);
   afterAll(async () => {
     await open?.stop();
     await guarded?.stop();
