@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseFeed, renderHistory, renderHistoryJson, type LoggedBody } from '../../../src/feeds/index.js';
+import { parseFeed, renderHistory, renderHistoryJson, toJsonFeed, type LoggedBody } from '../../../src/feeds/index.js';
 import { readFixture } from './fixtures.js';
 
 const rssOf = (items: string[]) =>
@@ -104,5 +104,44 @@ describe('renderHistoryJson', () => {
     expect(feed.items).toEqual([
       { id: 'http://e/t#3', content_text: 'hello', _crier: { seq: 3, status: 'new', id: 'http://e/t#3', content_type: 'text/plain' } },
     ]);
+  });
+});
+
+describe('toJsonFeed (crier.format=json deliveries)', () => {
+  const keysOf = (body: string) => {
+    const outcome = parseFeed(Buffer.from(body), 'application/rss+xml');
+    if (outcome.kind !== 'feed') throw new Error('not a feed');
+    return new Map(outcome.doc.entries.map((e) => [e.id, e.key]));
+  };
+
+  it('converts every entry of one delivered body, telling new from updated by the keys recorded with it', () => {
+    const body = rssOf(['b', 'a']);
+    const updatedKeys = [keysOf(body).get('a')!];
+    const doc = toJsonFeed({ ...logged(12, body, undefined, { newEntries: 1, updatedEntries: 1 }), updatedKeys }, 'http://e/t');
+    expect(doc.contentType).toBe('application/feed+json; charset=utf-8');
+    expect(doc.newestSeq).toBe(12);
+    const feed = JSON.parse(doc.body.toString('utf8'));
+    expect(feed.version).toBe('https://jsonfeed.org/version/1.1');
+    expect(feed.title).toBe('Log');
+    expect(feed.items.map((i: { _crier: unknown }) => i._crier)).toEqual([
+      { seq: 12, status: 'new', id: 'b' },
+      { seq: 12, status: 'updated', id: 'a' },
+    ]);
+  });
+
+  it('keeps a JSON Feed body as written, writing the version URL for a bare "1.0" and the id and content an item lacks', () => {
+    const body = '{"version": "1.0", "title": "J", "items": [{"url": "http://e/1", "title": "one"}, {"id": 7, "content_text": "x"}]}';
+    const doc = toJsonFeed(logged(3, body, 'application/feed+json', { newEntries: 2, updatedEntries: 0 }), 'http://e/t');
+    const text = doc.body.toString('utf8');
+    expect(text).toContain('{"_crier":{"seq":3,"status":"new","id":"7"},"id": 7, "content_text": "x"}');
+    const feed = JSON.parse(text);
+    expect(feed.version).toBe('https://jsonfeed.org/version/1');
+    expect(feed.items[0]).toEqual({
+      _crier: { seq: 3, status: 'new', id: 'http://e/1' },
+      id: 'http://e/1',
+      content_text: '',
+      url: 'http://e/1',
+      title: 'one',
+    });
   });
 });
