@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
-import { BACKENDS, type TestHub } from '../helpers/hub.js';
-import type { Publisher, RecordedRequest, Subscriber } from '../helpers/servers.js';
+import { BACKENDS, provisionBackend, startTestHub, type TestHub } from '../helpers/hub.js';
+import { startPublisher, startSubscriber, type Publisher, type RecordedRequest, type Subscriber } from '../helpers/servers.js';
+import { signInConsole } from '../helpers/console.js';
 import { waitFor } from '../helpers/wait.js';
 import { rss } from '../helpers/feeds.js';
 import { metricValue, scrape } from '../helpers/metrics.js';
@@ -8,6 +9,7 @@ import { startHubWithPeers, stopHubWithPeers } from '../helpers/peers.js';
 import { targetKey } from '../../src/net/target-key.js';
 
 const SECRET = 'extension-secret';
+const ADMIN_TOKEN = 'extension-admin-token-0123';
 
 /** The subscriber's check of X-Hub-Signature over the exact bytes it received. */
 function signedWithSecret(d: RecordedRequest): boolean {
@@ -30,7 +32,10 @@ describe.each(BACKENDS)('replay, initial state and JSON Feed delivery (Crier ext
     hub.subscribeAndWait(`${subscriber.origin}${path}`, topic, { 'hub.secret': SECRET, ...extra });
 
   beforeAll(async () => {
-    ({ hub, publisher, subscriber } = await startHubWithPeers(backend, { HUB_RATE_LIMIT_PER_MINUTE: '100000' }));
+    ({ hub, publisher, subscriber } = await startHubWithPeers(backend, {
+      HUB_RATE_LIMIT_PER_MINUTE: '100000',
+      HUB_ADMIN_TOKEN: ADMIN_TOKEN,
+    }));
     topic = publisher.topicUrl('/ext.xml');
     publisher.set('/ext.xml', { body: rss(['a']), contentType: 'application/rss+xml' });
     await subscribe('/feed');
@@ -83,6 +88,19 @@ describe.each(BACKENDS)('replay, initial state and JSON Feed delivery (Crier ext
       });
       expect([value, res.status, res.text]).toEqual([value, 400, expect.stringMatching(/^crier\.format must be feed or json, got .+\n$/)]);
     }
+  });
+
+  test('the admin subscription views show each subscription’s crier.format', async () => {
+    const res = await fetch(`${hub.url}admin/subscriptions?topic=${encodeURIComponent(topic)}`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    const subs = (await res.json()) as Array<{ id: number; callback: string; format: string }>;
+    const byPath = new Map(subs.map((s) => [new URL(s.callback).pathname, s]));
+    expect(byPath.get('/json')?.format).toBe('json');
+    expect(byPath.get('/feed')?.format).toBe('feed');
+    const ui = await signInConsole(hub.url, ADMIN_TOKEN);
+    const page = await ui.get(`/subscriptions/${byPath.get('/json')!.id}`);
+    expect(page.text).toContain('<dt>Format</dt><dd>JSON Feed 1.1 (crier.format=json)</dd>');
   });
 
   test('replay re-sends the last N notifications with their original delivery ids, signed and marked X-Crier-Replay', async () => {
@@ -256,4 +274,38 @@ describe.each(BACKENDS)('replay, initial state and JSON Feed delivery (Crier ext
       ]);
     }
   });
+});
+
+describe.each(BACKENDS)('crier.initial across a restart on %s', (backend) => {
+  test('a crier.initial subscribe accepted before a restart is verified by the next hub process, which sends the initial delivery', async () => {
+    const provisioned = await provisionBackend(backend);
+    const publisher = await startPublisher();
+    // The callback is down at first: the intent waits, with its crier.initial, for a retry.
+    const subscriber = await startSubscriber({ verify: () => ({ status: 503, body: 'down' }) });
+    const env = { HUB_RETRY_BASE_MS: '300', HUB_MAX_ATTEMPTS: '20' };
+    let hub: TestHub | undefined = await startTestHub(backend, env, { shared: provisioned });
+    try {
+      const topic = publisher.topicUrl('/restart.xml');
+      publisher.set('/restart.xml', { body: rss(['r2', 'r1']), contentType: 'application/rss+xml' });
+      const callback = `${subscriber.origin}/restart`;
+      const res = await hub.post({ 'hub.mode': 'subscribe', 'hub.callback': callback, 'hub.topic': topic, 'crier.initial': '1' });
+      expect(res.status).toBe(202);
+      await waitFor(() => subscriber.verifications().length >= 1, { what: 'a first, refused verification' });
+      await hub.stop();
+      hub = undefined;
+      subscriber.behave({});
+      hub = await startTestHub(backend, env, { shared: provisioned });
+      await waitFor(() => subscriber.deliveries().some((d) => d.headers['x-crier-initial'] === '1'), {
+        what: 'the initial delivery from the restarted hub',
+        timeoutMs: 20_000,
+      });
+      const initial = subscriber.deliveries().find((d) => d.headers['x-crier-initial'] === '1')!;
+      expect(guids(initial)).toEqual(['r2']);
+    } finally {
+      await hub?.stop();
+      await provisioned.cleanup();
+      await publisher.close();
+      await subscriber.close();
+    }
+  }, 60_000);
 });
