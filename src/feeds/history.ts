@@ -69,10 +69,16 @@ function statusOf(body: LoggedBody, key: string, olderKeys: (key: string) => boo
  * that moved from RSS to JSON Feed) are left out. `distinct: false` keeps an
  * entry a (malformed) document repeats, as a delivery carries it.
  */
-function pick(bodies: LoggedBody[], count: number, distinct = true): { shell: FeedAnalysis; picked: Picked[] } | undefined {
+function pick(
+  bodies: LoggedBody[],
+  count: number,
+  distinct = true,
+  forJson = false,
+): { shell: FeedAnalysis; picked: Picked[] } | undefined {
   const analyses = bodies.map((b) => analyse(b.body, b.contentType));
   const shell = analyses[0];
-  if (!shell || !isFeed(shell) || shell.outcome.doc.format === 'atom-entry') return undefined;
+  // An Atom entry document has no feed to put entries into; as JSON Feed its entry is an item like any other.
+  if (!shell || !isFeed(shell) || (!forJson && shell.outcome.doc.format === 'atom-entry')) return undefined;
   const lists = analyses.map((a) => (isFeed(a) && a.kind === shell.kind ? entriesOf(a) : []));
   const picked: Picked[] = [];
   const taken = new Set<string>();
@@ -174,7 +180,7 @@ function toItem(p: Picked): Record<string, unknown> {
  * body as text.
  */
 export function renderHistoryJson(bodies: LoggedBody[], count: number, topicUrl: string, distinct = true): HistoryDocument {
-  const result = bodies.length ? pick(bodies, count, distinct) : undefined;
+  const result = bodies.length ? pick(bodies, count, distinct, true) : undefined;
   if (result?.shell.kind === 'json') {
     const { shell, picked } = result;
     const text = shell.decoded.text;

@@ -145,3 +145,22 @@ describe('toJsonFeed (crier.format=json deliveries)', () => {
     });
   });
 });
+
+describe('toJsonFeed of an Atom entry document', () => {
+  it('makes its one entry an item with its id, link, title and content', () => {
+    const body = `<?xml version="1.0"?><entry xmlns="http://www.w3.org/2005/Atom"><id>urn:e:1</id><title>One</title>
+      <link href="http://e/1"/><updated>2026-01-02T03:04:05Z</updated><content type="html">&lt;p&gt;hi&lt;/p&gt;</content></entry>`;
+    const doc = toJsonFeed(logged(5, body, 'application/atom+xml'), 'http://e/t');
+    const feed = JSON.parse(doc.body.toString('utf8'));
+    expect(feed.items).toEqual([
+      {
+        id: 'urn:e:1',
+        url: 'http://e/1',
+        title: 'One',
+        content_html: '<p>hi</p>',
+        date_modified: '2026-01-02T03:04:05.000Z',
+        _crier: { seq: 5, status: 'new', id: 'urn:e:1' },
+      },
+    ]);
+  });
+});
