@@ -193,6 +193,37 @@ describe.each(BACKENDS)('replay, initial state and JSON Feed delivery (Crier ext
     expect(guids(posts('/initial')[1])).toEqual(['c', 'a', 'b']);
   });
 
+  test('a failed initial delivery and a failed replay are retried, each attempt with the same delivery id and signed', async () => {
+    const failFirst = new Set<string>();
+    subscriber.behave({
+      deliver: (d) => {
+        const id = String(d.headers['x-hub-delivery']);
+        if (!d.url.startsWith('/flaky') || failFirst.has(id)) return { status: 200, body: 'ok' };
+        failFirst.add(id);
+        return { status: 500, body: 'try again' };
+      },
+    });
+    try {
+      await subscribe('/flaky', { 'crier.initial': '1' });
+      await waitFor(() => posts('/flaky').length === 2, { what: 'an initial delivery and its retry' });
+      const res = await hub.post({ 'hub.mode': 'replay', 'hub.topic': topic, 'hub.callback': `${subscriber.origin}/flaky`, count: '1' });
+      expect(res.status).toBe(202);
+      await waitFor(() => posts('/flaky').length === 4, { what: 'a replay and its retry' });
+      const [initial, initialRetry, replay, replayRetry] = posts('/flaky');
+      expect(initial.headers['x-crier-initial']).toBe('1');
+      expect(initialRetry.headers['x-hub-delivery']).toBe(initial.headers['x-hub-delivery']);
+      expect(initialRetry.body).toEqual(initial.body);
+      expect(replay.headers['x-crier-replay']).toBe('1');
+      // The newest notification, to this subscription: <notification>.<subscription>, as its first delivery had.
+      expect(String(replay.headers['x-hub-delivery']).split('.')[0]).toBe(String(posts('/feed')[2].headers['x-crier-seq']));
+      expect(replayRetry.headers['x-hub-delivery']).toBe(replay.headers['x-hub-delivery']);
+      expect(replayRetry.headers['x-crier-replay']).toBe('1');
+      expect(posts('/flaky').every(signedWithSecret)).toBe(true);
+    } finally {
+      subscriber.behave({});
+    }
+  });
+
   test('crier.initial with hub.verify=sync and crier.format=json: one JSON Feed of the latest entry after the 204', async () => {
     const res = await hub.post({
       'hub.mode': 'subscribe',
