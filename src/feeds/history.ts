@@ -1,4 +1,4 @@
-import { analyse, type Analysis } from './parse.js';
+import { analyse, analyseAsync, type Analysis } from './parse.js';
 import { readXmlEntry, type XmlEntryFields } from './xml-feed.js';
 
 /** One body from a topic's update log: what one notification delivered. */
@@ -71,11 +71,11 @@ function statusOf(body: LoggedBody, key: string, olderKeys: (key: string) => boo
  */
 function pick(
   bodies: LoggedBody[],
+  analyses: Analysis[],
   count: number,
   distinct = true,
   forJson = false,
 ): { shell: FeedAnalysis; picked: Picked[] } | undefined {
-  const analyses = bodies.map((b) => analyse(b.body, b.contentType));
   const shell = analyses[0];
   // An Atom entry document has no feed to put entries into; as JSON Feed its entry is an item like any other.
   if (!shell || !isFeed(shell) || (!forJson && shell.outcome.doc.format === 'atom-entry')) return undefined;
@@ -105,8 +105,12 @@ function newest(picked: Picked[]): number | undefined {
  * whole. Pure; never throws on any body.
  */
 export function renderHistory(bodies: LoggedBody[], count: number): HistoryDocument {
+  return historyFeed(bodies, analysesOf(bodies), count);
+}
+
+function historyFeed(bodies: LoggedBody[], analyses: Analysis[], count: number): HistoryDocument {
   if (bodies.length === 0) return { body: Buffer.alloc(0), contentType: 'text/plain; charset=utf-8', newestSeq: undefined };
-  const result = pick(bodies, count);
+  const result = pick(bodies, analyses, count);
   if (!result) return { body: bodies[0].body, contentType: bodies[0].contentType, newestSeq: bodies[0].seq };
   const { shell, picked } = result;
   const text = shell.decoded.text;
@@ -179,8 +183,12 @@ function toItem(p: Picked): Record<string, unknown> {
  * converted. A topic that is not a feed gets one item holding its latest
  * body as text.
  */
-export function renderHistoryJson(bodies: LoggedBody[], count: number, topicUrl: string, distinct = true): HistoryDocument {
-  const result = bodies.length ? pick(bodies, count, distinct, true) : undefined;
+export function renderHistoryJson(bodies: LoggedBody[], count: number, topicUrl: string): HistoryDocument {
+  return historyJson(bodies, analysesOf(bodies), count, topicUrl);
+}
+
+function historyJson(bodies: LoggedBody[], analyses: Analysis[], count: number, topicUrl: string, distinct = true): HistoryDocument {
+  const result = bodies.length ? pick(bodies, analyses, count, distinct, true) : undefined;
   if (result?.shell.kind === 'json') {
     const { shell, picked } = result;
     const text = shell.decoded.text;
@@ -204,7 +212,7 @@ export function renderHistoryJson(bodies: LoggedBody[], count: number, topicUrl:
     newestSeq = newest(result.picked);
   } else if (bodies.length) {
     const b = bodies[0];
-    const first = analyse(b.body, b.contentType);
+    const first = analyses[0];
     if (isFeed(first) && first.outcome.doc.title) feed.title = first.outcome.doc.title;
     const crier = { seq: b.seq, status: 'new', id: `${topicUrl}#${b.seq}`, content_type: b.contentType };
     items = [{ id: crier.id, content_text: b.body.toString('utf8'), _crier: crier }];
@@ -225,5 +233,31 @@ export function renderHistoryJson(bodies: LoggedBody[], count: number, topicUrl:
  * throws on any body.
  */
 export function toJsonFeed(body: LoggedBody, topicUrl: string): HistoryDocument {
-  return renderHistoryJson([body], Number.MAX_SAFE_INTEGER, topicUrl, false);
+  return historyJson([body], analysesOf([body]), Number.MAX_SAFE_INTEGER, topicUrl, false);
+}
+
+/** `toJsonFeed` with the parse run in slices that hand the event loop back (for jobs sharing a thread with the front). */
+export async function toJsonFeedAsync(body: LoggedBody, topicUrl: string): Promise<HistoryDocument> {
+  return historyJson([body], await analysesOfAsync([body]), Number.MAX_SAFE_INTEGER, topicUrl, false);
+}
+
+/** `renderHistory` (format `feed`) or `renderHistoryJson` (`json`), with the parses run in slices. */
+export async function renderHistoryAsync(
+  bodies: LoggedBody[],
+  count: number,
+  format: 'feed' | 'json',
+  topicUrl: string,
+): Promise<HistoryDocument> {
+  const analyses = await analysesOfAsync(bodies);
+  return format === 'json' ? historyJson(bodies, analyses, count, topicUrl) : historyFeed(bodies, analyses, count);
+}
+
+function analysesOf(bodies: LoggedBody[]): Analysis[] {
+  return bodies.map((b) => analyse(b.body, b.contentType));
+}
+
+async function analysesOfAsync(bodies: LoggedBody[]): Promise<Analysis[]> {
+  const analyses: Analysis[] = [];
+  for (const b of bodies) analyses.push(await analyseAsync(b.body, b.contentType));
+  return analyses;
 }

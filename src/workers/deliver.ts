@@ -22,7 +22,7 @@ import {
   type Notification,
   type Subscription,
 } from '../db/index.js';
-import { renderHistory, renderHistoryJson, toJsonFeed } from '../feeds/index.js';
+import { renderHistoryAsync, toJsonFeedAsync } from '../feeds/index.js';
 import { retryDelay } from './backoff.js';
 import { createCircuitBreakers } from './circuit.js';
 import { createDeliverySlots } from './delivery-slots.js';
@@ -87,16 +87,15 @@ export function createDeliverer(deps: Deps): Deliverer {
     return content;
   }
 
-  // crier.format=json: a notification's JSON Feed form, rendered once per notification in this process, not per subscriber.
-  const jsonContents = new Map<number, Content>();
-  function jsonContentOf(n: Notification, content: Content): Content {
+  // crier.format=json: a notification's JSON Feed form, rendered once per notification in this process, not per
+  // subscriber, its parse in slices (as the fetch job's) so a large body never holds up the front.
+  const jsonContents = new Map<number, Promise<Content>>();
+  function jsonContentOf(n: Notification, content: Content): Promise<Content> {
     let json = jsonContents.get(n.id);
     if (!json) {
-      const doc = toJsonFeed(
-        { seq: n.id, body: content.body, contentType: content.contentType, ...entriesOf(n), updatedKeys: n.updatedKeys },
-        n.topicUrl,
-      );
-      json = { hash: content.hash, contentType: doc.contentType, body: doc.body };
+      const logged = { seq: n.id, body: content.body, contentType: content.contentType, ...entriesOf(n), updatedKeys: n.updatedKeys };
+      json = toJsonFeedAsync(logged, n.topicUrl).then((doc) => ({ hash: content.hash, contentType: doc.contentType, body: doc.body }));
+      json.catch(() => jsonContents.delete(n.id));
       if (jsonContents.size >= 16) jsonContents.delete(jsonContents.keys().next().value!);
       jsonContents.set(n.id, json);
     }
@@ -125,9 +124,9 @@ export function createDeliverer(deps: Deps): Deliverer {
   const linkOf = (topicUrl: string) => `<${topicUrl}>; rel="self", <${deps.config.publicUrl}>; rel="hub"`;
 
   /** One delivery of notification `n` to `target`, in the target's format; a replay's is marked so. */
-  function attempt(n: Notification, content: Content, target: DeliveryTarget, replay = false): Promise<AttemptResult> {
+  async function attempt(n: Notification, content: Content, target: DeliveryTarget, replay = false): Promise<AttemptResult> {
     const format = target.format ?? 'feed';
-    const shaped = format === 'json' ? jsonContentOf(n, content) : content;
+    const shaped = format === 'json' ? await jsonContentOf(n, content) : content;
     // Same id on every retry (and replay), so subscribers can drop duplicates.
     const headers: Record<string, string> = { ...headersOf(n, shaped, format), 'x-hub-delivery': `${n.id}.${target.id}` };
     if (replay) headers['x-crier-replay'] = '1';
@@ -407,7 +406,7 @@ export function createDeliverer(deps: Deps): Deliverer {
       return clearPendingInitial(deps.db.pool, pending);
     }
     const topicUrl = entries[0].topicUrl;
-    const doc = sub.format === 'json' ? renderHistoryJson(entries, sub.initialCount, topicUrl) : renderHistory(entries, sub.initialCount);
+    const doc = await renderHistoryAsync(entries, sub.initialCount, sub.format, topicUrl);
     const headers: Record<string, string> = {
       'content-type': doc.contentType,
       link: linkOf(topicUrl),

@@ -1,5 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseFeed, renderHistory, renderHistoryJson, toJsonFeed, type LoggedBody } from '../../../src/feeds/index.js';
+import {
+  parseFeed,
+  renderHistory,
+  renderHistoryAsync,
+  renderHistoryJson,
+  toJsonFeed,
+  toJsonFeedAsync,
+  type LoggedBody,
+} from '../../../src/feeds/index.js';
 import { readFixture } from './fixtures.js';
 
 const rssOf = (items: string[]) =>
@@ -162,5 +170,14 @@ describe('toJsonFeed of an Atom entry document', () => {
         _crier: { seq: 5, status: 'new', id: 'urn:e:1' },
       },
     ]);
+  });
+});
+
+describe('the sliced (async) renderings', () => {
+  it('give the same bytes as the straight-through ones', async () => {
+    const bodies = [logged(7, rssOf(['c'])), logged(5, rssOf(['b', 'a']))];
+    expect(await toJsonFeedAsync(bodies[1], 'http://e/t')).toEqual(toJsonFeed(bodies[1], 'http://e/t'));
+    expect(await renderHistoryAsync(bodies, 2, 'feed', 'http://e/t')).toEqual(renderHistory(bodies, 2));
+    expect(await renderHistoryAsync(bodies, 2, 'json', 'http://e/t')).toEqual(renderHistoryJson(bodies, 2, 'http://e/t'));
   });
 });
