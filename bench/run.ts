@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- --quick] [-- --n 10000] [-- --backend embedded] [-- --profile] [-- --hub-env KEY=VALUE] [-- <scenario>...]`
+ * `npm run bench [-- --quick] [-- --n 10000] [-- --backend embedded] [-- --profile] [-- --hub-env KEY=VALUE] [-- --format json] [-- <scenario>...]`
+ * `--format json`: the fan-out's subscriptions take crier.format=json (JSON Feed deliveries).
  * Scenarios: fanout, latency, subscribe, topics, poll, memory (from fanout), idle (embedded idle RSS), feeds; default all.
  * Each hub runs as a child process configured like production; peers run in
  * their own processes; every figure is reported against a baseline measured
@@ -29,15 +30,17 @@ interface Args {
   backends: Backend[];
   profile: boolean;
   env: Record<string, string>;
+  format: 'feed' | 'json';
   scenarios: string[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, sizes: undefined, backends: BACKENDS, profile: false, env: {}, scenarios: [] };
+  const args: Args = { quick: false, sizes: undefined, backends: BACKENDS, profile: false, env: {}, format: 'feed', scenarios: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') args.quick = true;
     else if (a === '--profile') args.profile = true;
+    else if (a === '--format') args.format = argv[++i] === 'json' ? 'json' : 'feed';
     else if (a === '--hub-env') {
       const [key, ...value] = argv[++i].split('=');
       args.env[key] = value.join('=');
@@ -48,7 +51,7 @@ function parseArgs(argv: string[]): Args {
     } else if (SCENARIOS.includes(a)) args.scenarios.push(a);
     else
       throw new Error(
-        `unknown argument "${a}"; scenarios: ${SCENARIOS.join(', ')}; flags: --quick --n N[,N] --backend postgres|embedded --profile --hub-env KEY=VALUE`,
+        `unknown argument "${a}"; scenarios: ${SCENARIOS.join(', ')}; flags: --quick --n N[,N] --backend postgres|embedded --profile --hub-env KEY=VALUE --format feed|json`,
       );
   }
   if (args.scenarios.length === 0) args.scenarios = SCENARIOS;
@@ -127,7 +130,7 @@ async function main(): Promise<number> {
       const { sinkPorts, publisherPort } = await servers.call('start', { sinks: 8 });
       const profileDir = args.profile ? path.join(HERE, 'results', 'profiles') : undefined;
       if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
-      ctx = { quick: args.quick, servers, raw, sinkPorts, publisherPort, profileDir, hubEnv: args.env, log };
+      ctx = { quick: args.quick, servers, raw, sinkPorts, publisherPort, profileDir, hubEnv: args.env, format: args.format, log };
       log(
         `sinks on ${sinkPorts.length} ports, publisher on ${publisherPort}; backends: ${args.backends.join(', ')}${args.quick ? ' (quick)' : ''}`,
       );

@@ -11,6 +11,8 @@ export interface BenchContext {
   profileDir: string | undefined;
   /** Extra environment for every hub (`--hub-env KEY=VALUE`), e.g. to try other defaults. */
   hubEnv: Record<string, string>;
+  /** crier.format of the fan-out's subscriptions (`--format json`): JSON Feed deliveries, rendered once per notification. */
+  format: 'feed' | 'json';
   log(line: string): void;
 }
 

@@ -187,7 +187,13 @@ export async function createHub(options: HubOptions): Promise<HubHandle> {
  * for many), then verified subscriptions bulk-inserted with a 10-day lease.
  * `topicOf[i]` is the topic of `callbacks[i]`; a single topic serves them all.
  */
-export async function seedSubscriptions(db: Queryable, topicOf: string[], callbacks: string[], secret: string | null): Promise<void> {
+export async function seedSubscriptions(
+  db: Queryable,
+  topicOf: string[],
+  callbacks: string[],
+  secret: string | null,
+  format: 'feed' | 'json' = 'feed',
+): Promise<void> {
   const distinct = [...new Set(topicOf)];
   const idOf = new Map<string, number>();
   if (distinct.length === 1) idOf.set(distinct[0], await upsertTopic(db, distinct[0]));
@@ -205,9 +211,9 @@ export async function seedSubscriptions(db: Queryable, topicOf: string[], callba
     const slice = callbacks.slice(from, from + 10_000);
     await db.query(
       `
-      insert into subscriptions (topic_id, callback, secret, lease_seconds, expires_at)
-      select t, c, $3, 864000, now() + interval '10 days' from unnest($1::bigint[], $2::text[]) as s(t, c)`,
-      [slice.map((_, i) => idOf.get(topicOf.length === 1 ? topicOf[0] : topicOf[from + i])!), slice, secret],
+      insert into subscriptions (topic_id, callback, secret, lease_seconds, expires_at, format)
+      select t, c, $3, 864000, now() + interval '10 days', $4 from unnest($1::bigint[], $2::text[]) as s(t, c)`,
+      [slice.map((_, i) => idOf.get(topicOf.length === 1 ? topicOf[0] : topicOf[from + i])!), slice, secret, format],
     );
   }
 }

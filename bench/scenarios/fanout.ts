@@ -32,8 +32,8 @@ export async function fanout(ctx: BenchContext, backend: Backend, n: number): Pr
     const warmCallbacks = Array.from({ length: warmupOf(n) }, (_, i) => sinkUrl(ctx, i, `${name}_warm/${i}`));
     ctx.log(`  seeding ${n} subscriptions (+${warmCallbacks.length} for the warm-up topic)`);
     await hub.seed(async (db) => {
-      await seedSubscriptions(db, [topic], callbacks, 'bench-secret');
-      await seedSubscriptions(db, [warmTopic], warmCallbacks, 'bench-secret');
+      await seedSubscriptions(db, [topic], callbacks, 'bench-secret', ctx.format);
+      await seedSubscriptions(db, [warmTopic], warmCallbacks, 'bench-secret', ctx.format);
     });
     await hub.start();
     const base = hub.memory().rssMb;
@@ -83,7 +83,7 @@ export async function fanout(ctx: BenchContext, backend: Backend, n: number): Pr
         baselineLabel: 'raw undici POSTs/s',
         ratio,
         ...(target !== undefined && !ctx.quick ? { target: `>= ${target}`, met: ratio >= target } : {}),
-        note: `${bytes}-byte body; subscriptions bulk-inserted`,
+        note: `${bytes}-byte body; subscriptions bulk-inserted${ctx.format === 'json' ? '; crier.format=json' : ''}`,
       },
       {
         scenario: 'fan-out',

@@ -77,6 +77,8 @@ export const ACTIONS: Record<string, Action> = {
         verifyToken: null,
         reason: 'subscription ended by the hub operator',
         signatureAlgorithm: null,
+        format: null,
+        initialCount: null,
       });
       return 'Subscription ended; its callback is being told (hub.mode=denied).';
     },

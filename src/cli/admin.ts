@@ -98,10 +98,11 @@ export function registerAdminCommands(program: Command): void {
       const subs = (await adminGet(options, 'subscriptions', query)) as Array<Record<string, unknown>>;
       print(options, subs, () =>
         table(
-          ['id', 'delivery', 'expires', 'callback', 'topic'],
+          ['id', 'delivery', 'format', 'expires', 'callback', 'topic'],
           subs.map((s) => [
             s.id as number,
             (s.lastDeliveryStatus as string | null) ?? 'none yet',
+            (s.format as string | undefined) ?? 'feed',
             when(s.expiresAt),
             s.callback as string,
             s.topicUrl as string,

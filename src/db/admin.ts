@@ -2,7 +2,10 @@ import type { Queryable } from './pool.js';
 import type { Subscription } from './subscriptions.js';
 
 /** What an operator sees of a subscription: its delivery state and lease, never its secret. */
-export type AdminSubscription = Omit<Subscription, 'secret'> & { topicUrl: string; hasSecret: boolean };
+export type AdminSubscription = Omit<Subscription, 'secret' | 'initialCount' | 'initialRequestedAt'> & {
+  topicUrl: string;
+  hasSecret: boolean;
+};
 
 /** What an operator sees of a topic: its last fetch and how many subscribe to it. */
 export interface AdminTopic {
@@ -34,7 +37,7 @@ export interface AdminPage {
 
 // The secret column is never selected here, so no code path can leak it.
 const SUBSCRIPTION_COLUMNS = `
-  s.id, s.topic_id, t.url as topic_url, s.callback, s.secret is not null as has_secret, s.signature_algorithm,
+  s.id, s.topic_id, t.url as topic_url, s.callback, s.secret is not null as has_secret, s.signature_algorithm, s.format,
   s.lease_seconds, s.expires_at,
   s.verified_at, s.last_delivery_at, s.last_delivery_status, s.last_delivery_error, s.next_retry_at`;
 
@@ -46,6 +49,7 @@ function subscriptionFromRow(r: Record<string, any>): AdminSubscription {
     callback: r.callback,
     hasSecret: r.has_secret,
     signatureAlgorithm: r.signature_algorithm,
+    format: r.format,
     leaseSeconds: r.lease_seconds,
     expiresAt: r.expires_at,
     verifiedAt: r.verified_at,

@@ -32,6 +32,8 @@ export interface ConsoleSubscription {
   topicUrl: string;
   callback: string;
   hasSecret: boolean;
+  /** crier.format: `feed` or `json`. */
+  format: string;
   leaseSeconds: number;
   expiresAt: Date;
   verifiedAt: Date;
@@ -42,7 +44,7 @@ export interface ConsoleSubscription {
 }
 
 const SUBSCRIPTION_COLUMNS = `
-  s.id, s.topic_id, t.url as topic_url, s.callback, s.secret is not null as has_secret, s.lease_seconds, s.expires_at,
+  s.id, s.topic_id, t.url as topic_url, s.callback, s.secret is not null as has_secret, s.format, s.lease_seconds, s.expires_at,
   s.verified_at, s.last_delivery_at, s.last_delivery_status, s.last_delivery_error, s.next_retry_at`;
 
 function subscriptionFromRow(r: Record<string, any>): ConsoleSubscription {
@@ -52,6 +54,7 @@ function subscriptionFromRow(r: Record<string, any>): ConsoleSubscription {
     topicUrl: r.topic_url,
     callback: r.callback,
     hasSecret: r.has_secret,
+    format: r.format,
     leaseSeconds: r.lease_seconds,
     expiresAt: r.expires_at,
     verifiedAt: r.verified_at,

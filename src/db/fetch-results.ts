@@ -28,6 +28,8 @@ export interface NewContent {
   body: Buffer;
   newEntries: number;
   updatedEntries: number;
+  /** Keys of the entries that are changed versions of ones delivered before (the rest are new). */
+  updatedKeys: string[];
   /** How long the storing job claims the first page for itself (see extendNotificationClaim). */
   claimSeconds: number;
 }
@@ -77,24 +79,24 @@ export async function recordFetchWithContent(
 ): Promise<{ notificationId: number; firstPage: DeliveryTarget[] }> {
   const { rows } = await db.query(
     `
-    with ${seenAndFetched(18)},
+    with ${seenAndFetched(19)},
     stored as (
       insert into contents (hash, content_type, body) values ($11, $12, $13) on conflict (hash) do nothing
     ),
     notification as (
-      insert into notifications (topic_id, content_hash, new_entries, updated_entries, claimed_until)
-      values ($1, $11, $14, $15, now() + make_interval(secs => $16))
+      insert into notifications (topic_id, content_hash, new_entries, updated_entries, claimed_until, updated_keys)
+      values ($1, $11, $14, $15, now() + make_interval(secs => $16), $18::text[])
       returning id
     )
     select notification.id, coalesce((
       select json_agg(
         json_build_object(
-          'id', s.id, 'callback', s.callback, 'secret', s.secret, 'signatureAlgorithm', s.signature_algorithm,
+          'id', s.id, 'callback', s.callback, 'secret', s.secret, 'signatureAlgorithm', s.signature_algorithm, 'format', s.format,
           'paused', ${pausedHostSql('s.callback')}
         ) order by s.id
       )
       from (
-        select id, callback, secret, signature_algorithm from subscriptions
+        select id, callback, secret, signature_algorithm, format from subscriptions
         where topic_id = $1 and expires_at > now() order by id limit $17
       ) s
     ), '[]') as first_page
@@ -108,6 +110,7 @@ export async function recordFetchWithContent(
       content.updatedEntries,
       content.claimSeconds,
       pageSize,
+      content.updatedKeys,
       ...pollParams(result.poll),
     ],
   );

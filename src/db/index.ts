@@ -20,15 +20,24 @@ export {
   recordDeliveryOutcomes,
   deleteExpiredSubscriptions,
   requestReconfirmations,
+  findLiveSubscription,
+  listPendingInitials,
+  clearPendingInitial,
 } from './subscriptions.js';
-export type { Subscription, DeliveryTarget, DeliveryOutcome, AttemptCounts, PageOutcomes } from './subscriptions.js';
+export type { Subscription, DeliveryTarget, DeliveryOutcome, AttemptCounts, PageOutcomes, PendingInitial } from './subscriptions.js';
 export { createStatementBatches } from './statement-batches.js';
 export type { StatementBatches } from './statement-batches.js';
 export { insertIntents, markIntentsEnqueued, findIntentsByIds, deleteIntent, deleteIntents, listUnqueuedIntents } from './intents.js';
-export type { Intent, IntentMode } from './intents.js';
+export type { Intent, IntentMode, DeliveryFormat } from './intents.js';
 export { getContentOfNotification } from './contents.js';
 export type { Content } from './contents.js';
-export { extendNotificationClaim, findNotificationById, markNotificationEnqueued, listUnqueuedNotifications } from './notifications.js';
+export {
+  extendNotificationClaim,
+  findNotificationById,
+  markNotificationEnqueued,
+  listUnqueuedNotifications,
+  listLatestNotificationIds,
+} from './notifications.js';
 export type { Notification } from './notifications.js';
 export { recordDeliveries, listDeliveriesForSubscription, findDeliveryStatus } from './deliveries.js';
 export { listPausedHosts, pauseHost, resumeHost, setTopicPaused, isSubscriptionHostPaused } from './pauses.js';

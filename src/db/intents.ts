@@ -14,7 +14,14 @@ export interface Intent {
   reason: string | null;
   /** Null: the operator's HUB_SIGNATURE_ALGORITHM. */
   signatureAlgorithm: string | null;
+  /** crier.format: `feed` or `json`; null keeps a renewed subscription's format (`feed` for a new one). */
+  format: DeliveryFormat | null;
+  /** crier.initial: entries to deliver right after verification; null or 0 for none. */
+  initialCount: number | null;
 }
+
+/** How a subscription's deliveries are shaped: the topic's own document, or JSON Feed 1.1. */
+export type DeliveryFormat = 'feed' | 'json';
 
 function fromRow(row: Record<string, any>): Intent {
   return {
@@ -27,6 +34,8 @@ function fromRow(row: Record<string, any>): Intent {
     verifyToken: row.verify_token,
     reason: row.reason,
     signatureAlgorithm: row.signature_algorithm,
+    format: row.format,
+    initialCount: row.initial_count,
   };
 }
 
@@ -34,10 +43,10 @@ function fromRow(row: Record<string, any>): Intent {
 export async function insertIntents(db: Queryable, intents: Array<Omit<Intent, 'id'>>): Promise<number[]> {
   const { rows } = await db.query(
     `
-    insert into intents (topic_url, callback, mode, secret, lease_seconds, verify_token, reason, signature_algorithm)
-    select topic_url, callback, mode, secret, lease_seconds, verify_token, reason, signature_algorithm
-    from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[])
-      with ordinality as i(topic_url, callback, mode, secret, lease_seconds, verify_token, reason, signature_algorithm, n)
+    insert into intents (topic_url, callback, mode, secret, lease_seconds, verify_token, reason, signature_algorithm, format, initial_count)
+    select topic_url, callback, mode, secret, lease_seconds, verify_token, reason, signature_algorithm, format, initial_count
+    from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[], $10::int[])
+      with ordinality as i(topic_url, callback, mode, secret, lease_seconds, verify_token, reason, signature_algorithm, format, initial_count, n)
     order by n
     returning id`,
     [
@@ -49,6 +58,8 @@ export async function insertIntents(db: Queryable, intents: Array<Omit<Intent, '
       intents.map((i) => i.verifyToken),
       intents.map((i) => i.reason),
       intents.map((i) => i.signatureAlgorithm),
+      intents.map((i) => i.format),
+      intents.map((i) => i.initialCount),
     ],
   );
   // Ids are drawn in insertion order, which follows `order by n`.

@@ -8,12 +8,14 @@ export interface Notification {
   contentHash: string;
   newEntries: number;
   updatedEntries: number;
+  /** Keys of its entries that were changed versions of earlier ones; null when not recorded (older rows). */
+  updatedKeys: string[] | null;
 }
 
 export async function findNotificationById(db: Queryable, id: number): Promise<Notification | undefined> {
   const { rows } = await db.query(
     `
-    select n.id, n.topic_id, t.url as topic_url, n.content_hash, n.new_entries, n.updated_entries
+    select n.id, n.topic_id, t.url as topic_url, n.content_hash, n.new_entries, n.updated_entries, n.updated_keys
     from notifications n join topics t on t.id = n.topic_id
     where n.id = $1`,
     [id],
@@ -27,6 +29,7 @@ export async function findNotificationById(db: Queryable, id: number): Promise<N
     contentHash: row.content_hash,
     newEntries: row.new_entries,
     updatedEntries: row.updated_entries,
+    updatedKeys: row.updated_keys,
   };
 }
 
@@ -52,4 +55,10 @@ export async function listUnqueuedNotifications(db: Queryable, olderThanSeconds:
     [olderThanSeconds, limit],
   );
   return rows.map((r) => r.id);
+}
+
+/** Ids of a topic's newest `count` notifications still in its log, oldest first (what a replay re-sends). */
+export async function listLatestNotificationIds(db: Queryable, topicId: number, count: number): Promise<number[]> {
+  const { rows } = await db.query('select id from notifications where topic_id = $1 order by id desc limit $2', [topicId, count]);
+  return rows.map((r) => Number(r.id)).reverse();
 }

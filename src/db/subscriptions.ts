@@ -1,5 +1,6 @@
 import type { Queryable } from './pool.js';
 import { pausedHostSql } from './pauses.js';
+import type { DeliveryFormat } from './intents.js';
 
 export interface Subscription {
   id: number;
@@ -8,6 +9,11 @@ export interface Subscription {
   secret: string | null;
   /** Null: the operator's HUB_SIGNATURE_ALGORITHM. */
   signatureAlgorithm: string | null;
+  /** crier.format: the shape of its deliveries. */
+  format: DeliveryFormat;
+  /** A pending crier.initial delivery: entries asked for, and when (its identity); null when none is owed. */
+  initialCount: number | null;
+  initialRequestedAt: Date | null;
   leaseSeconds: number;
   expiresAt: Date;
   verifiedAt: Date;
@@ -23,6 +29,7 @@ export interface DeliveryTarget {
   callback: string;
   secret: string | null;
   signatureAlgorithm: string | null;
+  format: DeliveryFormat;
   /** An operator paused its callback host (db/pauses.ts); undefined when not read with it. */
   paused?: boolean;
 }
@@ -34,6 +41,9 @@ function fromRow(row: Record<string, any>): Subscription {
     callback: row.callback,
     secret: row.secret,
     signatureAlgorithm: row.signature_algorithm,
+    format: row.format,
+    initialCount: row.initial_count,
+    initialRequestedAt: row.initial_requested_at,
     leaseSeconds: row.lease_seconds,
     expiresAt: row.expires_at,
     verifiedAt: row.verified_at,
@@ -49,15 +59,28 @@ export async function findSubscriptionById(db: Queryable, id: number): Promise<S
   return rows[0] ? fromRow(rows[0]) : undefined;
 }
 
+/** A subscription owed its crier.initial delivery; `requestedAt` tells one request's from a later renewal's. */
+export interface PendingInitial {
+  subscriptionId: number;
+  requestedAt: Date;
+}
+
 /**
  * The verified end of subscribe intents: their topics are made to exist, then
  * one statement consumes the intents and creates or renews the subscriptions
  * (WebSub §5.1, H5), so a crash leaves each intent either pending or applied.
- * Of two intents for one (topic, callback) the later wins. A topic that was not
- * polled enters the poll schedule, due in `firstPollSeconds` (spread by +-50%).
+ * Of two intents for one (topic, callback) the later wins; a renewal keeps the
+ * stored crier.format unless it named one. An intent with crier.initial leaves
+ * its subscription a pending initial delivery (returned, and found again by the
+ * sweep if its job is lost). A topic that was not polled enters the poll
+ * schedule, due in `firstPollSeconds` (spread by +-50%).
  */
-export async function activateSubscriptionsFromIntents(db: Queryable, intentIds: number[], firstPollSeconds: number): Promise<number> {
-  if (intentIds.length === 0) return 0;
+export async function activateSubscriptionsFromIntents(
+  db: Queryable,
+  intentIds: number[],
+  firstPollSeconds: number,
+): Promise<PendingInitial[]> {
+  if (intentIds.length === 0) return [];
   await db.query(
     `
     insert into topics (url) select distinct topic_url from intents where id = any($1::bigint[])
@@ -67,20 +90,34 @@ export async function activateSubscriptionsFromIntents(db: Queryable, intentIds:
   const { rows } = await db.query(
     `
     with intent as (
-      delete from intents where id = any($1::bigint[]) returning id, topic_url, callback, secret, lease_seconds, signature_algorithm
+      delete from intents where id = any($1::bigint[])
+      returning id, topic_url, callback, secret, lease_seconds, signature_algorithm, format, nullif(initial_count, 0) as initial_count
     ),
-    latest as (select distinct on (topic_url, callback) * from intent order by topic_url, callback, id desc),
+    latest as (
+      select distinct on (i.topic_url, i.callback) i.*, t.id as topic_id
+      from intent i join topics t on t.url = i.topic_url order by i.topic_url, i.callback, i.id desc
+    ),
     subscribed as (
-    insert into subscriptions (topic_id, callback, secret, signature_algorithm, lease_seconds, expires_at)
-    select t.id, l.callback, l.secret, l.signature_algorithm, l.lease_seconds, now() + make_interval(secs => l.lease_seconds)
-    from latest l join topics t on t.url = l.topic_url
+    insert into subscriptions (
+      topic_id, callback, secret, signature_algorithm, lease_seconds, expires_at, format, initial_count, initial_requested_at
+    )
+    select l.topic_id, l.callback, l.secret, l.signature_algorithm, l.lease_seconds, now() + make_interval(secs => l.lease_seconds),
+      -- milliseconds, as the job carries it: the clearing statement compares them exactly
+      coalesce(l.format, 'feed'), l.initial_count, case when l.initial_count is not null then date_trunc('milliseconds', now()) end
+    from latest l
     on conflict (topic_id, callback) do update set
       secret = excluded.secret,
       signature_algorithm = excluded.signature_algorithm,
       lease_seconds = excluded.lease_seconds,
       expires_at = excluded.expires_at,
-      verified_at = now()
-    returning topic_id
+      verified_at = now(),
+      -- a renewal keeps the stored crier.format unless it named one
+      format = coalesce(
+        (select l.format from latest l where l.topic_id = excluded.topic_id and l.callback = excluded.callback), subscriptions.format),
+      -- a renewal with crier.initial is owed one (the newer request replaces a pending one); one without leaves it be
+      initial_count = coalesce(excluded.initial_count, subscriptions.initial_count),
+      initial_requested_at = coalesce(excluded.initial_requested_at, subscriptions.initial_requested_at)
+    returning id, topic_id, initial_count, initial_requested_at
     ),
     scheduled as (
       update topics set
@@ -89,10 +126,41 @@ export async function activateSubscriptionsFromIntents(db: Queryable, intentIds:
         poll_reason = coalesce(poll_reason, 'new')
       where id in (select topic_id from subscribed) and poll_at is null
     )
-    select count(*)::int as n from subscribed`,
+    select id, initial_requested_at from subscribed where initial_count is not null`,
     [intentIds, firstPollSeconds],
   );
-  return rows[0].n;
+  return rows.map((r) => ({ subscriptionId: Number(r.id), requestedAt: r.initial_requested_at }));
+}
+
+/** The verified subscription of `callback` to `topicUrl` whose lease still runs (what a replay needs). */
+export async function findLiveSubscription(db: Queryable, topicUrl: string, callback: string): Promise<Subscription | undefined> {
+  const { rows } = await db.query(
+    `
+    select s.* from subscriptions s join topics t on t.id = s.topic_id
+    where t.url = $1 and s.callback = $2 and s.expires_at > now()`,
+    [topicUrl, callback],
+  );
+  return rows[0] ? fromRow(rows[0]) : undefined;
+}
+
+/** Pending initial deliveries asked for more than `olderThanSeconds` ago (the sweep queues them again; job ids dedupe). */
+export async function listPendingInitials(db: Queryable, olderThanSeconds: number, limit = 1000): Promise<PendingInitial[]> {
+  const { rows } = await db.query(
+    `
+    select id, initial_requested_at from subscriptions
+    where initial_count is not null and initial_requested_at < now() - make_interval(secs => $1)
+    order by initial_requested_at limit $2`,
+    [olderThanSeconds, limit],
+  );
+  return rows.map((r) => ({ subscriptionId: Number(r.id), requestedAt: r.initial_requested_at }));
+}
+
+/** Settles one pending initial delivery (delivered, given up, or nothing to send); a newer request's stays. */
+export async function clearPendingInitial(db: Queryable, initial: PendingInitial): Promise<void> {
+  await db.query('update subscriptions set initial_count = null, initial_requested_at = null where id = $1 and initial_requested_at = $2', [
+    initial.subscriptionId,
+    initial.requestedAt,
+  ]);
 }
 
 export async function deleteSubscription(db: Queryable, topicId: number, callback: string): Promise<boolean> {
@@ -113,7 +181,7 @@ export async function listDeliveryTargetsForNotification(
 ): Promise<DeliveryTarget[]> {
   const { rows } = await db.query(
     `
-    select s.id, s.callback, s.secret, s.signature_algorithm as "signatureAlgorithm", ${pausedHostSql('s.callback')} as paused
+    select s.id, s.callback, s.secret, s.signature_algorithm as "signatureAlgorithm", s.format, ${pausedHostSql('s.callback')} as paused
     from subscriptions s
     join notifications n on n.topic_id = s.topic_id
     where n.id = $1 and s.id > $2 and s.expires_at > now()

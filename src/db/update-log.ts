@@ -11,10 +11,12 @@ export interface LogEntry {
   createdAt: Date;
   contentType: string;
   body: Buffer;
+  /** Keys of its entries that were changed versions of earlier ones; null when not recorded. */
+  updatedKeys: string[] | null;
 }
 
 const SELECT = `
-  select n.id, n.topic_id, t.url as topic_url, n.new_entries, n.updated_entries, n.created_at, c.content_type, c.body
+  select n.id, n.topic_id, t.url as topic_url, n.new_entries, n.updated_entries, n.updated_keys, n.created_at, c.content_type, c.body
   from notifications n join topics t on t.id = n.topic_id join contents c on c.hash = n.content_hash`;
 
 function toEntry(row: Record<string, any>): LogEntry {
@@ -27,6 +29,7 @@ function toEntry(row: Record<string, any>): LogEntry {
     createdAt: row.created_at,
     contentType: row.content_type,
     body: row.body,
+    updatedKeys: row.updated_keys,
   };
 }
 

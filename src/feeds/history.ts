@@ -1,4 +1,4 @@
-import { analyse, type Analysis } from './parse.js';
+import { analyse, analyseAsync, type Analysis } from './parse.js';
 import { readXmlEntry, type XmlEntryFields } from './xml-feed.js';
 
 /** One body from a topic's update log: what one notification delivered. */
@@ -8,6 +8,8 @@ export interface LoggedBody {
   contentType: string;
   newEntries: number;
   updatedEntries: number;
+  /** Keys of its entries that were changed versions of earlier ones, when recorded (null or absent: not known). */
+  updatedKeys?: string[] | null;
 }
 
 /** One entry picked from the log: its exact source and what a JSON Feed item needs. */
@@ -50,12 +52,13 @@ function entriesOf(a: FeedAnalysis): Array<{ source: string; id: string; key: st
 
 /**
  * Whether an entry was new or an edit: a notification that carried only one
- * kind says so; a mixed one is told apart by whether an older logged body
- * carried the same entry.
+ * kind says so; a mixed one by the updated keys recorded with it, or (an older
+ * notification without them) by whether an older logged body carried the same entry.
  */
 function statusOf(body: LoggedBody, key: string, olderKeys: (key: string) => boolean): 'new' | 'updated' {
   if (body.updatedEntries === 0) return 'new';
   if (body.newEntries === 0) return 'updated';
+  if (body.updatedKeys) return body.updatedKeys.includes(key) ? 'updated' : 'new';
   return olderKeys(key) ? 'updated' : 'new';
 }
 
@@ -63,12 +66,19 @@ function statusOf(body: LoggedBody, key: string, olderKeys: (key: string) => boo
  * The latest `count` entries across logged bodies given newest first, each
  * entry once (its newest version), newest first. The newest body is the shell
  * the entries are put into; bodies of another kind than the shell (a topic
- * that moved from RSS to JSON Feed) are left out.
+ * that moved from RSS to JSON Feed) are left out. `distinct: false` keeps an
+ * entry a (malformed) document repeats, as a delivery carries it.
  */
-function pick(bodies: LoggedBody[], count: number): { shell: FeedAnalysis; picked: Picked[] } | undefined {
-  const analyses = bodies.map((b) => analyse(b.body, b.contentType));
+function pick(
+  bodies: LoggedBody[],
+  analyses: Analysis[],
+  count: number,
+  distinct = true,
+  forJson = false,
+): { shell: FeedAnalysis; picked: Picked[] } | undefined {
   const shell = analyses[0];
-  if (!shell || !isFeed(shell) || shell.outcome.doc.format === 'atom-entry') return undefined;
+  // An Atom entry document has no feed to put entries into; as JSON Feed its entry is an item like any other.
+  if (!shell || !isFeed(shell) || (!forJson && shell.outcome.doc.format === 'atom-entry')) return undefined;
   const lists = analyses.map((a) => (isFeed(a) && a.kind === shell.kind ? entriesOf(a) : []));
   const picked: Picked[] = [];
   const taken = new Set<string>();
@@ -76,7 +86,7 @@ function pick(bodies: LoggedBody[], count: number): { shell: FeedAnalysis; picke
     const older = (key: string) => lists.slice(i + 1).some((l) => l.some((e) => e.key === key));
     for (const e of lists[i]) {
       if (picked.length >= count) break;
-      if (taken.has(e.key)) continue;
+      if (distinct && taken.has(e.key)) continue;
       taken.add(e.key);
       picked.push({ seq: bodies[i].seq, source: e.source, id: e.id, fields: e.fields, status: statusOf(bodies[i], e.key, older) });
     }
@@ -95,8 +105,12 @@ function newest(picked: Picked[]): number | undefined {
  * whole. Pure; never throws on any body.
  */
 export function renderHistory(bodies: LoggedBody[], count: number): HistoryDocument {
+  return historyFeed(bodies, analysesOf(bodies), count);
+}
+
+function historyFeed(bodies: LoggedBody[], analyses: Analysis[], count: number): HistoryDocument {
   if (bodies.length === 0) return { body: Buffer.alloc(0), contentType: 'text/plain; charset=utf-8', newestSeq: undefined };
-  const result = pick(bodies, count);
+  const result = pick(bodies, analyses, count);
   if (!result) return { body: bodies[0].body, contentType: bodies[0].contentType, newestSeq: bodies[0].seq };
   const { shell, picked } = result;
   const text = shell.decoded.text;
@@ -122,11 +136,28 @@ function crierField(p: Picked): { seq: number; status: 'new' | 'updated'; id: st
   return { seq: p.seq, status: p.status, id: p.id };
 }
 
-/** A JSON Feed item's source with `_crier` added as its first member, the rest as the publisher wrote it. */
+/**
+ * A JSON Feed item's source with `_crier` added as its first member, the rest as the publisher wrote it.
+ * An item missing what JSON Feed requires of every item gets it ahead of its own members: `id` (the
+ * entry's identity) and, with no content at all, an empty `content_text`.
+ */
 function withCrier(source: string, p: Picked): string {
   const rest = source.trim().slice(1).trimStart();
-  const field = `"_crier":${JSON.stringify(crierField(p))}`;
+  const fields = [`"_crier":${JSON.stringify(crierField(p))}`];
+  const item = parsedItem(source);
+  if (item.id === undefined || item.id === null) fields.push(`"id":${JSON.stringify(p.id)}`);
+  if (typeof item.content_html !== 'string' && typeof item.content_text !== 'string') fields.push('"content_text":""');
+  const field = fields.join(',');
   return rest.startsWith('}') ? `{${field}}` : `{${field},${rest}`;
+}
+
+function parsedItem(source: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(source);
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
 }
 
 /** An RSS/Atom entry as a JSON Feed 1.1 item. */
@@ -153,12 +184,23 @@ function toItem(p: Picked): Record<string, unknown> {
  * body as text.
  */
 export function renderHistoryJson(bodies: LoggedBody[], count: number, topicUrl: string): HistoryDocument {
-  const result = bodies.length ? pick(bodies, count) : undefined;
+  return historyJson(bodies, analysesOf(bodies), count, topicUrl);
+}
+
+function historyJson(bodies: LoggedBody[], analyses: Analysis[], count: number, topicUrl: string, distinct = true): HistoryDocument {
+  const result = bodies.length ? pick(bodies, analyses, count, distinct, true) : undefined;
   if (result?.shell.kind === 'json') {
     const { shell, picked } = result;
     const text = shell.decoded.text;
     const items = picked.map((p) => withCrier(p.source, p)).join(',');
-    const out = `${text.slice(0, shell.json.itemsStart)}[${items}]${text.slice(shell.json.itemsEnd)}`;
+    let out = `${text.slice(0, shell.json.itemsStart)}[${items}]${text.slice(shell.json.itemsEnd)}`;
+    // A bare "1.0"/"1.1" version becomes the URL JSON Feed defines; everything else stays as written.
+    const bare = shell.json.bareVersion;
+    if (bare && bare.end <= shell.json.itemsStart) out = `${out.slice(0, bare.start)}${JSON.stringify(bare.url)}${out.slice(bare.end)}`;
+    else if (bare) {
+      const shift = items.length + 2 - (shell.json.itemsEnd - shell.json.itemsStart);
+      out = `${out.slice(0, bare.start + shift)}${JSON.stringify(bare.url)}${out.slice(bare.end + shift)}`;
+    }
     return { body: Buffer.from(out, 'utf8'), contentType: JSON_FEED_TYPE, newestSeq: newest(picked) };
   }
   const feed: Record<string, unknown> = { version: 'https://jsonfeed.org/version/1.1', title: topicUrl, feed_url: topicUrl };
@@ -170,7 +212,7 @@ export function renderHistoryJson(bodies: LoggedBody[], count: number, topicUrl:
     newestSeq = newest(result.picked);
   } else if (bodies.length) {
     const b = bodies[0];
-    const first = analyse(b.body, b.contentType);
+    const first = analyses[0];
     if (isFeed(first) && first.outcome.doc.title) feed.title = first.outcome.doc.title;
     const crier = { seq: b.seq, status: 'new', id: `${topicUrl}#${b.seq}`, content_type: b.contentType };
     items = [{ id: crier.id, content_text: b.body.toString('utf8'), _crier: crier }];
@@ -180,4 +222,42 @@ export function renderHistoryJson(bodies: LoggedBody[], count: number, topicUrl:
   }
   feed.items = items;
   return { body: Buffer.from(JSON.stringify(feed), 'utf8'), contentType: JSON_FEED_TYPE, newestSeq };
+}
+
+/**
+ * One delivered body (a notification's) as a JSON Feed 1.1 document: what a
+ * `crier.format=json` subscriber receives. Every entry the body carries becomes
+ * one item, in document order, with `_crier: { seq, status, id }`; JSON Feed
+ * items stay as the publisher wrote them, RSS and Atom entries are converted,
+ * and a body that is not a feed is one item holding it as text. Pure; never
+ * throws on any body.
+ */
+export function toJsonFeed(body: LoggedBody, topicUrl: string): HistoryDocument {
+  return historyJson([body], analysesOf([body]), Number.MAX_SAFE_INTEGER, topicUrl, false);
+}
+
+/** `toJsonFeed` with the parse run in slices that hand the event loop back (for jobs sharing a thread with the front). */
+export async function toJsonFeedAsync(body: LoggedBody, topicUrl: string): Promise<HistoryDocument> {
+  return historyJson([body], await analysesOfAsync([body]), Number.MAX_SAFE_INTEGER, topicUrl, false);
+}
+
+/** `renderHistory` (format `feed`) or `renderHistoryJson` (`json`), with the parses run in slices. */
+export async function renderHistoryAsync(
+  bodies: LoggedBody[],
+  count: number,
+  format: 'feed' | 'json',
+  topicUrl: string,
+): Promise<HistoryDocument> {
+  const analyses = await analysesOfAsync(bodies);
+  return format === 'json' ? historyJson(bodies, analyses, count, topicUrl) : historyFeed(bodies, analyses, count);
+}
+
+function analysesOf(bodies: LoggedBody[]): Analysis[] {
+  return bodies.map((b) => analyse(b.body, b.contentType));
+}
+
+async function analysesOfAsync(bodies: LoggedBody[]): Promise<Analysis[]> {
+  const analyses: Analysis[] = [];
+  for (const b of bodies) analyses.push(await analyseAsync(b.body, b.contentType));
+  return analyses;
 }

@@ -4,5 +4,5 @@ export { diffEntries } from './diff.js';
 export { prepareSelection, prepareSelectionAsync, renderEntries, selectNewContent } from './render.js';
 export { entryIdentity } from './entry-id.js';
 export { XML_OPTIONS, createXmlParser } from './xml-options.js';
-export { renderHistory, renderHistoryJson } from './history.js';
+export { renderHistory, renderHistoryAsync, renderHistoryJson, toJsonFeed, toJsonFeedAsync } from './history.js';
 export type { HistoryDocument, LoggedBody } from './history.js';

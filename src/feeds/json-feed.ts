@@ -16,6 +16,11 @@ export interface JsonFeed {
   itemsEnd: number;
   /** Each item's exact source text. */
   items: string[];
+  /**
+   * Where the `version` string sits (its quotes included), when it is a bare `1.0` or `1.1` some generators
+   * write instead of the https://jsonfeed.org/version/ URL: a JSON Feed delivery writes the URL there.
+   */
+  bareVersion?: { start: number; end: number; url: string };
   title?: string;
   /** `feed_url`: the feed's own URL (WebSub §4 discovery, as Atom's rel="self"). */
   selfUrl?: string;
@@ -93,12 +98,23 @@ export function parseJsonFeed(text: string, contentType: string | undefined): Js
   const nodes = array?.children ?? [];
   if (!array || nodes.length !== value.items.length) return { kind: 'unparseable', reason: 'items could not be located in the source' };
   const items = nodes.map((n) => text.slice(n.offset, n.offset + n.length));
+  const versionNode = property(parseTree(text), 'version');
+  const version = String(value.version).trim();
+  const bareVersion =
+    versionNode && !version.includes('jsonfeed.org/version')
+      ? {
+          start: versionNode.offset,
+          end: versionNode.offset + versionNode.length,
+          url: `https://jsonfeed.org/version/${version.startsWith('1.0') || version === '1' ? '1' : '1.1'}`,
+        }
+      : undefined;
   return {
     kind: 'json-feed',
     value: {
       itemsStart: array.offset,
       itemsEnd: array.offset + array.length,
       items,
+      bareVersion,
       title: str(value.title),
       selfUrl: str(value.feed_url),
       hubUrls: websubHubs(value.hubs),

@@ -6,6 +6,7 @@ import { consoleRouter } from '../admin/index.js';
 import { errorMiddleware } from './error-middleware.js';
 import { parseHubRequest } from './params.js';
 import { publish } from './publish.js';
+import { replay } from './replay.js';
 import { retrieve } from './retrieve.js';
 import { longPoll } from './long-poll.js';
 import { eventStream } from './event-stream.js';
@@ -85,6 +86,14 @@ export function createApp(deps: Deps, health: () => Promise<boolean>, live: Live
       if (request.mode === 'publish') {
         await publish(deps, request.urls);
         res.status(204).end();
+        return;
+      }
+      if (request.mode === 'replay') {
+        const queued = await replay(deps, request);
+        res
+          .status(202)
+          .type('text/plain')
+          .send(`accepted; ${queued} notification${queued === 1 ? '' : 's'} queued for redelivery\n`);
         return;
       }
       const answer = await requestSubscription(deps, request, verifier.now);

@@ -1,7 +1,12 @@
 import type { Config } from '../config.js';
 import { HubError } from '../errors.js';
+import type { DeliveryFormat } from '../db/index.js';
 import { SIGNATURE_ALGORITHMS, type SignatureAlgorithm } from '../workers/signature.js';
+import { DEFAULT_COUNT, MAX_COUNT } from './retrieve-params.js';
 import { parseHubUrl } from './urls.js';
+
+/** crier.initial: entries at most in the delivery that follows a verification. */
+export const MAX_INITIAL_ENTRIES = 50;
 
 export type HubRequest =
   | {
@@ -21,8 +26,14 @@ export type HubRequest =
       signatureAlgorithm: SignatureAlgorithm | undefined;
       /** PubSubHubbub 0.3: `sync` when hub.verify says so alone or first; WebSub verifies asynchronously. */
       verify: 'sync' | 'async';
+      /** crier.format; undefined keeps a renewed subscription's format (`feed` for a new one). */
+      format: DeliveryFormat | undefined;
+      /** crier.initial: entries delivered once right after verification; 0 for none. */
+      initial: number;
     }
-  | { mode: 'publish'; urls: string[] };
+  | { mode: 'publish'; urls: string[] }
+  /** Crier's extension: re-send the topic's last `count` notifications to one subscription. */
+  | { mode: 'replay'; callback: string; topic: string; count: number };
 
 type LeaseBounds = Pick<Config, 'leaseMinSeconds' | 'leaseDefaultSeconds' | 'leaseMaxSeconds' | 'maxPublishUrls'>;
 
@@ -45,11 +56,15 @@ export function parseHubRequest(form: URLSearchParams, bounds: LeaseBounds): Hub
   const mode = single(form, 'hub.mode');
   if (mode === undefined || mode === '') throw new HubError('HUB_ERR_PARAM_MODE_MISSING');
   if (mode === 'publish') return parsePublish(form, bounds.maxPublishUrls);
-  if (mode !== 'subscribe' && mode !== 'unsubscribe') {
-    throw new HubError('HUB_ERR_PARAM_MODE_UNKNOWN', `hub.mode "${mode.slice(0, 40)}" is not subscribe, unsubscribe or publish`);
+  if (mode !== 'subscribe' && mode !== 'unsubscribe' && mode !== 'replay') {
+    throw new HubError('HUB_ERR_PARAM_MODE_UNKNOWN', `hub.mode "${mode.slice(0, 40)}" is not subscribe, unsubscribe, publish or replay`);
   }
   const callback = parseHubUrl(single(form, 'hub.callback'), 'hub.callback');
   const topic = parseHubUrl(single(form, 'hub.topic'), 'hub.topic');
+  if (mode === 'replay') {
+    const count = wholeNumber(single(form, 'count'), 'count', 1, MAX_COUNT, 'HUB_ERR_PARAM_COUNT_INVALID') ?? DEFAULT_COUNT;
+    return { mode, callback, topic, count };
+  }
 
   const secretRaw = single(form, 'hub.secret');
   const secret = secretRaw === undefined || secretRaw === '' ? undefined : secretRaw;
@@ -68,7 +83,44 @@ export function parseHubRequest(form: URLSearchParams, bounds: LeaseBounds): Hub
   if (verifyToken !== undefined && verifyToken.length > 1024)
     throw new HubError('HUB_ERR_PARAM_VERIFY_INVALID', 'hub.verify_token is longer than 1024 characters');
   const verify = form.getAll('hub.verify')[0] === 'sync' ? 'sync' : 'async';
-  return { mode, callback, topic, leaseSeconds, secret, verifyToken, signatureAlgorithm: signatureAlgorithmOf(form), verify };
+  const format = formatOf(single(form, 'crier.format'));
+  const initial = wholeNumber(single(form, 'crier.initial'), 'crier.initial', 0, MAX_INITIAL_ENTRIES, 'HUB_ERR_PARAM_INITIAL_INVALID') ?? 0;
+  return {
+    mode,
+    callback,
+    topic,
+    leaseSeconds,
+    secret,
+    verifyToken,
+    signatureAlgorithm: signatureAlgorithmOf(form),
+    verify,
+    format,
+    initial,
+  };
+}
+
+/** A whole number from `min` to `max`; undefined when absent or empty; else the error `code` naming the field. */
+function wholeNumber(
+  raw: string | undefined,
+  name: string,
+  min: number,
+  max: number,
+  code: 'HUB_ERR_PARAM_COUNT_INVALID' | 'HUB_ERR_PARAM_INITIAL_INVALID',
+): number | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const value = Number(raw.trim());
+  if (!/^\d{1,3}$/.test(raw.trim()) || value < min || value > max)
+    throw new HubError(code, `${name} must be a whole number from ${min} to ${max}, got "${raw.slice(0, 40)}"`);
+  return value;
+}
+
+/** crier.format: `feed` (the topic's own document, the default) or `json` (JSON Feed 1.1). */
+function formatOf(raw: string | undefined): DeliveryFormat | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const format = raw.trim().toLowerCase();
+  if (format !== 'feed' && format !== 'json')
+    throw new HubError('HUB_ERR_PARAM_DELIVERY_FORMAT_INVALID', `crier.format must be feed or json, got "${raw.slice(0, 40)}"`);
+  return format;
 }
 
 function signatureAlgorithmOf(form: URLSearchParams): SignatureAlgorithm | undefined {

@@ -33,6 +33,9 @@ export async function requestSubscription(
     verifyToken: request.verifyToken ?? null,
     reason: null,
     signatureAlgorithm: request.signatureAlgorithm ?? null,
+    format: request.format ?? null,
+    // Kept with the intent, so a restart between this request and its verification keeps it.
+    initialCount: request.initial > 0 ? request.initial : null,
   };
   if (request.verify === 'async') {
     await deps.verifications.submit(intent);

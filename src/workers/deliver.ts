@@ -1,6 +1,8 @@
-import type { Job } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import type { Deps } from '../deps.js';
 import {
+  clearPendingInitial,
+  readLatestUpdates,
   deleteSubscriptionById,
   findNotificationById,
   findDeliveryStatus,
@@ -13,18 +15,25 @@ import {
   type Content,
   type DeliveryOutcome,
   type DeliveryRecord,
+  type DeliveryFormat,
   type DeliveryTarget,
   type Notification,
   type StatementBatches,
+  type Subscription,
 } from '../db/index.js';
+import { renderHistoryAsync, toJsonFeedAsync } from '../feeds/index.js';
 import { retryDelay } from './backoff.js';
 import { createCircuitBreakers } from './circuit.js';
 import { createDeliverySlots } from './delivery-slots.js';
 import { sign, type SignatureAlgorithm } from './signature.js';
-import { enqueuePage, jobIds, type DeliverPage, type DeliverRetry, type JobData } from './queues.js';
+import { enqueueFetches } from './sweep.js';
+import { enqueuePage, jobIds, type DeliverInitial, type DeliverPage, type DeliverRetry, type JobData } from './queues.js';
 
 /** How long a delivery to a paused host waits before it looks again (a resume queues it at once). */
 const PAUSED_RECHECK_MS = 60_000;
+/** How long an initial delivery waits for the first fetch of a topic the hub had never fetched, and how often it looks. */
+const FIRST_FETCH_WAIT_MS = 60_000;
+const FIRST_FETCH_RECHECK_MS = 500;
 
 type AttemptResult =
   | { ok: true }
@@ -33,8 +42,8 @@ type AttemptResult =
   | { ok: false; deferred: true; retryAt: number; error: string };
 
 export interface Deliverer {
-  /** The deliver queue's processor: page jobs and retry jobs. */
-  process(job: Job<JobData['deliver']>): Promise<void>;
+  /** The deliver queue's processor: page jobs, retry jobs (a replay's too) and initial deliveries. */
+  process(job: Job<JobData['deliver']>, token?: string): Promise<void>;
   /**
    * Delivers a just-stored notification's first page in the calling job (and
    * queues the next page), saving a queue hop between ping and delivery. The
@@ -77,25 +86,53 @@ export function createDeliverer(deps: Deps, batches: StatementBatches): Delivere
     return content;
   }
 
-  // Headers shared by every delivery of one notification, built once per page.
-  const sharedHeaders = new WeakMap<Notification, Record<string, string>>();
-  function headersOf(n: Notification, content: Content): Record<string, string> {
-    let headers = sharedHeaders.get(n);
+  // crier.format=json: a notification's JSON Feed form, rendered once per notification in this process, not per
+  // subscriber, its parse in slices (as the fetch job's) so a large body never holds up the front.
+  const jsonContents = new Map<number, Promise<Content>>();
+  function jsonContentOf(n: Notification, content: Content): Promise<Content> {
+    let json = jsonContents.get(n.id);
+    if (!json) {
+      const logged = { seq: n.id, body: content.body, contentType: content.contentType, ...entriesOf(n), updatedKeys: n.updatedKeys };
+      json = toJsonFeedAsync(logged, n.topicUrl).then((doc) => ({ hash: content.hash, contentType: doc.contentType, body: doc.body }));
+      json.catch(() => jsonContents.delete(n.id));
+      if (jsonContents.size >= 16) jsonContents.delete(jsonContents.keys().next().value!);
+      jsonContents.set(n.id, json);
+    }
+    return json;
+  }
+
+  // Headers shared by every delivery of one notification in one format, built once per page.
+  const sharedHeaders = new WeakMap<Notification, Partial<Record<DeliveryFormat, Record<string, string>>>>();
+  function headersOf(n: Notification, content: Content, format: DeliveryFormat): Record<string, string> {
+    let byFormat = sharedHeaders.get(n);
+    if (!byFormat) sharedHeaders.set(n, (byFormat = {}));
+    let headers = byFormat[format];
     if (!headers) {
-      headers = {
+      headers = byFormat[format] = {
         'content-type': content.contentType,
-        // WebSub §7 (H21): both links in one header; self first, for clients that read only the first link.
-        link: `<${n.topicUrl}>; rel="self", <${deps.config.publicUrl}>; rel="hub"`,
+        link: linkOf(n.topicUrl),
         'x-crier-entries': `new=${n.newEntries}, updated=${n.updatedEntries}`,
         // The update log's id: the same in a stream event, a long-poll answer and a retrieve result.
         'x-crier-seq': String(n.id),
       };
-      sharedHeaders.set(n, headers);
     }
     return headers;
   }
 
-  async function attempt(n: Notification, content: Content, target: DeliveryTarget): Promise<AttemptResult> {
+  // WebSub §7 (H21): both links in one header; self first, for clients that read only the first link.
+  const linkOf = (topicUrl: string) => `<${topicUrl}>; rel="self", <${deps.config.publicUrl}>; rel="hub"`;
+
+  /** One delivery of notification `n` to `target`, in the target's format; a replay's is marked so. */
+  async function attempt(n: Notification, content: Content, target: DeliveryTarget, replay = false): Promise<AttemptResult> {
+    const format = target.format ?? 'feed';
+    const shaped = format === 'json' ? await jsonContentOf(n, content) : content;
+    // Same id on every retry (and replay), so subscribers can drop duplicates.
+    const headers: Record<string, string> = { ...headersOf(n, shaped, format), 'x-hub-delivery': `${n.id}.${target.id}` };
+    if (replay) headers['x-crier-replay'] = '1';
+    return send(target, shaped.body, headers);
+  }
+
+  async function send(target: DeliveryTarget, body: Buffer, headers: Record<string, string>): Promise<AttemptResult> {
     // Runs once a slot is free (delivery-slots.ts): nothing is built for a queued subscriber.
     // Parsed once per delivery: the circuit keys on its origin and the client reuses it.
     let url: URL | string;
@@ -118,12 +155,11 @@ export function createDeliverer(deps: Deps, batches: StatementBatches): Delivere
         retryAt: admission.retryAt,
         error: `circuit open for ${origin}: too many recent failures; delivery postponed`,
       };
-    // Same id on every retry, so subscribers can drop duplicates.
-    const headers: Record<string, string> = { ...headersOf(n, content), 'x-hub-delivery': `${n.id}.${target.id}` };
     try {
       if (target.secret) {
         const algorithm = (target.signatureAlgorithm as SignatureAlgorithm | null) ?? deps.config.signatureAlgorithm;
-        headers['x-hub-signature'] = sign(content.body, deps.secrets.open(target.secret), algorithm);
+        // Signed over the exact bytes sent (a JSON Feed delivery's own bytes).
+        headers['x-hub-signature'] = sign(body, deps.secrets.open(target.secret), algorithm);
       }
     } catch (err) {
       // A secret no configured key opens: never deliver unsigned, record why instead.
@@ -131,7 +167,7 @@ export function createDeliverer(deps: Deps, batches: StatementBatches): Delivere
     }
     const began = performance.now();
     try {
-      const { status } = await deps.http.callbacks.post(url, content.body, headers);
+      const { status } = await deps.http.callbacks.post(url, body, headers);
       metrics.deliveryDuration.observe((performance.now() - began) / 1000);
       // A 4xx is the subscriber's answer, not a sick host; timeouts, resets, 5xx, 408 and 429 are.
       circuits.record(origin, status < 500 && status !== 408 && status !== 429);
@@ -145,7 +181,16 @@ export function createDeliverer(deps: Deps, batches: StatementBatches): Delivere
   }
 
   /** Outcome of attempt number `attemptNo` for one subscriber, and the retry job it needs. */
-  function settle(n: Notification, target: DeliveryTarget, attemptNo: number, result: AttemptResult, deferred = 0, recorded = false) {
+  function settle(
+    n: Notification,
+    target: DeliveryTarget,
+    attemptNo: number,
+    result: AttemptResult,
+    deferred = 0,
+    recorded = false,
+    replay?: number,
+  ) {
+    const replayed = replay ? { replay } : {};
     const now = Date.now();
     const signatureAlgorithm = target.secret ? (target.signatureAlgorithm ?? deps.config.signatureAlgorithm) : null;
     if (!result.ok && 'deferred' in result) {
@@ -166,7 +211,14 @@ export function createDeliverer(deps: Deps, batches: StatementBatches): Delivere
           signatureAlgorithm,
         } as DeliveryRecord,
         retry: {
-          data: { kind: 'retry' as const, notificationId: n.id, subscriptionId: target.id, attempt: attemptNo, deferred: deferred + 1 },
+          data: {
+            kind: 'retry' as const,
+            notificationId: n.id,
+            subscriptionId: target.id,
+            attempt: attemptNo,
+            deferred: deferred + 1,
+            ...replayed,
+          } as DeliverRetry,
           delay,
         },
         attempted: false,
@@ -214,7 +266,16 @@ export function createDeliverer(deps: Deps, batches: StatementBatches): Delivere
       } as DeliveryRecord,
       retry: exhausted
         ? undefined
-        : { data: { kind: 'retry' as const, notificationId: n.id, subscriptionId: target.id, attempt: attemptNo + 1 }, delay },
+        : {
+            data: {
+              kind: 'retry' as const,
+              notificationId: n.id,
+              subscriptionId: target.id,
+              attempt: attemptNo + 1,
+              ...replayed,
+            } as DeliverRetry,
+            delay,
+          },
       attempted: true,
     };
   }
@@ -267,13 +328,14 @@ export function createDeliverer(deps: Deps, batches: StatementBatches): Delivere
     ]);
     // WebSub §7 (H23): keep trying only while the subscription lives.
     if (!n || !sub || sub.expiresAt.getTime() <= Date.now()) return;
-    // An operator's retry or resume may have delivered it already (a postponed job still waiting, say).
-    if (status === 'delivered') return;
-    const target = { id: sub.id, callback: sub.callback, secret: sub.secret, signatureAlgorithm: sub.signatureAlgorithm, paused };
+    // An operator's retry or resume may have delivered it already (a postponed job still waiting, say); a replay is sent again.
+    if (status === 'delivered' && !data.replay) return;
+    const target = { ...targetOf(sub), paused };
     const content = await contentFor(n.id);
-    const [result] = await slots.map([target], 0, (t) => attempt(n, content, t));
-    await record(n, [settle(n, target, data.attempt, result, data.deferred ?? 0, true)], [target]);
-    log.info({ jobId: job.id, notificationId: n.id, subscriptionId: sub.id, attempt: data.attempt, ok: result.ok }, 'delivery retried');
+    const [result] = await slots.map([target], 0, (t) => attempt(n, content, t, data.replay !== undefined));
+    await record(n, [settle(n, target, data.attempt, result, data.deferred ?? 0, true, data.replay)], [target]);
+    const ctx = { jobId: job.id, notificationId: n.id, subscriptionId: sub.id, attempt: data.attempt, ok: result.ok };
+    log.info(ctx, data.replay ? 'delivery replayed' : 'delivery retried');
   }
 
   async function record(
@@ -303,15 +365,103 @@ export function createDeliverer(deps: Deps, batches: StatementBatches): Delivere
         retries.map((r) => ({
           name: 'retry',
           data: r.data,
-          opts: { delay: r.delay, jobId: jobIds.retry(r.data.notificationId, r.data.subscriptionId, r.data.attempt, r.data.deferred) },
+          opts: {
+            delay: r.delay,
+            jobId: jobIds.retry(r.data.notificationId, r.data.subscriptionId, r.data.attempt, r.data.deferred, r.data.replay),
+          },
         })),
       );
     }
     if (handOver && !handOverNow) await markNotificationEnqueued(deps.db.pool, n.id);
   }
 
+  /**
+   * crier.initial: one delivery of the topic's latest entries, right after verification. A topic the hub
+   * never fetched is fetched first (the job waits for it, up to FIRST_FETCH_WAIT_MS). An empty log sends
+   * nothing. Retried by BullMQ (the job's attempts and backoff); an open circuit or a paused host postpones it.
+   */
+  async function runInitial(job: Job, data: DeliverInitial, token?: string): Promise<void> {
+    const pending = { subscriptionId: data.subscriptionId, requestedAt: new Date(data.requestedAt) };
+    const sub = await findSubscriptionById(deps.db.pool, data.subscriptionId);
+    // Delivered, given up or superseded by a renewal's newer request (whose own job sends it).
+    if (!sub || sub.initialCount === null || sub.initialRequestedAt?.getTime() !== data.requestedAt) return;
+    const ctx = { jobId: job.id, subscriptionId: sub.id };
+    if (sub.expiresAt.getTime() <= Date.now()) return clearPendingInitial(deps.db.pool, pending);
+    const [entries, found] = await Promise.all([
+      readLatestUpdates(deps.db.pool, sub.topicId, sub.initialCount),
+      batches.topicForFetch(sub.topicId),
+    ]);
+    if (entries.length === 0) {
+      // w3c/websub#174: a subscriber reading the feed, then subscribing, misses nothing: the first fetch comes first.
+      if (found && found.topic.lastFetchAt === null && Date.now() - data.requestedAt < FIRST_FETCH_WAIT_MS) {
+        if (!data.fetchAsked) {
+          await enqueueFetches(deps, [sub.topicId], 'subscribe');
+          await job.updateData({ ...data, fetchAsked: true });
+        }
+        await job.moveToDelayed(Date.now() + FIRST_FETCH_RECHECK_MS, token);
+        throw new DelayedError();
+      }
+      log.info(ctx, 'initial delivery skipped: the topic has no entries in its log');
+      return clearPendingInitial(deps.db.pool, pending);
+    }
+    const topicUrl = entries[0].topicUrl;
+    const doc = await renderHistoryAsync(entries, sub.initialCount, sub.format, topicUrl);
+    const headers: Record<string, string> = {
+      'content-type': doc.contentType,
+      link: linkOf(topicUrl),
+      'x-hub-delivery': `initial-${sub.id}-${data.requestedAt}`,
+      'x-crier-initial': '1',
+    };
+    if (doc.newestSeq !== undefined) headers['x-crier-seq'] = String(doc.newestSeq);
+    const target = { ...targetOf(sub), paused: await isSubscriptionHostPaused(deps.db.pool, sub.id) };
+    const [result] = await slots.map([target], 0, (t) => send(t, doc.body, headers));
+    if (!result.ok && 'deferred' in result) {
+      metrics.delivery.deferred.inc();
+      await job.moveToDelayed(result.retryAt + Math.floor(Math.random() * 1000), token);
+      throw new DelayedError();
+    }
+    if (result.ok || result.gone) {
+      metrics.delivery[result.ok ? 'delivered' : 'gone'].inc();
+      if (!result.ok) await deleteSubscriptionById(deps.db.pool, sub.id);
+      else {
+        const outcome = { subscriptionId: sub.id, status: 'delivered' as const, error: null, nextRetryAt: null };
+        await batches.pageOutcomes({ outcomes: [outcome], counts: { delivered: 1, failed: 0 } });
+        await clearPendingInitial(deps.db.pool, pending);
+      }
+      log.info({ ...ctx, ok: result.ok, attempt: job.attemptsMade + 1 }, 'initial delivery done');
+      return;
+    }
+    const exhausted = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    const status = exhausted ? 'dropped' : 'retrying';
+    metrics.delivery[status].inc();
+    await batches.pageOutcomes({
+      outcomes: [{ subscriptionId: sub.id, status, error: result.error, nextRetryAt: null }],
+      counts: { delivered: 0, failed: 1 },
+    });
+    if (exhausted) {
+      log.warn({ ...ctx, err: result.error }, 'initial delivery dropped after its last attempt');
+      return clearPendingInitial(deps.db.pool, pending);
+    }
+    throw new Error(`initial delivery: ${result.error}`);
+  }
+
   return {
-    process: async (job) => (job.data.kind === 'retry' ? runRetry(job, job.data) : runPage(job, job.data)),
+    process: async (job, token) => {
+      const data = job.data;
+      if (data.kind === 'retry') return runRetry(job, data);
+      if (data.kind === 'initial') return runInitial(job, data, token);
+      return runPage(job, data);
+    },
     firstPage,
   };
+}
+
+/** What a delivery needs of a subscription read whole. */
+function targetOf(sub: Subscription): DeliveryTarget {
+  return { id: sub.id, callback: sub.callback, secret: sub.secret, signatureAlgorithm: sub.signatureAlgorithm, format: sub.format };
+}
+
+/** A notification's entry counts, as the feed engine's logged body carries them. */
+function entriesOf(n: Notification): { newEntries: number; updatedEntries: number } {
+  return { newEntries: n.newEntries, updatedEntries: n.updatedEntries };
 }

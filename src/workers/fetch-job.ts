@@ -24,6 +24,8 @@ interface Delivery {
   contentType: string;
   newEntries: number;
   updatedEntries: number;
+  /** Keys of the delivered entries that are changed versions of earlier ones. */
+  updatedKeys: string[];
   entries: Array<{ key: string; contentHash: string }>;
   parseError: string | null;
   /** The feed's refresh hint (RSS ttl, sy:updatePeriod), when it is a feed that gives one. */
@@ -185,7 +187,7 @@ export function fetchJob(deps: Deps, deliverer: Deliverer, batches: StatementBat
     const { notificationId, firstPage } = await recordFetchWithContent(
       deps.db.pool,
       result,
-      { ...content, ...counts, claimSeconds },
+      { ...content, ...counts, updatedKeys: selection.updatedKeys, claimSeconds },
       deps.config.deliverPageSize,
     );
     counted('new_content');
@@ -196,7 +198,14 @@ export function fetchJob(deps: Deps, deliverer: Deliverer, batches: StatementBat
     // Streams and long-polls hear of it now, while the callbacks' first page goes out.
     void deps.announcer.announce({ seq: notificationId, topicId: topic.id });
     await deliverFirstPage(
-      { id: notificationId, topicId: topic.id, topicUrl: topic.url, contentHash: content.hash, ...counts },
+      {
+        id: notificationId,
+        topicId: topic.id,
+        topicUrl: topic.url,
+        contentHash: content.hash,
+        ...counts,
+        updatedKeys: selection.updatedKeys,
+      },
       content,
       firstPage,
     );
@@ -241,6 +250,7 @@ function select({ outcome, diff, rendered }: Selection, body: Buffer, contentTyp
     contentType: contentType ?? 'application/octet-stream',
     newEntries: 0,
     updatedEntries: 0,
+    updatedKeys: [],
     entries: [],
     parseError,
   });
@@ -252,6 +262,7 @@ function select({ outcome, diff, rendered }: Selection, body: Buffer, contentTyp
     contentType: rendered?.contentType ?? contentType ?? '',
     newEntries: diff?.newKeys.length ?? 0,
     updatedEntries: diff?.updatedKeys.length ?? 0,
+    updatedKeys: diff?.updatedKeys ?? [],
     entries,
     parseError: describeProblems(outcome.doc.problems),
     refreshSeconds: outcome.doc.refreshSeconds,

@@ -12,7 +12,7 @@ export type JobData = {
   verify: { intentId: number } | { intentIds: number[] };
   /** `source`: what asked for the fetch, for metrics only (a deduplicated job keeps its first asker's). */
   fetch: { topicId: number; source?: FetchSource };
-  deliver: DeliverPage | DeliverRetry;
+  deliver: DeliverPage | DeliverRetry | DeliverInitial;
 };
 export type QueueName = keyof JobData;
 export const QUEUE_NAMES: QueueName[] = ['verify', 'fetch', 'deliver'];
@@ -29,7 +29,15 @@ export type DeliverRetry = {
   subscriptionId: number;
   attempt: number;
   deferred?: number;
+  /** A replay's (hub.mode=replay) attempts: when it was asked for (ms), which also keeps its job ids its own. */
+  replay?: number;
 };
+/**
+ * The one crier.initial delivery a subscription is owed after its verification; `requestedAt` (ms) is the
+ * subscription's `initial_requested_at`, so a renewal's newer request supersedes it. `fetchAsked`: the topic
+ * had never been fetched and this job queued its first fetch.
+ */
+export type DeliverInitial = { kind: 'initial'; subscriptionId: number; requestedAt: number; fetchAsked?: boolean };
 
 /** Job ids make re-enqueueing idempotent (BullMQ ids may not contain ':'). */
 export const jobIds = {
@@ -37,10 +45,9 @@ export const jobIds = {
   verifyBatch: (firstIntentId: number) => `verifyb-${firstIntentId}`,
   fetch: (topicId: number) => `fetch-${topicId}`,
   page: (notificationId: number, afterId: number) => `page-${notificationId}-${afterId}`,
-  retry: (notificationId: number, subscriptionId: number, attempt: number, deferred = 0) =>
-    deferred > 0
-      ? `retry-${notificationId}-${subscriptionId}-${attempt}-d${deferred}`
-      : `retry-${notificationId}-${subscriptionId}-${attempt}`,
+  retry: (notificationId: number, subscriptionId: number, attempt: number, deferred = 0, replay?: number) =>
+    `retry-${notificationId}-${subscriptionId}-${attempt}${deferred > 0 ? `-d${deferred}` : ''}${replay ? `-r${replay}` : ''}`,
+  initial: (subscriptionId: number, requestedAt: number) => `initial-${subscriptionId}-${requestedAt}`,
   /** An operator's retry: its own id, so it runs even while a scheduled retry of the same delivery waits. */
   manualRetry: (notificationId: number, subscriptionId: number, at: number) => `retry-${notificationId}-${subscriptionId}-now${at}`,
 };
@@ -48,6 +55,25 @@ export const jobIds = {
 /** Queues the page of a notification's subscribers after `afterId`; its job id makes a repeat a no-op. */
 export async function enqueuePage(queues: Pick<Queues, 'deliver'>, notificationId: number, afterId: number): Promise<void> {
   await queues.deliver.add('page', { kind: 'page', notificationId, afterId }, { jobId: jobIds.page(notificationId, afterId) });
+}
+
+/**
+ * Queues pending crier.initial deliveries (one job each, retried by BullMQ like a verification); the job id
+ * makes a repeat (the sweep's) a no-op.
+ */
+export async function enqueueInitials(
+  queues: Pick<Queues, 'deliver'>,
+  pending: Array<{ subscriptionId: number; requestedAt: Date }>,
+  maxAttempts: number,
+): Promise<void> {
+  if (pending.length === 0) return;
+  await queues.deliver.addBulk(
+    pending.map(({ subscriptionId, requestedAt }) => ({
+      name: 'initial',
+      data: { kind: 'initial' as const, subscriptionId, requestedAt: requestedAt.getTime() },
+      opts: { jobId: jobIds.initial(subscriptionId, requestedAt.getTime()), attempts: maxAttempts, backoff: { type: 'crier' } },
+    })),
+  );
 }
 
 // Finished jobs stay an hour so a re-run page cannot re-add (and re-run) its finished successor.

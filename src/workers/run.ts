@@ -39,7 +39,7 @@ export function startWorkers(deps: Deps, options: { sweepIntervalMs?: number } =
     deps.queues.work('fetch', tracked(fetchJob(deps, deliverer, batches)), { concurrency: deps.config.fetchConcurrency, backoff }),
     deps.queues.work(
       'deliver',
-      tracked((job: Parameters<typeof deliverer.process>[0]) => deliverer.process(job)),
+      tracked((job: Parameters<typeof deliverer.process>[0], token?: string) => deliverer.process(job, token)),
       { concurrency: deps.config.deliverJobs, backoff },
     ),
   ];

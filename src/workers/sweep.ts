@@ -7,6 +7,7 @@ import {
   listStaleFetchRequests,
   listUnqueuedIntents,
   listUnqueuedNotifications,
+  listPendingInitials,
   markIntentsEnqueued,
   markNotificationEnqueued,
   pruneUpdateLog,
@@ -14,7 +15,7 @@ import {
 } from '../db/index.js';
 import { bounded } from './bounded.js';
 import type { FetchSource } from '../metrics/index.js';
-import { enqueuePage, jobIds } from './queues.js';
+import { enqueueInitials, enqueuePage, jobIds } from './queues.js';
 
 /**
  * Housekeeping that makes the database the source of truth: expired leases
@@ -32,6 +33,8 @@ export async function sweep(deps: Deps, graceSeconds = 10): Promise<void> {
     await enqueuePage(deps.queues, notificationId, 0);
     await markNotificationEnqueued(db, notificationId);
   }
+  // crier.initial deliveries owed since before the grace period: their jobs' ids make a re-queue a no-op.
+  await enqueueInitials(deps.queues, await listPendingInitials(db, graceSeconds), deps.config.maxAttempts);
   await deleteOldRateLimits(db);
   await deleteOldDeliveryCounts(db);
   await deleteStaleSeenEntries(db, deps.config.seenEntriesDays);

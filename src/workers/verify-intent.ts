@@ -15,7 +15,7 @@ import { assertUrlAllowed } from '../net/index.js';
 import { HubError } from '../errors.js';
 import { retryDelay } from './backoff.js';
 import { withQuery } from './callback-url.js';
-import { jobIds, type JobData } from './queues.js';
+import { enqueueInitials, jobIds, type JobData } from './queues.js';
 
 /** What one verification GET decided. */
 /**
@@ -113,8 +113,12 @@ export function createVerifier(deps: Deps) {
         if (verdict.kind === 'failed') log.warn({ ...ctx, err: verdict.error }, 'verification failed; intent dropped');
       }
     }
-    await activateSubscriptionsFromIntents(deps.db.pool, subscribed, deps.config.pollMinSeconds);
+    const initials = await activateSubscriptionsFromIntents(deps.db.pool, subscribed, deps.config.pollMinSeconds);
     await deleteIntents(deps.db.pool, finished);
+    // crier.initial: stored with the subscription by the activation, so a lost enqueue is the sweep's to repair.
+    await enqueueInitials(deps.queues, initials, deps.config.maxAttempts).catch((err: unknown) =>
+      log.warn({ err: (err as Error).message, subscriptions: initials.length }, 'initial deliveries not queued; the sweep queues them'),
+    );
     return retry;
   }
 

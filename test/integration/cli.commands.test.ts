@@ -248,7 +248,8 @@ describe('crier client commands against a hub', () => {
     const subs = await runCli(['subscriptions', '--json', '--topic', topic], env);
     expect((JSON.parse(subs.stdout) as Array<{ callback: string }>).map((s) => s.callback)).toEqual([`${subscriber.origin}/status`]);
     const table = await runCli(['subscriptions', '--topic', topic], env);
-    expect(table.stdout.split('\n')[0]).toMatch(/^id\s+delivery\s+expires\s+callback\s+topic$/);
+    expect(table.stdout.split('\n')[0]).toMatch(/^id\s+delivery\s+format\s+expires\s+callback\s+topic$/);
+    expect(table.stdout.split('\n')[1]).toMatch(/^\d+\s+\S+(?: yet)?\s+feed\s/);
     expect(table.stdout).toContain(`${subscriber.origin}/status  ${topic}`);
     const topics = await runCli(['topics', '--url', topic], env);
     expect(topics.stdout).toMatch(new RegExp(`^\\d+\\s+1\\s+.*${topic.replace(/[.]/g, '\\.')}$`, 'm'));

@@ -84,6 +84,8 @@ const MODES = [
   'publish\n',
   '\uFFFF',
   'hub.mode',
+  'replay',
+  'REPLAY',
 ];
 const FIELDS = [
   'hub.mode',
@@ -96,6 +98,9 @@ const FIELDS = [
   'hub.verify',
   'hub.verify_token',
   'hub.challenge',
+  'crier.format',
+  'crier.initial',
+  'count',
   'foo',
   'hub.foo',
   '',
@@ -141,6 +146,9 @@ function randomValue(r: Rng, name: string, closedPort: number): string {
   if (name === 'hub.secret')
     return r.pick(['', 's', `s${NUL}`, 'x'.repeat(199), 'x'.repeat(200), '\u00e9'.repeat(100), r.unicode(r.int(150)), r.ascii(r.int(300))]);
   if (name.startsWith('hub.callback') || name.startsWith('hub.topic') || name.startsWith('hub.url')) return randomUrl(r, closedPort);
+  if (name === 'crier.format') return r.pick(['', 'json', 'feed', 'JSON', ' json ', 'xml', 'json\u0000', r.unicode(r.int(10))]);
+  if (name === 'crier.initial' || name === 'count')
+    return r.pick(['', '0', '1', '10', '50', '51', '-1', '1e2', '5.5', '99999999999999999999', ' 3 ', '\u0663', r.ascii(6)]);
   return r.pick([r.ascii(r.int(50)), r.unicode(r.int(20)), `a${NUL}b`, '\uD800', '\uFEFF', '\u202E']);
 }
 
@@ -161,12 +169,15 @@ function randomBody(r: Rng, closedPort: number): Buffer {
   if (kind === 5) return Buffer.from(`${'k'.repeat(r.int(70_000))}=v`);
   if (kind < 9) {
     // Well-formed, so the request gets past parsing into the use-cases and the database.
-    const mode = r.pick(['subscribe', 'unsubscribe', 'publish']);
+    const mode = r.pick(['subscribe', 'unsubscribe', 'publish', 'replay']);
     const url = () => `http://127.0.0.1:${closedPort}/${pct(r.unicode(r.int(30)))}?q=${pct(r.ascii(r.int(30)))}`;
     const fields = mode === 'publish' ? [`hub.url=${pct(url())}`] : [`hub.callback=${pct(url())}`, `hub.topic=${pct(url())}`];
     if (r.chance(0.5)) fields.push(`hub.secret=${pct(r.unicode(r.int(40)))}`);
     if (r.chance(0.3)) fields.push(`hub.lease_seconds=${r.int(1e7)}`);
     if (r.chance(0.3)) fields.push(`hub.verify_token=${pct(r.unicode(r.int(40)))}`, `hub.verify=${r.pick(['sync', 'async'])}`);
+    if (r.chance(0.3)) fields.push(`crier.format=${pct(randomValue(r, 'crier.format', closedPort))}`);
+    if (r.chance(0.3)) fields.push(`crier.initial=${pct(randomValue(r, 'crier.initial', closedPort))}`);
+    if (r.chance(0.3)) fields.push(`count=${pct(randomValue(r, 'count', closedPort))}`);
     if (r.chance(0.3)) fields.push(`${pct(r.ascii(8))}=${pct(r.unicode(10))}`);
     return Buffer.from([`hub.mode=${mode}`, ...fields].sort(() => r.next() - 0.5).join('&'));
   }
@@ -366,7 +377,7 @@ describe('fuzzing POST / (H9 H28)', () => {
   });
 
   test('H9: a NUL in a hub.* value (found by this fuzzer: PostgreSQL refused it with a 500) is a 400', async () => {
-    for (const field of ['hub.secret', 'hub.verify_token', 'hub.mode', 'hub.lease_seconds']) {
+    for (const field of ['hub.secret', 'hub.verify_token', 'hub.mode', 'hub.lease_seconds', 'crier.format', 'crier.initial']) {
       const res = await hub.post({
         'hub.mode': 'subscribe',
         'hub.callback': `${subscriber.origin}/nul`,

@@ -27,7 +27,32 @@ describe('parseHubRequest', () => {
       verifyToken: undefined,
       signatureAlgorithm: undefined,
       verify: 'async',
+      format: undefined,
+      initial: 0,
     });
+  });
+
+  test('crier.format and crier.initial (Crier extensions) are read, and a bad value is refused with its own code', () => {
+    expect(parseHubRequest(sub({ 'crier.format': 'JSON', 'crier.initial': '50' }), bounds)).toMatchObject({ format: 'json', initial: 50 });
+    expect(parseHubRequest(sub({ 'crier.format': 'feed', 'crier.initial': '' }), bounds)).toMatchObject({ format: 'feed', initial: 0 });
+    for (const format of ['xml', 'json,feed', 'rss'])
+      expect(codeOf(() => parseHubRequest(sub({ 'crier.format': format }), bounds))).toBe('HUB_ERR_PARAM_DELIVERY_FORMAT_INVALID');
+    for (const initial of ['-1', '51', '1.5', '1e1', 'x', '0010'])
+      expect(codeOf(() => parseHubRequest(sub({ 'crier.initial': initial }), bounds))).toBe('HUB_ERR_PARAM_INITIAL_INVALID');
+  });
+
+  test('a replay request names a topic, a callback and a count from 1 to 50 (default 10)', () => {
+    const replay = (extra: Record<string, string> = {}) => sub({ 'hub.mode': 'replay', ...extra });
+    expect(parseHubRequest(replay(), bounds)).toEqual({
+      mode: 'replay',
+      callback: 'https://sub.example/cb?x=1',
+      topic: 'https://pub.example/feed',
+      count: 10,
+    });
+    expect(parseHubRequest(replay({ count: '50' }), bounds)).toMatchObject({ count: 50 });
+    for (const count of ['0', '51', 'ten', '-3'])
+      expect(codeOf(() => parseHubRequest(replay({ count }), bounds))).toBe('HUB_ERR_PARAM_COUNT_INVALID');
+    expect(codeOf(() => parseHubRequest(replay({ 'hub.callback': 'nope' }), bounds))).toBe('HUB_ERR_PARAM_CALLBACK_INVALID');
   });
 
   test('H26: hub.verify=sync alone or first asks for synchronous verification and sha1 signatures', () => {

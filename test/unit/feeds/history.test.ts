@@ -1,5 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseFeed, renderHistory, renderHistoryJson, type LoggedBody } from '../../../src/feeds/index.js';
+import {
+  parseFeed,
+  renderHistory,
+  renderHistoryAsync,
+  renderHistoryJson,
+  toJsonFeed,
+  toJsonFeedAsync,
+  type LoggedBody,
+} from '../../../src/feeds/index.js';
 import { readFixture } from './fixtures.js';
 
 const rssOf = (items: string[]) =>
@@ -104,5 +112,72 @@ describe('renderHistoryJson', () => {
     expect(feed.items).toEqual([
       { id: 'http://e/t#3', content_text: 'hello', _crier: { seq: 3, status: 'new', id: 'http://e/t#3', content_type: 'text/plain' } },
     ]);
+  });
+});
+
+describe('toJsonFeed (crier.format=json deliveries)', () => {
+  const keysOf = (body: string) => {
+    const outcome = parseFeed(Buffer.from(body), 'application/rss+xml');
+    if (outcome.kind !== 'feed') throw new Error('not a feed');
+    return new Map(outcome.doc.entries.map((e) => [e.id, e.key]));
+  };
+
+  it('converts every entry of one delivered body, telling new from updated by the keys recorded with it', () => {
+    const body = rssOf(['b', 'a']);
+    const updatedKeys = [keysOf(body).get('a')!];
+    const doc = toJsonFeed({ ...logged(12, body, undefined, { newEntries: 1, updatedEntries: 1 }), updatedKeys }, 'http://e/t');
+    expect(doc.contentType).toBe('application/feed+json; charset=utf-8');
+    expect(doc.newestSeq).toBe(12);
+    const feed = JSON.parse(doc.body.toString('utf8'));
+    expect(feed.version).toBe('https://jsonfeed.org/version/1.1');
+    expect(feed.title).toBe('Log');
+    expect(feed.items.map((i: { _crier: unknown }) => i._crier)).toEqual([
+      { seq: 12, status: 'new', id: 'b' },
+      { seq: 12, status: 'updated', id: 'a' },
+    ]);
+  });
+
+  it('keeps a JSON Feed body as written, writing the version URL for a bare "1.0" and the id and content an item lacks', () => {
+    const body = '{"version": "1.0", "title": "J", "items": [{"url": "http://e/1", "title": "one"}, {"id": 7, "content_text": "x"}]}';
+    const doc = toJsonFeed(logged(3, body, 'application/feed+json', { newEntries: 2, updatedEntries: 0 }), 'http://e/t');
+    const text = doc.body.toString('utf8');
+    expect(text).toContain('{"_crier":{"seq":3,"status":"new","id":"7"},"id": 7, "content_text": "x"}');
+    const feed = JSON.parse(text);
+    expect(feed.version).toBe('https://jsonfeed.org/version/1');
+    expect(feed.items[0]).toEqual({
+      _crier: { seq: 3, status: 'new', id: 'http://e/1' },
+      id: 'http://e/1',
+      content_text: '',
+      url: 'http://e/1',
+      title: 'one',
+    });
+  });
+});
+
+describe('toJsonFeed of an Atom entry document', () => {
+  it('makes its one entry an item with its id, link, title and content', () => {
+    const body = `<?xml version="1.0"?><entry xmlns="http://www.w3.org/2005/Atom"><id>urn:e:1</id><title>One</title>
+      <link href="http://e/1"/><updated>2026-01-02T03:04:05Z</updated><content type="html">&lt;p&gt;hi&lt;/p&gt;</content></entry>`;
+    const doc = toJsonFeed(logged(5, body, 'application/atom+xml'), 'http://e/t');
+    const feed = JSON.parse(doc.body.toString('utf8'));
+    expect(feed.items).toEqual([
+      {
+        id: 'urn:e:1',
+        url: 'http://e/1',
+        title: 'One',
+        content_html: '<p>hi</p>',
+        date_modified: '2026-01-02T03:04:05.000Z',
+        _crier: { seq: 5, status: 'new', id: 'urn:e:1' },
+      },
+    ]);
+  });
+});
+
+describe('the sliced (async) renderings', () => {
+  it('give the same bytes as the straight-through ones', async () => {
+    const bodies = [logged(7, rssOf(['c'])), logged(5, rssOf(['b', 'a']))];
+    expect(await toJsonFeedAsync(bodies[1], 'http://e/t')).toEqual(toJsonFeed(bodies[1], 'http://e/t'));
+    expect(await renderHistoryAsync(bodies, 2, 'feed', 'http://e/t')).toEqual(renderHistory(bodies, 2));
+    expect(await renderHistoryAsync(bodies, 2, 'json', 'http://e/t')).toEqual(renderHistoryJson(bodies, 2, 'http://e/t'));
   });
 });

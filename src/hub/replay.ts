@@ -1,0 +1,34 @@
+import type { Deps } from '../deps.js';
+import { findLiveSubscription, listLatestNotificationIds } from '../db/index.js';
+import { HubError } from '../errors.js';
+import { jobIds } from '../workers/index.js';
+import type { HubRequest } from './params.js';
+
+type ReplayRequest = Extract<HubRequest, { mode: 'replay' }>;
+
+/**
+ * `hub.mode=replay` (a Crier extension): the topic's last `count` notifications
+ * go again to one verified, live subscription, oldest first, through the
+ * deliver queue like any retry (signed, retried with backoff), each with its
+ * original X-Hub-Delivery and X-Crier-Seq, so a subscriber that has one drops
+ * it; each is marked X-Crier-Replay: 1. Answered once the jobs are queued
+ * (the queue is durable). Returns how many were queued.
+ */
+export async function replay(deps: Deps, request: ReplayRequest): Promise<number> {
+  const sub = await findLiveSubscription(deps.db.pool, request.topic, request.callback);
+  if (!sub)
+    throw new HubError('HUB_ERR_SUBSCRIPTION_UNKNOWN', `no verified, live subscription of that callback to ${request.topic.slice(0, 200)}`);
+  const ids = await listLatestNotificationIds(deps.db.pool, sub.topicId, request.count);
+  if (ids.length === 0) return 0;
+  // The request's time keeps this replay's job ids apart from the deliveries' own retries and from other replays.
+  const replayed = deps.clock();
+  await deps.queues.deliver.addBulk(
+    ids.map((notificationId) => ({
+      name: 'retry',
+      data: { kind: 'retry' as const, notificationId, subscriptionId: sub.id, attempt: 1, replay: replayed },
+      opts: { jobId: jobIds.retry(notificationId, sub.id, 1, 0, replayed) },
+    })),
+  );
+  deps.log.info({ module: 'replay', subscriptionId: sub.id, notifications: ids.length }, 'replay queued');
+  return ids.length;
+}
