@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --quick] [-- --n 10000] [-- --backend embedded] [-- --profile] [-- --hub-env KEY=VALUE] [-- --format json] [-- <scenario>...]`
  * `--format json`: the fan-out's subscriptions take crier.format=json (JSON Feed deliveries).
- * Scenarios: fanout, latency, subscribe, topics, poll, memory (from fanout), idle (embedded idle RSS), feeds; default all.
+ * Scenarios: fanout, latency, subscribe, topics, poll, stream, memory (from fanout), idle (embedded idle RSS), feeds; default all.
  * Each hub runs as a child process configured like production; peers run in
  * their own processes; every figure is reported against a baseline measured
  * in the same run. Writes bench/results/latest.json and latest.md.
@@ -19,10 +19,11 @@ import { idleMemory } from './scenarios/idle-memory.js';
 import { latency } from './scenarios/latency.js';
 import { manyTopics } from './scenarios/many-topics.js';
 import { poll } from './scenarios/poll.js';
+import { stream } from './scenarios/stream.js';
 import { subscribe } from './scenarios/subscribe.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SCENARIOS = ['fanout', 'memory', 'latency', 'subscribe', 'topics', 'poll', 'idle', 'feeds'];
+const SCENARIOS = ['fanout', 'memory', 'latency', 'subscribe', 'topics', 'poll', 'stream', 'idle', 'feeds'];
 
 interface Args {
   quick: boolean;
@@ -191,6 +192,12 @@ async function main(): Promise<number> {
         const n = args.sizes?.[0] ?? (args.quick ? 2000 : 100_000);
         log(`poll, ${backend}, ${n} topics`);
         rows.push(...((await attempt('poll', backend, n, () => poll(ctx, backend, n))) ?? []));
+      }
+      // Event streams are measured where web processes hold them at scale: PostgreSQL + Redis (issue 14).
+      if (args.scenarios.includes('stream') && backend === 'postgres+redis') {
+        const n = args.sizes?.[0] ?? (args.quick ? 200 : 5000);
+        log(`stream, ${backend}, ${n} stream clients`);
+        rows.push(...((await attempt('stream', backend, n, () => stream(ctx, backend, n))) ?? []));
       }
     }
     if (args.scenarios.includes('feeds')) {

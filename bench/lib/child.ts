@@ -54,3 +54,16 @@ export function startChild(file: string): BenchChild {
     },
   };
 }
+
+/** The child's side: answers each request message with `handlers[op](args)`, and exits when the bench disconnects. */
+export function serveRequests(handlers: Record<string, (args: any) => unknown>): void {
+  const answer = async (msg: { id: number; op: string; args: unknown }) => {
+    try {
+      process.send!({ id: msg.id, result: await handlers[msg.op](msg.args) });
+    } catch (err) {
+      process.send!({ id: msg.id, error: (err as Error).stack ?? String(err) });
+    }
+  };
+  process.on('message', (msg: { id: number; op: string; args: unknown }) => void answer(msg));
+  process.on('disconnect', () => process.exit(0));
+}

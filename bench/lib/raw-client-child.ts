@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
  * with the same work the hub is measured on. Warmed up before measuring.
  */
 import { Agent } from 'undici';
+import { serveRequests } from './child.js';
 
 const now = () => performance.timeOrigin + performance.now();
 
@@ -172,12 +173,4 @@ const handlers: Record<string, (args: any) => Promise<unknown>> = {
   },
 };
 
-async function answer(msg: { id: number; op: string; args: unknown }): Promise<void> {
-  try {
-    process.send!({ id: msg.id, result: await handlers[msg.op](msg.args) });
-  } catch (err) {
-    process.send!({ id: msg.id, error: (err as Error).stack ?? String(err) });
-  }
-}
-process.on('message', (msg: { id: number; op: string; args: unknown }) => void answer(msg));
-process.on('disconnect', () => process.exit(0));
+serveRequests(handlers);

@@ -66,10 +66,22 @@ function params(result: FetchResult): unknown[] {
 }
 
 /**
+ * The advisory lock every notification insert takes before its id is drawn and
+ * holds until its statement commits: notification ids (the update log's
+ * sequence ids) therefore become visible in id order, across all topics and
+ * worker processes, and a reader that sees id N has every lower id it will ever
+ * see. It is held from that insert to the statement's commit, so stores of new
+ * content commit one at a time; fetching, parsing and diffing stay concurrent.
+ */
+const UPDATE_LOG_LOCK = "hashtext('crier.update-log')";
+
+/**
  * Content, notification, seen entries and fetch record in one statement:
  * they land together without a transaction's extra round trips. Returns the
  * notification id and, read in the same round trip because it is on the path
  * from ping to delivery, the first `pageSize` subscribers to deliver it to.
+ * The notification's id is drawn under UPDATE_LOG_LOCK (the subquery runs
+ * before the insert's id default: a volatile subquery is not flattened).
  */
 export async function recordFetchWithContent(
   db: Queryable,
@@ -85,7 +97,8 @@ export async function recordFetchWithContent(
     ),
     notification as (
       insert into notifications (topic_id, content_hash, new_entries, updated_entries, claimed_until, updated_keys)
-      values ($1, $11, $14, $15, now() + make_interval(secs => $16), $18::text[])
+      select $1, $11, $14, $15, now() + make_interval(secs => $16), $18::text[]
+      from (select pg_advisory_xact_lock(${UPDATE_LOG_LOCK})) ordered
       returning id
     )
     select notification.id, coalesce((

@@ -1,5 +1,5 @@
 import type { Queryable, LogEntry } from '../db/index.js';
-import { readUpdate, readUpdatesAfter } from '../db/index.js';
+import { readUpdatesAfter } from '../db/index.js';
 import type { Logger } from '../log.js';
 import type { UpdateSignal, WakeHandlers } from './wake.js';
 
@@ -11,19 +11,25 @@ export interface Watch {
   deliver(entry: LogEntry): void;
 }
 
-/** Most updates one resynchronisation reads; a reader further behind catches up from its own cursor when it reconnects. */
-const RESYNC_LIMIT = 1000;
+/** Most updates one read takes; a catch-up reads on until it has everything. */
+const READ_LIMIT = 1000;
 
 /**
  * The web process's readers, by topic. A signal for a topic nobody here
- * reads costs nothing; otherwise the update is read from the log once and
- * handed to every reader of its topic, in signal order. Idle readers cost no
- * database work.
+ * reads costs nothing; otherwise one read takes every update of the watched
+ * topics newer than the last read (the horizon), in id order, and hands each
+ * to the readers of its topic. Update ids commit in id order (the store takes
+ * one lock for them, src/db/fetch-results.ts), so a signal arriving out of
+ * order, or lost, costs latency, never order: every reader gets its topics'
+ * updates in id order, and a stream's Last-Event-ID covers all its topics.
+ * Idle readers cost no database work.
  */
 export class UpdateHub implements WakeHandlers {
   readonly #byTopic = new Map<number, Set<Watch>>();
   #chain: Promise<void> = Promise.resolve();
   #watches = 0;
+  /** Every update of a watched topic up to this id has been read and handed out; unset while nobody watches. */
+  #horizon: number | undefined;
 
   constructor(
     private readonly db: Queryable,
@@ -53,6 +59,8 @@ export class UpdateHub implements WakeHandlers {
         set?.delete(watch);
         if (set?.size === 0) this.#byTopic.delete(topicId);
       }
+      // Nothing to keep up with: the next reader starts from its own cursor.
+      if (this.#watches === 0) this.#horizon = undefined;
     };
   }
 
@@ -74,22 +82,36 @@ export class UpdateHub implements WakeHandlers {
       .catch((err) => this.log.warn({ module: 'updates', err: (err as Error).message }, 'update not read'));
   }
 
-  onSignal(signal: UpdateSignal): void {
-    if (!this.#byTopic.has(signal.topicId)) return;
-    this.#enqueue(async () => {
-      const entry = await readUpdate(this.db, signal.seq);
-      if (entry) this.#dispatch(entry);
-    });
+  /** The oldest cursor of any reader: where a catch-up starts when there is no horizon yet. */
+  #oldestCursor(): number {
+    let from = Number.MAX_SAFE_INTEGER;
+    for (const [topicId, set] of this.#byTopic) for (const w of set) from = Math.min(from, w.cursors.get(topicId) ?? from);
+    return from;
   }
 
-  /** After the listener reconnected: one read of what its readers may have missed meanwhile. */
+  /**
+   * Reads and hands out every update of the watched topics past the horizon.
+   * A signalled `seq` (committed, so every lower id is too) that is not past it was read already.
+   */
+  async #catchUp(seq?: number): Promise<void> {
+    if (this.#byTopic.size === 0 || (seq !== undefined && this.#horizon !== undefined && seq <= this.#horizon)) return;
+    let from = this.#horizon ?? this.#oldestCursor();
+    for (;;) {
+      const batch = await readUpdatesAfter(this.db, [...this.#byTopic.keys()], from, READ_LIMIT);
+      for (const entry of batch) this.#dispatch(entry);
+      if (batch.length > 0) from = batch[batch.length - 1].seq;
+      if (batch.length < READ_LIMIT) break;
+    }
+    if (this.#watches > 0) this.#horizon = Math.max(from, seq ?? 0);
+  }
+
+  onSignal(signal: UpdateSignal): void {
+    if (!this.#byTopic.has(signal.topicId)) return;
+    this.#enqueue(() => this.#catchUp(signal.seq));
+  }
+
+  /** After the listener reconnected: one catch-up for whatever was missed meanwhile. */
   onResync(): void {
-    if (this.#byTopic.size === 0) return;
-    this.#enqueue(async () => {
-      const topicIds = [...this.#byTopic.keys()];
-      let from = Number.MAX_SAFE_INTEGER;
-      for (const id of topicIds) for (const w of this.#byTopic.get(id) ?? []) from = Math.min(from, w.cursors.get(id) ?? from);
-      for (const entry of await readUpdatesAfter(this.db, topicIds, from, RESYNC_LIMIT)) this.#dispatch(entry);
-    });
+    this.#enqueue(() => this.#catchUp());
   }
 }
