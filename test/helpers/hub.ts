@@ -135,12 +135,15 @@ export async function startTestHub(
     async subscribeAndWait(callback, topic, extra = {}) {
       // This pair's verification, not any earlier one: the same callback may hold other topics, or this one already (a renewal).
       const verifiedAt = `select s.verified_at from subscriptions s join topics t on t.id = s.topic_id where s.callback = $1 and t.url = $2`;
-      const [before] = await testHub.query<{ verified_at: Date }>(verifiedAt, [callback, topic]);
+      // The hub stores URLs as WHATWG URL serializes them (hub/urls.ts).
+      const serialized = (u: string) => (URL.canParse(u) ? new URL(u).href : u);
+      const pair = [serialized(callback), serialized(topic)];
+      const [before] = await testHub.query<{ verified_at: Date }>(verifiedAt, pair);
       const res = await testHub.post({ 'hub.mode': 'subscribe', 'hub.callback': callback, 'hub.topic': topic, ...extra });
       if (res.status !== 202) throw new Error(`subscribe answered ${res.status}: ${res.text}`);
       await waitFor(
         async () => {
-          const [row] = await testHub.query<{ verified_at: Date }>(verifiedAt, [callback, topic]);
+          const [row] = await testHub.query<{ verified_at: Date }>(verifiedAt, pair);
           return row !== undefined && (before === undefined || row.verified_at.getTime() > before.verified_at.getTime());
         },
         { what: `subscription of ${callback} to ${topic}` },
