@@ -71,37 +71,85 @@ function params(result: FetchResult): unknown[] {
  * sequence ids) therefore become visible in id order, across all topics and
  * worker processes, and a reader that sees id N has every lower id it will ever
  * see. It is held from that insert to the statement's commit, so stores of new
- * content commit one at a time; fetching, parsing and diffing stay concurrent.
+ * content commit one batch at a time (see recordFetchesWithContent); fetching,
+ * parsing and diffing stay concurrent.
  */
 const UPDATE_LOG_LOCK = "hashtext('crier.update-log')";
 
+/** One fetch's changed body to store: what the fetch found and the content it delivers. */
+export interface ContentStore {
+  result: FetchResult;
+  content: NewContent;
+}
+
+/** The stored notification and, read in the same round trip, the first page of subscribers to deliver it to. */
+export interface StoredContent {
+  notificationId: number;
+  firstPage: DeliveryTarget[];
+}
+
 /**
- * Content, notification, seen entries and fetch record in one statement:
- * they land together without a transaction's extra round trips. Returns the
- * notification id and, read in the same round trip because it is on the path
- * from ping to delivery, the first `pageSize` subscribers to deliver it to.
- * The notification's id is drawn under UPDATE_LOG_LOCK (the subquery runs
- * before the insert's id default: a volatile subquery is not flattened).
+ * Content, notification, seen entries and fetch record of many fetches in one
+ * statement: they land together without a transaction's extra round trips,
+ * and the update log's lock (UPDATE_LOG_LOCK) and commit are paid once for
+ * the whole batch. The notifications' ids are drawn in the order of `stores`,
+ * under the lock (the subquery runs before the insert's id default: a volatile
+ * subquery is not flattened). Each answer carries, because it is on the path
+ * from ping to delivery, the first `pageSize` subscribers of its topic. The
+ * stores must be of distinct topics.
  */
-export async function recordFetchWithContent(
-  db: Queryable,
-  result: FetchResult,
-  content: NewContent,
-  pageSize: number,
-): Promise<{ notificationId: number; firstPage: DeliveryTarget[] }> {
+export async function recordFetchesWithContent(db: Queryable, stores: ContentStore[], pageSize: number): Promise<StoredContent[]> {
+  const col = <T>(pick: (s: ContentStore, i: number) => T) => stores.map(pick);
+  const entries = stores.flatMap((s, i) => s.result.entries.map((e) => [i, e.key, e.contentHash] as const));
+  const updated = stores.flatMap((s, i) => s.content.updatedKeys.map((k) => [i, k] as const));
   const { rows } = await db.query(
     `
-    with ${seenAndFetched(19)},
+    with r as (
+      select * from unnest(
+        $1::int[], $2::bigint[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[],
+        $10::text[], $11::text[], $12::bytea[], $13::int[], $14::int[], $15::float8[],
+        $16::text[], $17::int[], $18::text[], $19::int[], $20::int[], $21::timestamptz[], $22::boolean[], $23::boolean[], $24::int[]
+      ) as r(
+        i, topic_id, status, etag, last_modified, body_hash, content_type, parse_error, started_at,
+        c_hash, c_type, c_body, new_entries, updated_entries, claim_seconds,
+        p_source, p_interval, p_reason, p_failures, p_missed, p_next, p_changed, p_has_refresh, p_refresh
+      )
+    ),
+    seen as (
+      insert into seen_entries (topic_id, entry_key, content_hash)
+      select r.topic_id, e.k, e.h from unnest($25::int[], $26::text[], $27::text[]) as e(i, k, h) join r on r.i = e.i
+      on conflict (topic_id, entry_key) do update set content_hash = excluded.content_hash, last_seen_at = now()
+    ),
+    fetched as (
+      update topics t set
+        last_fetch_at = now(), last_fetch_status = r.status, last_fetch_error = null,
+        etag = r.etag, last_modified = r.last_modified, content_hash = r.body_hash, content_type = r.content_type,
+        parse_error = r.parse_error,
+        fetch_requested_at = case when t.fetch_requested_at <= r.started_at then null else t.fetch_requested_at end,
+        last_fetch_source = r.p_source,
+        poll_interval_seconds = r.p_interval,
+        poll_reason = r.p_reason,
+        poll_failures = r.p_failures,
+        missed_by_ping = t.missed_by_ping + r.p_missed,
+        poll_at = case when t.poll_at is null then null else r.p_next end,
+        last_change_at = case when r.p_changed then now() else t.last_change_at end,
+        feed_refresh_seconds = case when r.p_has_refresh then r.p_refresh else t.feed_refresh_seconds end
+      from r where t.id = r.topic_id
+    ),
     stored as (
-      insert into contents (hash, content_type, body) values ($11, $12, $13) on conflict (hash) do nothing
+      insert into contents (hash, content_type, body)
+      select distinct on (c_hash) c_hash, c_type, c_body from r order by c_hash
+      on conflict (hash) do nothing
     ),
     notification as (
       insert into notifications (topic_id, content_hash, new_entries, updated_entries, claimed_until, updated_keys)
-      select $1, $11, $14, $15, now() + make_interval(secs => $16), $18::text[]
-      from (select pg_advisory_xact_lock(${UPDATE_LOG_LOCK})) ordered
-      returning id
+      select r.topic_id, r.c_hash, r.new_entries, r.updated_entries, now() + make_interval(secs => r.claim_seconds),
+        coalesce((select array_agg(u.k) from unnest($28::int[], $29::text[]) as u(i, k) where u.i = r.i), '{}')
+      from (select pg_advisory_xact_lock(${UPDATE_LOG_LOCK})) ordered, r
+      order by r.i
+      returning id, topic_id
     )
-    select notification.id, coalesce((
+    select n.id, n.topic_id, coalesce((
       select json_agg(
         json_build_object(
           'id', s.id, 'callback', s.callback, 'secret', s.secret, 'signatureAlgorithm', s.signature_algorithm, 'format', s.format,
@@ -110,24 +158,47 @@ export async function recordFetchWithContent(
       )
       from (
         select id, callback, secret, signature_algorithm, format from subscriptions
-        where topic_id = $1 and expires_at > now() order by id limit $17
+        where topic_id = n.topic_id and expires_at > now() order by id limit $30
       ) s
     ), '[]') as first_page
-    from notification`,
+    from notification n`,
     [
-      ...params(result),
-      content.hash,
-      content.contentType,
-      content.body,
-      content.newEntries,
-      content.updatedEntries,
-      content.claimSeconds,
+      col((_, i) => i),
+      col((s) => s.result.topicId),
+      col((s) => s.result.status),
+      col((s) => s.result.etag),
+      col((s) => s.result.lastModified),
+      col((s) => s.result.bodyHash),
+      col((s) => s.result.contentType),
+      col((s) => s.result.parseError),
+      col((s) => s.result.startedAt),
+      col((s) => s.content.hash),
+      col((s) => s.content.contentType),
+      col((s) => s.content.body),
+      col((s) => s.content.newEntries),
+      col((s) => s.content.updatedEntries),
+      col((s) => s.content.claimSeconds),
+      col((s) => s.result.poll.source),
+      col((s) => s.result.poll.intervalSeconds),
+      col((s) => s.result.poll.reason),
+      col((s) => s.result.poll.failures),
+      col((s) => (s.result.poll.missedByPing ? 1 : 0)),
+      col((s) => s.result.poll.nextPollAt),
+      col((s) => s.result.poll.changed),
+      col((s) => s.result.poll.feedRefreshSeconds !== undefined),
+      col((s) => s.result.poll.feedRefreshSeconds ?? null),
+      entries.map((e) => e[0]),
+      entries.map((e) => e[1]),
+      entries.map((e) => e[2]),
+      updated.map((u) => u[0]),
+      updated.map((u) => u[1]),
       pageSize,
-      content.updatedKeys,
-      ...pollParams(result.poll),
     ],
   );
-  return { notificationId: rows[0].id, firstPage: rows[0].first_page };
+  const byTopic = new Map(
+    rows.map((r) => [Number(r.topic_id), { notificationId: Number(r.id), firstPage: r.first_page as DeliveryTarget[] }]),
+  );
+  return stores.map((s) => byTopic.get(s.result.topicId)!);
 }
 
 /** A changed body that carries nothing new: seen entries and fetch record in one statement. */

@@ -46,7 +46,7 @@ export { hitRateLimits, deleteOldRateLimits } from './rate-limits.js';
 export { listAdminSubscriptions, findAdminSubscriptionById, listAdminTopics, findAdminTopicById, adminCounts } from './admin.js';
 export type { AdminCounts, AdminSubscription, AdminTopic } from './admin.js';
 export {
-  recordFetchWithContent,
+  recordFetchesWithContent,
   recordFetchWithoutContent,
   loadSeenEntries,
   pruneSeenEntries,

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Queryable } from './pool.js';
 import { findTopicsForFetch, type Topic } from './topics.js';
-import { loadSeenEntries, type SeenLookup } from './fetch-results.js';
+import { loadSeenEntries, recordFetchesWithContent, type ContentStore, type SeenLookup, type StoredContent } from './fetch-results.js';
 import { recordDeliveryOutcomes, type PageOutcomes } from './subscriptions.js';
 
 /** Most requests one statement serves: keeps each statement's parameters and plan small. */
@@ -14,7 +14,7 @@ const MAX_BATCH = 100;
  */
 const afterReadyIo = (run: () => void) => setImmediate(run);
 
-function batcher<K, V>(load: (keys: readonly K[]) => Promise<V[]>): (key: K) => Promise<V> {
+function batcher<K, V>(load: (keys: readonly K[]) => Promise<Array<V | Error>>): (key: K) => Promise<V> {
   const loader = new DataLoader<K, V>((keys) => load(keys), { cache: false, maxBatchSize: MAX_BATCH, batchScheduleFn: afterReadyIo });
   return (key) => loader.load(key);
 }
@@ -32,9 +32,39 @@ export interface StatementBatches {
   seenEntries(lookup: SeenLookup): Promise<Map<string, string>>;
   /** Stores a page's outcomes (and hand-over) with those of the pages that finished alongside it. */
   pageOutcomes(page: PageOutcomes): Promise<void>;
+  /** Stores a fetch's new content, notification, seen entries and fetch record, with the others' ready alongside it. */
+  storeContent(store: ContentStore): Promise<StoredContent>;
 }
 
-export function createStatementBatches(db: Queryable): StatementBatches {
+/**
+ * Stores a batch of new content: one statement when its topics are distinct
+ * (a topic's fetches never overlap in practice; a repeat goes after, alone),
+ * and each store alone if the statement fails, so one bad row fails only its
+ * own fetch.
+ */
+async function storeAll(db: Queryable, stores: readonly ContentStore[], pageSize: number): Promise<Array<StoredContent | Error>> {
+  const seen = new Set<number>();
+  const first = stores.filter((s) => !seen.has(s.result.topicId) && seen.add(s.result.topicId));
+  const answers = new Map<ContentStore, StoredContent | Error>();
+  try {
+    (await recordFetchesWithContent(db, first, pageSize)).forEach((stored, i) => answers.set(first[i], stored));
+  } catch (err) {
+    if (first.length === 1) answers.set(first[0], err as Error);
+  }
+  for (const store of stores) {
+    if (answers.has(store)) continue;
+    answers.set(
+      store,
+      await recordFetchesWithContent(db, [store], pageSize).then(
+        ([stored]) => stored,
+        (err: Error) => err,
+      ),
+    );
+  }
+  return stores.map((s) => answers.get(s)!);
+}
+
+export function createStatementBatches(db: Queryable, options: { deliverPageSize: number }): StatementBatches {
   return {
     topicForFetch: batcher(async (ids: readonly number[]) => {
       const found = await findTopicsForFetch(db, [...new Set(ids)]);
@@ -45,5 +75,6 @@ export function createStatementBatches(db: Queryable): StatementBatches {
       await recordDeliveryOutcomes(db, [...pages]);
       return pages.map(() => undefined);
     }),
+    storeContent: batcher((stores: readonly ContentStore[]) => storeAll(db, stores, options.deliverPageSize)),
   };
 }

@@ -5,7 +5,6 @@ import {
   markNotificationEnqueued,
   pruneSeenEntries,
   recordFetch,
-  recordFetchWithContent,
   recordFetchWithoutContent,
 } from '../db/index.js';
 import type { Content, DeliveryTarget, Notification, PollRecord, StatementBatches, Topic } from '../db/index.js';
@@ -184,12 +183,10 @@ export function fetchJob(deps: Deps, deliverer: Deliverer, batches: StatementBat
     }
     const content = { hash: bodyHash(selection.body), contentType: selection.contentType, body: selection.body };
     const counts = { newEntries: selection.newEntries, updatedEntries: selection.updatedEntries };
-    const { notificationId, firstPage } = await recordFetchWithContent(
-      deps.db.pool,
+    const { notificationId, firstPage } = await batches.storeContent({
       result,
-      { ...content, ...counts, updatedKeys: selection.updatedKeys, claimSeconds },
-      deps.config.deliverPageSize,
-    );
+      content: { ...content, ...counts, updatedKeys: selection.updatedKeys, claimSeconds },
+    });
     counted('new_content');
     metrics.notifications.inc();
     metrics.entries.inc({ kind: 'new' }, counts.newEntries);

@@ -32,7 +32,7 @@ export function startWorkers(deps: Deps, options: { sweepIntervalMs?: number } =
       return running;
     };
   // One set per process, so fetches and pages running side by side share their statements.
-  const batches = createStatementBatches(deps.db.pool);
+  const batches = createStatementBatches(deps.db.pool, { deliverPageSize: deps.config.deliverPageSize });
   const deliverer = createDeliverer(deps, batches);
   const workers: Worker[] = [
     deps.queues.work('verify', tracked(verifyIntent(deps)), { concurrency: 64, backoff }),

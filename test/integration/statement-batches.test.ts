@@ -6,26 +6,34 @@ import { createStatementBatches, type Queryable } from '../../src/db/index.js';
  * requests made side by side share one round trip, and each caller still gets
  * exactly its own answer, on PostgreSQL and on embedded PGlite.
  */
-describe.each(['embedded', 'pg-redis'] as const)('statement batches on %s', (backend) => {
-  let hub: TestHub;
-  let statements: string[];
-  let db: Queryable;
-
+/**
+ * A hub for the describe block, and its real pool with each statement noted on
+ * its way: the tests count round trips, they change nothing.
+ */
+function observedHub(backend: 'embedded' | 'pg-redis') {
+  const statements: string[] = [];
+  const ref = { hub: undefined as unknown as TestHub };
   beforeAll(async () => {
-    hub = await startTestHub(backend);
-    const pool = hub.hub.deps.db.pool;
-    // The real pool, with each statement noted on its way: the test counts round trips, it changes nothing.
-    db = {
-      query: ((text: string, params?: unknown[]) => {
-        statements.push(text);
-        return pool.query(text, params);
-      }) as Queryable['query'],
-    };
+    ref.hub = await startTestHub(backend);
   }, 60_000);
-  afterAll(() => hub?.stop());
+  afterAll(() => ref.hub?.stop());
   beforeEach(() => {
-    statements = [];
+    statements.length = 0;
   });
+  const db: Queryable = {
+    query: ((text: string, params?: unknown[]) => {
+      statements.push(text);
+      return ref.hub.hub.deps.db.pool.query(text, params);
+    }) as Queryable['query'],
+  };
+  const hub = {
+    query: <T>(text: string, params?: unknown[]) => ref.hub.query<T>(text, params),
+  };
+  return { hub, statements, db };
+}
+
+describe.each(['embedded', 'pg-redis'] as const)('statement batches on %s', (backend) => {
+  const { hub, statements, db } = observedHub(backend);
 
   async function topic(url: string): Promise<number> {
     const [row] = await hub.query<{ id: number }>('insert into topics (url) values ($1) returning id', [url]);
@@ -36,7 +44,7 @@ describe.each(['embedded', 'pg-redis'] as const)('statement batches on %s', (bac
     const a = await topic('http://batch.example/a.xml');
     const b = await topic('http://batch.example/b.xml');
     await hub.query("insert into seen_entries (topic_id, entry_key, content_hash) values ($1, 'k1', 'h1'), ($1, 'k2', 'h2')", [a]);
-    const batches = createStatementBatches(db);
+    const batches = createStatementBatches(db, { deliverPageSize: 2000 });
 
     const [foundA, foundB, missing, againA] = await Promise.all([
       batches.topicForFetch(a),
@@ -61,7 +69,7 @@ describe.each(['embedded', 'pg-redis'] as const)('statement batches on %s', (bac
       "insert into seen_entries (topic_id, entry_key, content_hash) values ($1, 'same-key', 'ha'), ($1, 'only-a', 'hx'), ($2, 'same-key', 'hb')",
       [a, b],
     );
-    const batches = createStatementBatches(db);
+    const batches = createStatementBatches(db, { deliverPageSize: 2000 });
 
     const [seenA, seenB, none] = await Promise.all([
       batches.seenEntries({ topicId: a, keys: ['same-key', 'new-in-a'] }),
@@ -90,7 +98,7 @@ describe.each(['embedded', 'pg-redis'] as const)('statement batches on %s', (bac
     const [countsBefore] = await hub.query<{ delivered: number; failed: number }>(
       'select coalesce(sum(delivered), 0)::int as delivered, coalesce(sum(failed), 0)::int as failed from delivery_counts',
     );
-    const batches = createStatementBatches(db);
+    const batches = createStatementBatches(db, { deliverPageSize: 2000 });
     const later = new Date(Date.now() + 60_000);
 
     await Promise.all([
@@ -129,12 +137,86 @@ describe.each(['embedded', 'pg-redis'] as const)('statement batches on %s', (bac
   });
 
   test('a failing batch fails each of its callers, and the next batch works', async () => {
-    const batches = createStatementBatches(db);
+    const batches = createStatementBatches(db, { deliverPageSize: 2000 });
     const results = await Promise.allSettled([
       batches.seenEntries({ topicId: 1, keys: ['a\u0000b'] }),
       batches.seenEntries({ topicId: 2, keys: ['fine'] }),
     ]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     await expect(batches.seenEntries({ topicId: 2, keys: ['fine'] })).resolves.toEqual(new Map());
+  });
+});
+
+describe.each(['embedded', 'pg-redis'] as const)('storing new content in batches on %s', (backend) => {
+  const { hub, statements, db } = observedHub(backend);
+
+  const poll = { source: 'ping' as const, intervalSeconds: 300, reason: 'changes', failures: 0, missedByPing: false, changed: true };
+  function store(topicId: number, tag: string) {
+    return {
+      result: {
+        topicId,
+        startedAt: new Date(),
+        status: 200,
+        etag: `"${tag}"`,
+        lastModified: null,
+        bodyHash: `body-${tag}`,
+        contentType: 'application/rss+xml',
+        parseError: null,
+        entries: [{ key: `${tag}-1`, contentHash: 'h1' }],
+        poll: { ...poll, nextPollAt: new Date(Date.now() + 300_000) },
+      },
+      content: {
+        hash: `content-${tag}`,
+        contentType: 'application/rss+xml',
+        body: Buffer.from(`<rss>${tag}</rss>`),
+        newEntries: 1,
+        updatedEntries: 0,
+        updatedKeys: [],
+        claimSeconds: 30,
+      },
+    };
+  }
+
+  test('concurrent stores of distinct topics share one statement, draw their ids in order and each get their own first page', async () => {
+    const topics = await hub.query<{ id: number }>(
+      "insert into topics (url) select 'http://store.example/' || g || '.xml' from generate_series(1, 3) g returning id",
+    );
+    await hub.query(
+      `insert into subscriptions (topic_id, callback, lease_seconds, expires_at)
+       values ($1, 'http://sub.example/a', 3600, now() + interval '1 hour'), ($2, 'http://sub.example/b', 3600, now() + interval '1 hour')`,
+      [topics[0].id, topics[1].id],
+    );
+    const batches = createStatementBatches(db, { deliverPageSize: 2000 });
+
+    const stored = await Promise.all(topics.map((t, i) => batches.storeContent(store(t.id, `t${i}`))));
+
+    expect(statements).toHaveLength(1);
+    expect(stored.map((s) => s.notificationId)).toEqual([...stored.map((s) => s.notificationId)].sort((a, b) => a - b));
+    expect(stored[0].firstPage.map((t) => t.callback)).toEqual(['http://sub.example/a']);
+    expect(stored[1].firstPage.map((t) => t.callback)).toEqual(['http://sub.example/b']);
+    expect(stored[2].firstPage).toEqual([]);
+    const rows = await hub.query<{ topic_id: number; etag: string; seen: number }>(
+      `select n.topic_id, t.etag, (select count(*)::int from seen_entries s where s.topic_id = n.topic_id) as seen
+       from notifications n join topics t on t.id = n.topic_id where n.id = any($1::bigint[]) order by n.id`,
+      [stored.map((s) => s.notificationId)],
+    );
+    expect(rows).toEqual(topics.map((t, i) => ({ topic_id: t.id, etag: `"t${i}"`, seen: 1 })));
+  });
+
+  test('a store that cannot land fails alone; a second store of one topic in the batch lands after it', async () => {
+    const [t] = await hub.query<{ id: number }>("insert into topics (url) values ('http://store.example/again.xml') returning id");
+    const batches = createStatementBatches(db, { deliverPageSize: 2000 });
+
+    const results = await Promise.allSettled([
+      batches.storeContent(store(t.id, 'first')),
+      batches.storeContent(store(987_654_321, 'no-such-topic')),
+      batches.storeContent(store(t.id, 'second')),
+    ]);
+
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const ids = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.notificationId] : []));
+    expect(ids[0]).toBeLessThan(ids[1]);
+    const [topic] = await hub.query<{ etag: string }>('select etag from topics where id = $1', [t.id]);
+    expect(topic.etag).toBe('"second"');
   });
 });
