@@ -34,13 +34,22 @@ export interface FetchPass {
   release(healthy: boolean): void;
 }
 
-export type FetchAdmission = { go: true; pass: FetchPass } | { go: false; retryAt: number; reason: string };
+/** `busy`: refused only because the target's share is taken. */
+export type FetchAdmission = { go: true; pass: FetchPass } | { go: false; retryAt: number; reason: string; busy?: true };
 
 export interface FetchGate {
   /** `poll`: the fetch is a scheduled poll, held to the poll limits too. */
   admit(url: string, lastFetchAt: Date | null, poll?: boolean): FetchAdmission;
   /** Topic origins whose circuit is open or half-open now. */
   openCircuits(): number;
+  /**
+   * For a fetch refused as `busy`: waits up to `timeoutMs` for one of the
+   * target's fetches to end, when all of them started less than `timeoutMs`
+   * ago (a burst of quick fetches, whose slots free in moments). Resolves
+   * false at once for a target whose fetches are slow, so it keeps its share
+   * and no more, and at the timeout.
+   */
+  waitForSlot(url: string, timeoutMs: number): Promise<boolean>;
 }
 
 /** How long a fetch refused for a busy target waits, before jitter (up to as much again): a few healthy fetches' time. */
@@ -55,6 +64,9 @@ export function createFetchGate(options: FetchGateOptions): FetchGate {
   // Start time of each target's latest poll; entries older than the spacing are dropped as they are passed.
   const lastPollStart = new Map<string, number>();
   const pollLimits = options.poll;
+  // Start times of each target's fetches in flight, oldest first, and the fetches waiting for one of its slots.
+  const starts = new Map<string, number[]>();
+  const waiters = new Map<string, Array<() => void>>();
 
   function forgetOldPollStarts(t: number): void {
     for (const [target, start] of lastPollStart) if (t >= start + (pollLimits?.spacingMs ?? 0)) lastPollStart.delete(target);
@@ -62,6 +74,26 @@ export function createFetchGate(options: FetchGateOptions): FetchGate {
 
   return {
     openCircuits: () => circuits.openCount(),
+    waitForSlot(url, timeoutMs) {
+      const target = targetKey(url);
+      const oldest = starts.get(target)?.[0];
+      if (oldest === undefined || now() - oldest >= timeoutMs) return Promise.resolve(false);
+      const queue = waiters.get(target) ?? [];
+      waiters.set(target, queue);
+      return new Promise<boolean>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          resolve(true);
+        };
+        const timer = setTimeout(() => {
+          const i = queue.indexOf(wake);
+          if (i >= 0) queue.splice(i, 1);
+          if (queue.length === 0 && waiters.get(target) === queue) waiters.delete(target);
+          resolve(false);
+        }, timeoutMs);
+        queue.push(wake);
+      });
+    },
     admit(url, lastFetchAt, poll = false) {
       const t = now();
       if (lastFetchAt && options.minIntervalMs > 0) {
@@ -71,7 +103,12 @@ export function createFetchGate(options: FetchGateOptions): FetchGate {
       const target = targetKey(url);
       const running = inFlight.get(target) ?? 0;
       if (running >= options.perTarget) {
-        return { go: false, retryAt: t + BUSY_RETRY_MS * (1 + random()), reason: `${running} fetches from ${target} already running` };
+        return {
+          go: false,
+          retryAt: t + BUSY_RETRY_MS * (1 + random()),
+          reason: `${running} fetches from ${target} already running`,
+          busy: true,
+        };
       }
       const polling = poll && pollLimits !== undefined;
       if (polling) {
@@ -90,6 +127,9 @@ export function createFetchGate(options: FetchGateOptions): FetchGate {
         return { go: false, retryAt: admission.retryAt, reason: `circuit open for ${origin} after repeated failures` };
 
       inFlight.set(target, running + 1);
+      const started = starts.get(target) ?? [];
+      started.push(t);
+      starts.set(target, started);
       if (polling) {
         pollsInFlight.set(target, (pollsInFlight.get(target) ?? 0) + 1);
         if (pollLimits.spacingMs > 0) lastPollStart.set(target, t);
@@ -105,6 +145,12 @@ export function createFetchGate(options: FetchGateOptions): FetchGate {
             const left = (inFlight.get(target) ?? 1) - 1;
             if (left > 0) inFlight.set(target, left);
             else inFlight.delete(target);
+            const started = starts.get(target);
+            started?.splice(started.indexOf(t), 1);
+            if (started?.length === 0) starts.delete(target);
+            const queue = waiters.get(target);
+            queue?.shift()?.();
+            if (queue?.length === 0) waiters.delete(target);
             if (polling) {
               const polls = (pollsInFlight.get(target) ?? 1) - 1;
               if (polls > 0) pollsInFlight.set(target, polls);

@@ -91,4 +91,34 @@ describe('fetch gate, polls', () => {
     advance(500);
     expect(g.admit('https://example.com/2', null, true).go).toBe(true);
   });
+
+  test('a fetch refused as busy by a burst of young fetches waits for a slot and is woken by a release', async () => {
+    const { g } = gate({ perTarget: 2 });
+    const first = pass(g.admit('https://example.com/1', null));
+    pass(g.admit('https://example.com/2', null));
+    const refused = g.admit('https://example.com/3', null);
+    expect(!refused.go && refused.busy).toBe(true);
+    const waited = g.waitForSlot('https://example.com/3', 60_000);
+    first.release(true);
+    await expect(waited).resolves.toBe(true);
+    expect(g.admit('https://example.com/3', null).go).toBe(true);
+  });
+
+  test('a target whose fetches are slow is not waited for: it keeps its share and no more', async () => {
+    const { g, advance } = gate({ perTarget: 2 });
+    pass(g.admit('https://slow.example/1', null));
+    pass(g.admit('https://slow.example/2', null));
+    advance(1000);
+    await expect(g.waitForSlot('https://slow.example/3', 1000)).resolves.toBe(false);
+    // A wait that no release ends gives up at its timeout.
+    const { g: other } = gate({ perTarget: 1 });
+    pass(other.admit('https://example.com/1', null));
+    await expect(other.waitForSlot('https://example.com/2', 20)).resolves.toBe(false);
+  });
+
+  test('a refusal for the spacing between fetches of one topic is not busy', () => {
+    const { g, now } = gate({ minIntervalMs: 3000 });
+    const early = g.admit('https://example.com/feed', new Date(now() - 1000));
+    expect(!early.go && early.busy).toBeFalsy();
+  });
 });
