@@ -53,12 +53,6 @@ export async function readUpdatesAfter(db: Queryable, topicIds: number[], after:
   return rows.map(toEntry);
 }
 
-/** One update by its sequence id (what a woken web process reads once for all its clients). */
-export async function readUpdate(db: Queryable, seq: number): Promise<LogEntry | undefined> {
-  const { rows } = await db.query(`${SELECT} where n.id = $1`, [seq]);
-  return rows[0] ? toEntry(rows[0]) : undefined;
-}
-
 /** The newest sequence id of each of `topicIds` (0 for a topic with an empty log). */
 export async function newestSeqs(db: Queryable, topicIds: number[]): Promise<Map<number, number>> {
   const { rows } = await db.query(
