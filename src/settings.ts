@@ -60,7 +60,9 @@ export const SETTINGS = {
   port: int({ env: 'PORT', doc: 'HTTP port; 0 picks a free one', default: 8080, min: 0, max: 65535 }),
   allowPrivateNetworks: flag({
     env: 'HUB_ALLOW_PRIVATE_NETWORKS',
-    doc: '`1` lets callbacks and topics resolve to loopback/private addresses (a development setting: it also binds the front to loopback and logs a warning)',
+    doc:
+      '`1` lets callbacks and topics resolve to loopback/private addresses (a development setting: ' +
+      'it also binds the front to loopback and logs a warning)',
   }),
   host: hostAddress({
     env: 'HUB_HOST',
@@ -113,7 +115,9 @@ export const SETTINGS = {
   }),
   allowedPorts: portRanges({
     env: 'HUB_ALLOWED_PORTS',
-    doc: 'ports callbacks, topics and redirects may use, e.g. `80,443,8000-8999` (recommended: it keeps the hub from being pointed at mail, database or admin ports)',
+    doc:
+      'ports callbacks, topics and redirects may use, e.g. `80,443,8000-8999` (recommended: it keeps ' +
+      'the hub from being pointed at mail, database or admin ports)',
     defaultText: 'any port',
   }),
   topicAllow: urlPrefixes({
@@ -172,12 +176,16 @@ export const SETTINGS = {
   }),
   trustProxy: flag({
     env: 'HUB_TRUST_PROXY',
-    doc: 'behind one reverse proxy: take the client address from the last `X-Forwarded-For` hop (never the leftmost, which any client writes; H28)',
+    doc:
+      'behind one reverse proxy: take the client address from the last `X-Forwarded-For` hop ' +
+      '(never the leftmost, which any client writes; H28)',
   }),
   adminToken: {
     ...text({
       env: 'HUB_ADMIN_TOKEN',
-      doc: 'bearer token for the read-only `/admin/*` endpoints and the sign-in of the `/admin/ui/` console; unset turns both off; at least 16 characters, no whitespace, at least 4 distinct characters',
+      doc:
+        'bearer token for the read-only `/admin/*` endpoints and the sign-in of the `/admin/ui/` console; unset turns both ' +
+        'off; at least 16 characters, no whitespace, at least 4 distinct characters',
       default: undefined,
       // The value is a secret: problems name it, never repeat it.
       valid: tokenProblem,
@@ -187,7 +195,9 @@ export const SETTINGS = {
   metricsToken: {
     ...text({
       env: 'HUB_METRICS_TOKEN',
-      doc: 'bearer token for `GET /metrics`; unset, `/metrics` answers loopback clients only (others get 403); same strength rules as `HUB_ADMIN_TOKEN`',
+      doc:
+        'bearer token for `GET /metrics`; unset, `/metrics` answers loopback clients only (others ' +
+        'get 403); same strength rules as `HUB_ADMIN_TOKEN`',
       default: undefined,
       valid: tokenProblem,
     }),
@@ -266,7 +276,9 @@ export const SETTINGS = {
   }),
   fetchMinIntervalSeconds: int({
     env: 'HUB_FETCH_MIN_INTERVAL_SECONDS',
-    doc: 'least time between the end of one fetch of a topic and the start of its next; pings inside it coalesce into that next fetch, none is lost; 0 turns it off',
+    doc:
+      'least time between the end of one fetch of a topic and the start of its next; pings inside it ' +
+      'coalesce into that next fetch, none is lost; 0 turns it off',
     default: 3,
     min: 0,
     max: 86400,
@@ -324,7 +336,9 @@ export const SETTINGS = {
   }),
   pageAttempts: int({
     env: 'HUB_PAGE_ATTEMPTS',
-    doc: "attempts per deliver page when the hub's own infrastructure fails (database or queue down); a callback's failure never fails a page, it becomes that subscriber's retry",
+    doc:
+      "attempts per deliver page when the hub's own infrastructure fails (database or queue down); a " +
+      "callback's failure never fails a page, it becomes that subscriber's retry",
     default: 20,
     min: 1,
     max: 1000,

@@ -1,8 +1,6 @@
-import { DelayedError, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import type { Deps } from '../deps.js';
 import {
-  clearPendingInitial,
-  readLatestUpdates,
   deleteSubscriptionById,
   findNotificationById,
   findDeliveryStatus,
@@ -21,21 +19,17 @@ import {
   type StatementBatches,
   type Subscription,
 } from '../db/index.js';
-import { renderHistoryAsync, toJsonFeedAsync } from '../feeds/index.js';
+import { toJsonFeedAsync } from '../feeds/index.js';
 import { retryDelay } from './backoff.js';
 import { createCircuitBreakers } from './circuit.js';
 import { createDeliverySlots } from './delivery-slots.js';
 import { sign, type SignatureAlgorithm } from './signature.js';
-import { enqueueFetches } from './sweep.js';
-import { enqueuePage, jobIds, type DeliverInitial, type DeliverPage, type DeliverRetry, type JobData } from './queues.js';
+import { createInitialDelivery } from './initial-delivery.js';
+import { enqueuePage, jobIds, type DeliverPage, type DeliverRetry, type JobData } from './queues.js';
 
 /** How long a delivery to a paused host waits before it looks again (a resume queues it at once). */
 const PAUSED_RECHECK_MS = 60_000;
-/** How long an initial delivery waits for the first fetch of a topic the hub had never fetched, and how often it looks. */
-const FIRST_FETCH_WAIT_MS = 60_000;
-const FIRST_FETCH_RECHECK_MS = 500;
-
-type AttemptResult =
+export type AttemptResult =
   | { ok: true }
   | { ok: false; gone: boolean; status: number | null; error: string }
   /** Not attempted: the origin's circuit is open, or an operator paused its host, until `retryAt`. */
@@ -375,75 +369,14 @@ export function createDeliverer(deps: Deps, batches: StatementBatches): Delivere
     if (handOver && !handOverNow) await markNotificationEnqueued(deps.db.pool, n.id);
   }
 
-  /**
-   * crier.initial: one delivery of the topic's latest entries, right after verification. A topic the hub
-   * never fetched is fetched first (the job waits for it, up to FIRST_FETCH_WAIT_MS). An empty log sends
-   * nothing. Retried by BullMQ (the job's attempts and backoff); an open circuit or a paused host postpones it.
-   */
-  async function runInitial(job: Job, data: DeliverInitial, token?: string): Promise<void> {
-    const pending = { subscriptionId: data.subscriptionId, requestedAt: new Date(data.requestedAt) };
-    const sub = await findSubscriptionById(deps.db.pool, data.subscriptionId);
-    // Delivered, given up or superseded by a renewal's newer request (whose own job sends it).
-    if (!sub || sub.initialCount === null || sub.initialRequestedAt?.getTime() !== data.requestedAt) return;
-    const ctx = { jobId: job.id, subscriptionId: sub.id };
-    if (sub.expiresAt.getTime() <= Date.now()) return clearPendingInitial(deps.db.pool, pending);
-    const [entries, found] = await Promise.all([
-      readLatestUpdates(deps.db.pool, sub.topicId, sub.initialCount),
-      batches.topicForFetch(sub.topicId),
-    ]);
-    if (entries.length === 0) {
-      // w3c/websub#174: a subscriber reading the feed, then subscribing, misses nothing: the first fetch comes first.
-      if (found && found.topic.lastFetchAt === null && Date.now() - data.requestedAt < FIRST_FETCH_WAIT_MS) {
-        if (!data.fetchAsked) {
-          await enqueueFetches(deps, [sub.topicId], 'subscribe');
-          await job.updateData({ ...data, fetchAsked: true });
-        }
-        await job.moveToDelayed(Date.now() + FIRST_FETCH_RECHECK_MS, token);
-        throw new DelayedError();
-      }
-      log.info(ctx, 'initial delivery skipped: the topic has no entries in its log');
-      return clearPendingInitial(deps.db.pool, pending);
-    }
-    const topicUrl = entries[0].topicUrl;
-    const doc = await renderHistoryAsync(entries, sub.initialCount, sub.format, topicUrl);
-    const headers: Record<string, string> = {
-      'content-type': doc.contentType,
-      link: linkOf(topicUrl),
-      'x-hub-delivery': `initial-${sub.id}-${data.requestedAt}`,
-      'x-crier-initial': '1',
-    };
-    if (doc.newestSeq !== undefined) headers['x-crier-seq'] = String(doc.newestSeq);
-    const target = { ...targetOf(sub), paused: await isSubscriptionHostPaused(deps.db.pool, sub.id) };
-    const [result] = await slots.map([target], 0, (t) => send(t, doc.body, headers));
-    if (!result.ok && 'deferred' in result) {
-      metrics.delivery.deferred.inc();
-      await job.moveToDelayed(result.retryAt + Math.floor(Math.random() * 1000), token);
-      throw new DelayedError();
-    }
-    if (result.ok || result.gone) {
-      metrics.delivery[result.ok ? 'delivered' : 'gone'].inc();
-      if (!result.ok) await deleteSubscriptionById(deps.db.pool, sub.id);
-      else {
-        const outcome = { subscriptionId: sub.id, status: 'delivered' as const, error: null, nextRetryAt: null };
-        await batches.pageOutcomes({ outcomes: [outcome], counts: { delivered: 1, failed: 0 } });
-        await clearPendingInitial(deps.db.pool, pending);
-      }
-      log.info({ ...ctx, ok: result.ok, attempt: job.attemptsMade + 1 }, 'initial delivery done');
-      return;
-    }
-    const exhausted = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    const status = exhausted ? 'dropped' : 'retrying';
-    metrics.delivery[status].inc();
-    await batches.pageOutcomes({
-      outcomes: [{ subscriptionId: sub.id, status, error: result.error, nextRetryAt: null }],
-      counts: { delivered: 0, failed: 1 },
-    });
-    if (exhausted) {
-      log.warn({ ...ctx, err: result.error }, 'initial delivery dropped after its last attempt');
-      return clearPendingInitial(deps.db.pool, pending);
-    }
-    throw new Error(`initial delivery: ${result.error}`);
-  }
+  const runInitial = createInitialDelivery(deps, batches, {
+    link: linkOf,
+    async send(sub, body, headers) {
+      const target = { ...targetOf(sub), paused: await isSubscriptionHostPaused(deps.db.pool, sub.id) };
+      const [result] = await slots.map([target], 0, (t) => send(t, body, headers));
+      return result;
+    },
+  });
 
   return {
     process: async (job, token) => {
