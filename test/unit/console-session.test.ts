@@ -30,7 +30,9 @@ describe('console session cookie', () => {
     expect(session.current(request({ [name]: value }))).toBe(value);
     const [expiry, nonce, mac] = value.split('.');
     expect(session.current(request({ [name]: `${Number(expiry) + 1}.${nonce}.${mac}` }))).toBeUndefined();
-    expect(session.current(request({ [name]: `${expiry}.${nonce}.${mac.slice(0, -1)}A` }))).toBeUndefined();
+    // The first character: the last of a base64url MAC carries padding bits, and it may already be the replacement.
+    const altered = `${mac[0] === 'A' ? 'B' : 'A'}${mac.slice(1)}`;
+    expect(session.current(request({ [name]: `${expiry}.${nonce}.${altered}` }))).toBeUndefined();
     expect(createConsoleSession(`${TOKEN}x`, 'http://hub.example/').current(request({ [name]: value }))).toBeUndefined();
     expect(session.current(request({}))).toBeUndefined();
   });
