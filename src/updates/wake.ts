@@ -32,56 +32,99 @@ export interface WakeHandlers {
 const RECONNECT_MS = 1000;
 
 /** PostgreSQL channel (an identifier) or Redis channel of a hub's update signals: the queue prefix keeps hubs apart. */
-function channelOf(config: Config): string {
+export function updatesChannel(config: Config): string {
   return config.redisUrl ? `${config.queuePrefix}:updates` : `${config.queuePrefix}_updates`;
 }
 
-function encode(signal: UpdateSignal): string {
-  return `${signal.seq}:${signal.topicId}`;
+/** PostgreSQL refuses a NOTIFY payload of 8000 bytes or more; Redis takes any, but one size keeps the two alike. */
+const MAX_PAYLOAD = 7900;
+
+/** Signals as `seq:topic` joined by commas, in as few payloads as fit. */
+export function encodeSignals(signals: UpdateSignal[]): string[] {
+  const payloads: string[] = [];
+  let current = '';
+  for (const { seq, topicId } of signals) {
+    const one = `${seq}:${topicId}`;
+    if (current && current.length + 1 + one.length > MAX_PAYLOAD) {
+      payloads.push(current);
+      current = '';
+    }
+    current = current ? `${current},${one}` : one;
+  }
+  if (current) payloads.push(current);
+  return payloads;
 }
 
-function decode(payload: string): UpdateSignal | undefined {
-  const m = /^(\d+):(\d+)$/.exec(payload);
-  return m ? { seq: Number(m[1]), topicId: Number(m[2]) } : undefined;
+/** A payload's signals; anything malformed in it is skipped. */
+export function decodeSignals(payload: string): UpdateSignal[] {
+  const signals: UpdateSignal[] = [];
+  for (const part of payload.split(',')) {
+    const m = /^(\d+):(\d+)$/.exec(part);
+    if (m) signals.push({ seq: Number(m[1]), topicId: Number(m[2]) });
+  }
+  return signals;
+}
+
+/**
+ * Collects the signals of one turn of the event loop and sends them together:
+ * a busy worker stores many notifications at once (one batched statement), and
+ * one publish per notification cost it a round trip each.
+ */
+function batchedAnnouncer(
+  send: (payload: string) => Promise<unknown>,
+  warn: (err: unknown) => void,
+  close: () => Promise<void>,
+): Announcer {
+  let pending: UpdateSignal[] = [];
+  let next: Promise<void> | undefined;
+  let last: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    const signals = pending;
+    pending = [];
+    next = undefined;
+    await Promise.all(encodeSignals(signals).map((payload) => send(payload).catch(warn)));
+  };
+  return {
+    announce(signal) {
+      pending.push(signal);
+      if (!next) last = next = new Promise((resolve) => setImmediate(() => void flush().then(resolve)));
+      return next;
+    },
+    // Signals announced just before closing still go out.
+    close: () => last.then(close),
+  };
 }
 
 /** Redis pub/sub when REDIS_URL is set, else PostgreSQL NOTIFY (PGlite included: pglite-link routes it). */
 export function createAnnouncer(config: Config, db: Database, log: Logger): Announcer {
-  const channel = channelOf(config);
+  const channel = updatesChannel(config);
   const warn = errorEventLogger(log, 'update announcer');
   if (config.redisUrl) {
     const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
     redis.on('error', warn);
-    return {
-      announce: (signal) =>
-        redis.publish(channel, encode(signal)).then(
-          () => undefined,
-          (err) => warn(err),
-        ),
-      close: () =>
+    return batchedAnnouncer(
+      (payload) => redis.publish(channel, payload),
+      warn,
+      () =>
         redis.quit().then(
           () => undefined,
           () => redis.disconnect(),
         ),
-    };
+    );
   }
-  return {
-    announce: (signal) =>
-      db.pool.query('select pg_notify($1, $2)', [channel, encode(signal)]).then(
-        () => undefined,
-        (err) => warn(err),
-      ),
-    close: () => Promise.resolve(),
-  };
+  return batchedAnnouncer(
+    (payload) => db.pool.query('select pg_notify($1, $2)', [channel, payload]),
+    warn,
+    () => Promise.resolve(),
+  );
 }
 
 /** Listens for update signals on one connection of its own, reconnecting until closed. */
 export function listenForUpdates(config: Config, db: Database, log: Logger, handlers: WakeHandlers): WakeSource {
-  const channel = channelOf(config);
+  const channel = updatesChannel(config);
   const warn = errorEventLogger(log, 'update listener');
   const onMessage = (payload: string | undefined) => {
-    const signal = payload === undefined ? undefined : decode(payload);
-    if (signal) handlers.onSignal(signal);
+    if (payload !== undefined) for (const signal of decodeSignals(payload)) handlers.onSignal(signal);
   };
   if (config.redisUrl) {
     const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
