@@ -7,15 +7,45 @@ import { recordDeliveryOutcomes, type PageOutcomes } from './subscriptions.js';
 /** Most requests one statement serves: keeps each statement's parameters and plan small. */
 const MAX_BATCH = 100;
 
-/**
- * Runs the batch once the event loop has handled the I/O that was ready:
- * idle, a request waits no longer than one turn of the loop; busy, every fetch
- * or page that reached the same step in that turn shares the statement.
- */
-const afterReadyIo = (run: () => void) => setImmediate(run);
+/** Batches of one statement out at once (the store of new content: one). */
+const IN_FLIGHT = 2;
 
-function batcher<K, V>(load: (keys: readonly K[]) => Promise<Array<V | Error>>): (key: K) => Promise<V> {
-  const loader = new DataLoader<K, V>((keys) => load(keys), { cache: false, maxBatchSize: MAX_BATCH, batchScheduleFn: afterReadyIo });
+/**
+ * Dispatches a batch once the event loop has handled the I/O that was ready,
+ * and only while fewer than `maxInFlight` batches of its statement are out:
+ * idle, a request waits no longer than one turn of the loop; busy, the
+ * requests that arrive while a statement runs gather into the next one, so
+ * the busier the database, the fewer and larger the statements (the embedded
+ * database runs one statement at a time, and the update log's lock serializes
+ * stores of new content on any backend).
+ */
+function batcher<K, V>(load: (keys: readonly K[]) => Promise<Array<V | Error>>, maxInFlight: number): (key: K) => Promise<V> {
+  let inFlight = 0;
+  const ready: Array<() => void> = [];
+  const dispatchNext = () => {
+    if (inFlight >= maxInFlight) return;
+    const next = ready.shift();
+    if (next) {
+      inFlight++;
+      next();
+    }
+  };
+  const loader = new DataLoader<K, V>(
+    (keys) =>
+      load(keys).finally(() => {
+        inFlight--;
+        dispatchNext();
+      }),
+    {
+      cache: false,
+      maxBatchSize: MAX_BATCH,
+      batchScheduleFn: (dispatch) =>
+        setImmediate(() => {
+          ready.push(dispatch);
+          dispatchNext();
+        }),
+    },
+  );
   return (key) => loader.load(key);
 }
 
@@ -69,12 +99,13 @@ export function createStatementBatches(db: Queryable, options: { deliverPageSize
     topicForFetch: batcher(async (ids: readonly number[]) => {
       const found = await findTopicsForFetch(db, [...new Set(ids)]);
       return ids.map((id) => found.get(id));
-    }),
-    seenEntries: batcher((lookups: readonly SeenLookup[]) => loadSeenEntries(db, [...lookups])),
+    }, IN_FLIGHT),
+    seenEntries: batcher((lookups: readonly SeenLookup[]) => loadSeenEntries(db, [...lookups]), IN_FLIGHT),
     pageOutcomes: batcher(async (pages: readonly PageOutcomes[]) => {
       await recordDeliveryOutcomes(db, [...pages]);
       return pages.map(() => undefined);
-    }),
-    storeContent: batcher((stores: readonly ContentStore[]) => storeAll(db, stores, options.deliverPageSize)),
+    }, IN_FLIGHT),
+    // Stores wait for one another at the update log's lock anyway: one out at a time, the rest gathering.
+    storeContent: batcher((stores: readonly ContentStore[]) => storeAll(db, stores, options.deliverPageSize), 1),
   };
 }
