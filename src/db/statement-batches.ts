@@ -53,7 +53,8 @@ function batcher<K, V>(load: (keys: readonly K[]) => Promise<Array<V | Error>>, 
  * The statements every topic fetch and every delivered page make, merged
  * across the concurrent jobs of this process: on a hub of many topics with a
  * few subscribers each, round trips to the database are most of the cost of a
- * topic (see docs/jobs.md). Each caller still gets its own answer or error.
+ * topic (docs/jobs.md, "Statements merged across concurrent jobs"). Each
+ * caller still gets its own answer or error.
  */
 export interface StatementBatches {
   /** The topic and how many entries it remembers; undefined if it is gone. */

@@ -39,9 +39,9 @@ export interface Deliverer {
   /** The deliver queue's processor: page jobs, retry jobs (a replay's too) and initial deliveries. */
   process(job: Job<JobData['deliver']>, token?: string): Promise<void>;
   /**
-   * Delivers a just-stored notification's first page in the calling job (and
-   * queues the next page), saving a queue hop between ping and delivery. The
-   * notification is marked handed over with the page's outcomes.
+   * Delivers a just-stored notification's first page (not empty) in the calling
+   * job and queues the next page: the page of the first-page hand-over
+   * (hand-over.ts). The notification is marked handed over with the page's outcomes.
    */
   firstPage(n: Notification, content: Content, targets: DeliveryTarget[]): Promise<void>;
 }
@@ -288,7 +288,6 @@ export function createDeliverer(deps: Deps, batches: StatementBatches): Delivere
   async function firstPage(n: Notification, content: Content, targets: DeliveryTarget[]): Promise<void> {
     // Later pages picked up by this process need not read the body again.
     if (targets.length === deps.config.deliverPageSize) cacheContent(n.id, Promise.resolve(content));
-    if (targets.length === 0) return markNotificationEnqueued(deps.db.pool, n.id);
     await deliverPage(n, content, 0, targets, 'first page, in the fetch job', true);
   }
 

@@ -1,20 +1,14 @@
 import { DelayedError, type Job } from 'bullmq';
 import type { Deps } from '../deps.js';
-import {
-  extendNotificationClaim,
-  markNotificationEnqueued,
-  pruneSeenEntries,
-  recordFetch,
-  recordFetchWithoutContent,
-} from '../db/index.js';
-import type { Content, DeliveryTarget, Notification, PollRecord, StatementBatches, Topic } from '../db/index.js';
+import { pruneSeenEntries, recordFetch, recordFetchWithoutContent } from '../db/index.js';
+import type { PollRecord, StatementBatches, Topic } from '../db/index.js';
 import { bodyHash, prepareSelectionAsync, type Selection } from '../feeds/index.js';
 import { HubError } from '../errors.js';
 import { type FetchOutcome } from '../metrics/index.js';
-import type { Deliverer } from './deliver.js';
 import { createFetchGate } from './fetch-gate.js';
+import type { FirstPageHandOver } from './hand-over.js';
 import { nextPollAt, nextPollInterval, type FetchOutcomeForPoll, type FetchSource, type PollReason } from './poll-interval.js';
-import { enqueuePage, type JobData } from './queues.js';
+import type { JobData } from './queues.js';
 
 /** Longest a fetch waits in its job for a busy target's slot before it goes back to the queue. */
 const BUSY_WAIT_MS = 250;
@@ -36,13 +30,11 @@ interface Delivery {
 
 /**
  * Fetches a topic (H18), works out what is new and, if anything is,
- * stores it once and fans it out: the first page right here, the rest queued.
- * Unchanged content delivers nothing.
+ * stores it once and fans it out: the first page right here (hand-over.ts),
+ * the rest queued. Unchanged content delivers nothing.
  */
-export function fetchJob(deps: Deps, deliverer: Deliverer, batches: StatementBatches) {
+export function fetchJob(deps: Deps, handOver: FirstPageHandOver, batches: StatementBatches) {
   const log = deps.log.child({ module: 'fetch' });
-  // The first page is claimed like a job (HUB_JOB_LOCK_MS): a dead process's claim lapses and the sweep queues the page.
-  const claimSeconds = deps.config.jobLockMs / 1000;
   const { config } = deps;
   const gate = createFetchGate({
     perTarget: config.fetchPerHost,
@@ -193,7 +185,7 @@ export function fetchJob(deps: Deps, deliverer: Deliverer, batches: StatementBat
     const counts = { newEntries: selection.newEntries, updatedEntries: selection.updatedEntries };
     const { notificationId, firstPage } = await batches.storeContent({
       result,
-      content: { ...content, ...counts, updatedKeys: selection.updatedKeys, claimSeconds },
+      content: { ...content, ...counts, updatedKeys: selection.updatedKeys, claimSeconds: handOver.claimSeconds },
     });
     counted('new_content');
     metrics.notifications.inc();
@@ -202,7 +194,7 @@ export function fetchJob(deps: Deps, deliverer: Deliverer, batches: StatementBat
     log.info({ ...ctx, notificationId, bytes: content.body.length, ...counts }, 'new content stored for delivery');
     // Streams and long-polls hear of it now, while the callbacks' first page goes out.
     void deps.announcer.announce({ seq: notificationId, topicId: topic.id });
-    await deliverFirstPage(
+    await handOver.deliver(
       {
         id: notificationId,
         topicId: topic.id,
@@ -215,37 +207,6 @@ export function fetchJob(deps: Deps, deliverer: Deliverer, batches: StatementBat
       firstPage,
     );
   };
-
-  /**
-   * The first page goes out from this job under a renewed claim. If it fails
-   * midway, the page is queued instead: its subscribers may get it twice, with
-   * the same X-Hub-Delivery id. If even that fails, the claim lapses and the
-   * sweep queues it.
-   */
-  async function deliverFirstPage(n: Notification, content: Content, targets: DeliveryTarget[]): Promise<void> {
-    const renew = setInterval(() => {
-      extendNotificationClaim(deps.db.pool, n.id, claimSeconds).catch((err) =>
-        log.warn({ notificationId: n.id, err: (err as Error).message }, 'could not renew the first-page claim'),
-      );
-    }, deps.config.jobLockMs / 3);
-    try {
-      await deliverer.firstPage(n, content, targets);
-    } catch (err) {
-      log.warn({ notificationId: n.id, err: (err as Error).message }, 'first page failed in the fetch job; queueing it');
-      try {
-        await enqueuePage(deps.queues, n.id, 0);
-        await markNotificationEnqueued(deps.db.pool, n.id);
-      } catch (queueErr) {
-        // A re-run of this job would find the body unchanged and deliver nothing: the sweep is the way back.
-        log.warn(
-          { notificationId: n.id, err: (queueErr as Error).message },
-          'first page not queued either; the sweep queues it once the claim lapses',
-        );
-      }
-    } finally {
-      clearInterval(renew);
-    }
-  }
 }
 
 /** Feeds deliver only new and changed entries (WebSub §7 allows it); anything else goes whole. */

@@ -10,7 +10,10 @@ import type { FetchSource } from '../metrics/index.js';
 export type JobData = {
   /** One intent (a retry, or re-enqueued by the sweep) or a batch of fresh ones. */
   verify: { intentId: number } | { intentIds: number[] };
-  /** `source`: what asked for the fetch, for metrics only (a deduplicated job keeps its first asker's). */
+  /**
+   * `source`: what asked for the fetch (a deduplicated job keeps its first asker's). Not read: the fetch job
+   * takes its source from the topic's row (docs/jobs.md, fetch).
+   */
   fetch: { topicId: number; source?: FetchSource };
   deliver: DeliverPage | DeliverRetry | DeliverInitial;
 };

@@ -4,6 +4,7 @@ import { retryDelay } from './backoff.js';
 import { createStatementBatches } from '../db/index.js';
 import { createDeliverer } from './deliver.js';
 import { fetchJob } from './fetch-job.js';
+import { createFirstPageHandOver } from './hand-over.js';
 import { startPollScheduler } from './poll-scheduler.js';
 import { sweep } from './sweep.js';
 import { verifyIntent } from './verify-intent.js';
@@ -34,9 +35,10 @@ export function startWorkers(deps: Deps, options: { sweepIntervalMs?: number } =
   // One set per process, so fetches and pages running side by side share their statements.
   const batches = createStatementBatches(deps.db.pool, { deliverPageSize: deps.config.deliverPageSize });
   const deliverer = createDeliverer(deps, batches);
+  const handOver = createFirstPageHandOver(deps, deliverer);
   const workers: Worker[] = [
     deps.queues.work('verify', tracked(verifyIntent(deps)), { concurrency: 64, backoff }),
-    deps.queues.work('fetch', tracked(fetchJob(deps, deliverer, batches)), { concurrency: deps.config.fetchConcurrency, backoff }),
+    deps.queues.work('fetch', tracked(fetchJob(deps, handOver, batches)), { concurrency: deps.config.fetchConcurrency, backoff }),
     deps.queues.work(
       'deliver',
       tracked((job: Parameters<typeof deliverer.process>[0], token?: string) => deliverer.process(job, token)),

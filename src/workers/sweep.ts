@@ -9,13 +9,13 @@ import {
   listUnqueuedNotifications,
   listPendingInitials,
   markIntentsEnqueued,
-  markNotificationEnqueued,
   pruneUpdateLog,
   requestReconfirmations,
 } from '../db/index.js';
 import { bounded } from './bounded.js';
 import type { FetchSource } from '../metrics/index.js';
-import { enqueueInitials, enqueuePage, jobIds } from './queues.js';
+import { queueFirstPage } from './hand-over.js';
+import { enqueueInitials, jobIds } from './queues.js';
 
 /**
  * Housekeeping that makes the database the source of truth: expired leases
@@ -29,10 +29,8 @@ export async function sweep(deps: Deps, graceSeconds = 10): Promise<void> {
   if (expired > 0) deps.log.info({ module: 'sweep', expired }, 'expired subscriptions removed');
 
   await enqueueVerifications(deps, await listUnqueuedIntents(db, graceSeconds));
-  for (const notificationId of await listUnqueuedNotifications(db, graceSeconds)) {
-    await enqueuePage(deps.queues, notificationId, 0);
-    await markNotificationEnqueued(db, notificationId);
-  }
+  // First pages whose fetch job died (or could not queue them) before handing them over, once the claim lapsed.
+  for (const notificationId of await listUnqueuedNotifications(db, graceSeconds)) await queueFirstPage(deps, notificationId);
   // crier.initial deliveries owed since before the grace period: their jobs' ids make a re-queue a no-op.
   await enqueueInitials(deps.queues, await listPendingInitials(db, graceSeconds), deps.config.maxAttempts);
   await deleteOldRateLimits(db);
