@@ -124,14 +124,17 @@ export function fetchJob(deps: Deps, handOver: FirstPageHandOver, batches: State
       admission.pass.release(serverBehaved(error.code, status));
       const retryAfterSeconds = error.details?.retryAfter as number | undefined;
       const poll = schedule(topic, source, 'failed', { retryAfterSeconds });
-      await recordFetch(deps.db.pool, topic.id, startedAt, { status, error: error.message }, poll);
       const permanent =
         error.code === 'HUB_ERR_ADDRESS_BLOCKED' ||
         error.code === 'HUB_ERR_TOPIC_TOO_LARGE' ||
         (status !== null && status >= 400 && status < 500 && status !== 429);
-      log.warn({ ...ctx, err: error.message, permanent }, 'topic fetch failed');
       // A poll is not retried here: its schedule backs off instead (and honours Retry-After).
-      if (permanent || source !== 'ping') return;
+      const retried = !permanent && source === 'ping' && job.attemptsMade + 1 < (job.opts.attempts ?? 1);
+      // A ping's fetch to be tried again keeps the ping's mark, so the retry is still the ping's (and is retried in turn).
+      const servedUpTo = retried ? new Date(0) : startedAt;
+      await recordFetch(deps.db.pool, topic.id, servedUpTo, { status, error: error.message }, poll);
+      log.warn({ ...ctx, err: error.message, permanent }, 'topic fetch failed');
+      if (!retried) return;
       throw err;
     }
     metrics.fetchDuration.observe({ source }, (performance.now() - began) / 1000);
