@@ -1,4 +1,4 @@
-import DataLoader from 'dataloader';
+import { mergeRequests } from './merged-requests.js';
 import type { Queryable } from './pool.js';
 import { findTopicsForFetch, type Topic } from './topics.js';
 import { loadSeenEntries, recordFetchesWithContent, type ContentStore, type SeenLookup, type StoredContent } from './fetch-results.js';
@@ -10,44 +10,8 @@ const MAX_BATCH = 100;
 /** Batches of one statement out at once (the store of new content: one). */
 const IN_FLIGHT = 2;
 
-/**
- * Dispatches a batch once the event loop has handled the I/O that was ready,
- * and only while fewer than `maxInFlight` batches of its statement are out:
- * idle, a request waits no longer than one turn of the loop; busy, the
- * requests that arrive while a statement runs gather into the next one, so
- * the busier the database, the fewer and larger the statements (the embedded
- * database runs one statement at a time, and the update log's lock serializes
- * stores of new content on any backend).
- */
-function batcher<K, V>(load: (keys: readonly K[]) => Promise<Array<V | Error>>, maxInFlight: number): (key: K) => Promise<V> {
-  let inFlight = 0;
-  const ready: Array<() => void> = [];
-  const dispatchNext = () => {
-    if (inFlight >= maxInFlight) return;
-    const next = ready.shift();
-    if (next) {
-      inFlight++;
-      next();
-    }
-  };
-  const loader = new DataLoader<K, V>(
-    (keys) =>
-      load(keys).finally(() => {
-        inFlight--;
-        dispatchNext();
-      }),
-    {
-      cache: false,
-      maxBatchSize: MAX_BATCH,
-      batchScheduleFn: (dispatch) =>
-        setImmediate(() => {
-          ready.push(dispatch);
-          dispatchNext();
-        }),
-    },
-  );
-  return (key) => loader.load(key);
-}
+const batcher = <K, V>(load: (keys: readonly K[]) => Promise<Array<V | Error>>, maxInFlight: number) =>
+  mergeRequests(load, { maxInFlight, maxBatch: MAX_BATCH });
 
 /**
  * The statements every topic fetch and every delivered page make, merged
