@@ -5,7 +5,7 @@ import { adminRouter } from './admin.js';
 import { consoleRouter } from '../admin/index.js';
 import { errorMiddleware } from './error-middleware.js';
 import { parseHubRequest } from './params.js';
-import { publish } from './publish.js';
+import { createPublisher } from './publish.js';
 import { replay } from './replay.js';
 import { retrieve } from './retrieve.js';
 import { longPoll } from './long-poll.js';
@@ -32,6 +32,7 @@ export function createApp(deps: Deps, health: () => Promise<boolean>, live: Live
   app.disable('x-powered-by');
   // For PubSubHubbub 0.3's hub.verify=sync, verified inside the request.
   const verifier = createVerifier(deps);
+  const publish = createPublisher(deps);
   // HUB_TRUST_PROXY=1 trusts one proxy hop: the client is the address that proxy appended to
   // X-Forwarded-For (the last entry), not a leftmost entry any client can write (H28).
   app.set('trust proxy', deps.config.trustProxy ? 1 : false);
@@ -84,7 +85,7 @@ export function createApp(deps: Deps, health: () => Promise<boolean>, live: Live
       res.locals.hubMode = request.mode;
       await enforceRateLimit(deps, req.ip ?? 'unknown', request.mode === 'publish' ? undefined : request.callback);
       if (request.mode === 'publish') {
-        await publish(deps, request.urls);
+        await publish(request.urls);
         res.status(204).end();
         return;
       }
