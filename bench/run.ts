@@ -186,6 +186,11 @@ async function main(): Promise<number> {
         rows.push(...((await attempt('many topics', backend, n, () => manyTopics(ctx, backend, n))) ?? []));
         log(`many topics, ${backend}, ${n} deliveries, 3 subscribers per topic`);
         rows.push(...((await attempt('many topics', backend, n, () => manyTopics(ctx, backend, n, 3))) ?? []));
+        // One topic per ping, as a publisher of one feed pings: the shape issue 11 measured against a Go hub.
+        log(`many topics, ${backend}, ${n} topics, one hub.url per ping, 64 pings in flight`);
+        rows.push(
+          ...((await attempt('many topics', backend, n, () => manyTopics(ctx, backend, n, 1, { urlsPerPing: 1, inFlight: 64 }))) ?? []),
+        );
       }
       // Polling is measured where it scales out: PostgreSQL + Redis (issue 13).
       if (args.scenarios.includes('poll') && backend === 'postgres+redis') {

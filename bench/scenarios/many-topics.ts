@@ -2,36 +2,45 @@ import { createHub, seedSubscriptions, type Backend } from '../lib/hub.js';
 import { feedUrl, sinkUrl, unique, type BenchContext, type Row } from '../lib/context.js';
 import { healthRow, idleHealth, pollHealth, type HealthLatency } from '../lib/responsiveness.js';
 
-const URLS_PER_PING = 100;
+/** How the publisher pings: hub.url per request and requests in flight. */
+export interface PingShape {
+  urlsPerPing: number;
+  inFlight: number;
+}
+
+/** The project's usual shape: pings of 100 hub.url, 8 at a time. */
+const BULK_PINGS: PingShape = { urlsPerPing: 100, inFlight: 8 };
 
 /** Topics each side handles before it is measured: the same for the hub and the raw loop. */
 const warmupOf = (topicCount: number) => Math.min(topicCount, 2000);
 
-/** Publish bodies of 100 hub.url each. */
-function pingBodies(topics: string[]): string[] {
+/** Publish bodies of `perPing` hub.url each. */
+function pingBodies(topics: string[], perPing: number): string[] {
   const bodies: string[] = [];
-  for (let i = 0; i < topics.length; i += URLS_PER_PING) {
-    bodies.push(['hub.mode=publish', ...topics.slice(i, i + URLS_PER_PING).map((t) => `hub.url=${encodeURIComponent(t)}`)].join('&'));
+  for (let i = 0; i < topics.length; i += perPing) {
+    bodies.push(['hub.mode=publish', ...topics.slice(i, i + perPing).map((t) => `hub.url=${encodeURIComponent(t)}`)].join('&'));
   }
   return bodies;
 }
 
 /**
  * N deliveries: N / perTopic topics with `perTopic` subscribers each, all
- * published at once (pings of 100 hub.url each, 8 at a time): deliveries/s
+ * published at once (by default pings of 100 hub.url each, 8 at a time; or one
+ * hub.url per ping, 64 at a time, as publishers of single feeds do): deliveries/s
  * from the first ping to the last POST received, against GET topic + POST to
  * each of its callbacks done directly at concurrency 64. Both sides are
  * measured warm: the raw loop warms up first, so the hub first handles a
  * separate set of topics the same way (JIT, connections, queue scripts).
  */
-export async function manyTopics(ctx: BenchContext, backend: Backend, n: number, perTopic = 1): Promise<Row[]> {
+export async function manyTopics(ctx: BenchContext, backend: Backend, n: number, perTopic = 1, pings = BULK_PINGS): Promise<Row[]> {
   const name = `mt_${unique()}`;
+  const pingNote = `${pings.urlsPerPing} hub.url per ping, ${pings.inFlight} pings in flight`;
   const topicCount = Math.ceil(n / perTopic);
   n = topicCount * perTopic;
   const topics = Array.from({ length: topicCount }, (_, i) => feedUrl(ctx, `${name}_${i}`));
   const topicOf = Array.from({ length: n }, (_, i) => topics[Math.floor(i / perTopic)]);
   const callbacks = Array.from({ length: n }, (_, i) => sinkUrl(ctx, i, `${name}/${i}`));
-  const bodies = pingBodies(topics);
+  const bodies = pingBodies(topics, pings.urlsPerPing);
   const warmTopics = Array.from({ length: warmupOf(topicCount) }, (_, i) => feedUrl(ctx, `${name}_warm_${i}`));
   const warmTopicOf = warmTopics.flatMap((t) => Array.from({ length: perTopic }, () => t));
   const warmCallbacks = warmTopicOf.map((_, i) => sinkUrl(ctx, i, `${name}_warm/${i}`));
@@ -50,7 +59,7 @@ export async function manyTopics(ctx: BenchContext, backend: Backend, n: number,
     });
     await hub.start();
     await ctx.servers.call('reset');
-    await ctx.raw.call('forms', { hubUrl: hub.url, bodies: pingBodies(warmTopics), concurrency: 8 });
+    await ctx.raw.call('forms', { hubUrl: hub.url, bodies: pingBodies(warmTopics, pings.urlsPerPing), concurrency: pings.inFlight });
     const warm = await ctx.servers.call('waitPosts', { target: warmCallbacks.length, timeoutMs: 120_000 + warmCallbacks.length * 20 });
     if (!warm.ok)
       throw new Error(`many topics: only ${warm.posts} of ${warmCallbacks.length} warm-up deliveries arrived (${hub.stderrTail()})`);
@@ -58,7 +67,7 @@ export async function manyTopics(ctx: BenchContext, backend: Backend, n: number,
     const idle = await idleHealth(hub.url);
     const poller = pollHealth(hub.url);
     const cpuBefore = hub.cpuSeconds();
-    const sent = await ctx.raw.call('forms', { hubUrl: hub.url, bodies, concurrency: 8 });
+    const sent = await ctx.raw.call('forms', { hubUrl: hub.url, bodies, concurrency: pings.inFlight });
     const done = await ctx.servers.call('waitPosts', { target: n, timeoutMs: 120_000 + n * 20 });
     cpuMsPerDelivery = ((hub.cpuSeconds() - cpuBefore) * 1000) / n;
     health = { busy: await poller.stop(), idle };
@@ -92,7 +101,7 @@ export async function manyTopics(ctx: BenchContext, backend: Backend, n: number,
       baseline: raw.perSec,
       baselineLabel: 'raw GET topic + POST/s',
       ratio: hubRate / raw.perSec,
-      note: `${perTopic === 1 ? '1 subscriber' : `${perTopic} subscribers`} per topic; ${cpuMsPerDelivery.toFixed(2)} ms of hub CPU per delivery; subscriptions bulk-inserted`,
+      note: `${perTopic === 1 ? '1 subscriber' : `${perTopic} subscribers`} per topic; ${pingNote}; ${cpuMsPerDelivery.toFixed(2)} ms of hub CPU per delivery; subscriptions bulk-inserted`,
       extra: { cpuMsPerDelivery },
     },
     {
@@ -104,7 +113,7 @@ export async function manyTopics(ctx: BenchContext, backend: Backend, n: number,
       baseline: null,
       baselineLabel: '',
       ratio: null,
-      note: `${URLS_PER_PING} hub.url per ping, 8 pings in flight, while the fetches run; answers ${JSON.stringify(pingStatuses)}`,
+      note: `${pingNote}, while the fetches run; answers ${JSON.stringify(pingStatuses)}`,
     },
     healthRow('many topics', backend, n, health.busy, health.idle),
   ];
