@@ -41,7 +41,8 @@ export async function latency(ctx: BenchContext, backend: Backend, n: number): P
   for (const p of [50, 95, 99] as const) {
     const hubMs = percentile(samples, p);
     const floorMs = floor[`p${p}`] as number;
-    const limit = p === 50 ? 10 : p === 99 ? 40 : undefined;
+    // Issue 11: p50 at most 5x the floor, p99 at most 20x.
+    const limit = p === 50 ? 5 : p === 99 ? 20 : undefined;
     const ratio = hubMs / floorMs;
     rows.push({
       scenario: 'latency',
