@@ -79,18 +79,31 @@ export async function enqueueInitials(
   );
 }
 
-// Finished jobs stay an hour so a re-run page cannot re-add (and re-run) its finished successor.
-const KEEP = { removeOnComplete: { age: 3600, count: 200_000 }, removeOnFail: { age: 7 * 86400 } };
+/**
+ * Finished jobs stay an hour so a re-run page cannot re-add (and re-run) its
+ * finished successor. On Redis a count caps their memory cheaply (a sorted-set
+ * trim); BullMQ's PostgreSQL backend applies a count by reading every finished
+ * job of the queue at each completion, which made a job's completion cost grow
+ * with the last hour's jobs, so there the age alone bounds them (its delete is
+ * a range of an index).
+ */
+function keep(config: Config): Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail'> {
+  return {
+    removeOnComplete: config.redisUrl ? { age: 3600, count: 200_000 } : { age: 3600 },
+    removeOnFail: { age: 7 * 86400 },
+  };
+}
 
 export function defaultJobOptions(name: QueueName, config: Config): JobsOptions {
+  const retention = keep(config);
   switch (name) {
     case 'verify':
-      return { ...KEEP, attempts: config.maxAttempts, backoff: { type: 'crier' } };
+      return { ...retention, attempts: config.maxAttempts, backoff: { type: 'crier' } };
     case 'fetch':
-      return { ...KEEP, attempts: config.fetchAttempts, backoff: { type: 'crier' } };
+      return { ...retention, attempts: config.fetchAttempts, backoff: { type: 'crier' } };
     case 'deliver':
       // Infrastructure failures (database down) retry the page; callback failures never do.
-      return { ...KEEP, attempts: config.pageAttempts, backoff: { type: 'exponential', delay: 1000 } };
+      return { ...retention, attempts: config.pageAttempts, backoff: { type: 'exponential', delay: 1000 } };
   }
 }
 
