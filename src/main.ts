@@ -68,12 +68,17 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
   let updates: UpdateHub | undefined;
   if (config.role !== 'web') workers = startWorkers(deps, { sweepIntervalMs: options.sweepIntervalMs });
   if (config.role !== 'worker') {
+    // Both asked at once: on a busy embedded database each waits its turn there, and one after the other waited twice.
     const health = async () =>
-      (await queues.ping()) &&
-      (await db.pool.query('select 1').then(
-        () => true,
-        () => false,
-      ));
+      (
+        await Promise.all([
+          queues.ping(),
+          db.pool.query('select 1').then(
+            () => true,
+            () => false,
+          ),
+        ])
+      ).every(Boolean);
     // Streams and long-polls: woken by the workers' signals, reading each update from the log once per process.
     updates = new UpdateHub(db.pool, log);
     wake = listenForUpdates(config, db, log, updates);
