@@ -1,14 +1,10 @@
-import type { PGliteOptions } from '@electric-sql/pglite';
 import type { MessagePort } from 'node:worker_threads';
+import type { OpenOptions } from './pglite-open.js';
 
 /** What the hub's thread gives the PGlite thread at start (its workerData). */
-export interface ThreadOptions {
-  /** PGlite's data directory. */
-  dir: string;
+export interface ThreadOptions extends OpenOptions {
   queuePrefix: string;
   idleTransactionMs: number;
-  /** Extra PGlite options (memory sizing). */
-  pglite?: Pick<PGliteOptions, 'initialMemory'>;
 }
 
 /** Messages from the hub's thread: a new connection's port, a memory reading, or the order to close. */

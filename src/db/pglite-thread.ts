@@ -4,10 +4,10 @@
  * notification router all run here, so a long statement or a burst of queue
  * traffic never holds up the HTTP front and the workers on the hub's thread.
  */
-import fs from 'node:fs/promises';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { linkPglite } from './pglite-link.js';
+import { openPglite } from './pglite-open.js';
 import { PortStream } from './pglite-port-stream.js';
 import type { FromThread, ToThread, ThreadOptions } from './pglite-protocol.js';
 
@@ -16,8 +16,7 @@ const parent = parentPort as MessagePort;
 const tell = (message: FromThread) => parent.postMessage(message);
 
 async function open() {
-  await fs.mkdir(options.dir, { recursive: true });
-  const db = await PGlite.create(options.dir, options.pglite);
+  const db = await openPglite(options);
   // PGlite is one session shared by every connection: BullMQ's schema
   // must be on the path for all of them (its pool-level search_path is ignored).
   await db.exec(`set search_path to public, ${options.queuePrefix}`);

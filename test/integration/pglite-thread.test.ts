@@ -24,6 +24,7 @@ describe('the embedded database thread', () => {
       dir: path.join(dir, 'pglite'),
       queuePrefix: uniqueName(),
       idleTransactionMs: 5000,
+      sharedBuffersMb: 8,
       onLost: (err) => lost.push(err),
     });
 
@@ -112,6 +113,11 @@ describe('the embedded database thread', () => {
     await waitFor(() => heard.length === 2, { what: 'the second notification' });
     expect(heard).toEqual(['wake:one', 'wake:two']);
     expect(heardByBystander).toEqual([]);
+  });
+
+  test('PostgreSQL runs with the shared_buffers it was given', async () => {
+    const c = await client();
+    expect((await c.query('show shared_buffers')).rows).toEqual([{ shared_buffers: '8MB' }]);
   });
 
   test('close flushes PGlite: after a restart on the same directory every committed row is there', async () => {
