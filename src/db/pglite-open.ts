@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 
-/** What opening the embedded database needs. */
+/** What opening the embedded database needs, in the PGlite thread and in the first start's initdb process alike. */
 export interface OpenOptions {
   /** PGlite's data directory. */
   dir: string;

@@ -120,6 +120,18 @@ describe('the embedded database thread', () => {
     expect((await c.query('show shared_buffers')).rows).toEqual([{ shared_buffers: '8MB' }]);
   });
 
+  test('a data directory that cannot be created fails the start with the initdb process’s reason', async () => {
+    const blocker = path.join(dir, 'not-a-directory');
+    await fs.writeFile(blocker, '');
+    const start = startPgliteThread({
+      dir: path.join(blocker, 'pglite'),
+      queuePrefix: uniqueName(),
+      idleTransactionMs: 5000,
+      sharedBuffersMb: 8,
+    });
+    await expect(start).rejects.toThrow(/failed to initialise .*not-a-directory.*ENOTDIR/s);
+  });
+
   test('close flushes PGlite: after a restart on the same directory every committed row is there', async () => {
     for (const c of clients.splice(0)) await c.end().catch(() => undefined);
     await thread.close();
