@@ -126,13 +126,13 @@ async function startThread(options: HostOptions): Promise<PgliteThread> {
       return stream;
     },
     memory() {
-      if (stopped) return Promise.resolve({ heapUsed: 0, external: 0, wasm: 0 });
+      if (stopped) return Promise.resolve({ heapUsed: 0, external: 0, wasm: 0, wasmResident: 0 });
       return new Promise((resolve) => {
         const onMessage = (message: FromThread) => {
           if (message.type !== 'memory') return;
           worker.off('message', onMessage);
-          const { heapUsed, external, wasm } = message;
-          resolve({ heapUsed, external, wasm });
+          const { heapUsed, external, wasm, wasmResident } = message;
+          resolve({ heapUsed, external, wasm, wasmResident });
         };
         worker.on('message', onMessage);
         post({ type: 'memory' });

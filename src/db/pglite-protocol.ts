@@ -10,11 +10,15 @@ export interface ThreadOptions extends OpenOptions {
 /** Messages from the hub's thread: a new connection's port, a memory reading, or the order to close. */
 export type ToThread = { type: 'connect'; port: MessagePort } | { type: 'memory' } | { type: 'close' };
 
-/** The thread's own memory, in bytes: its V8 heap, and PGlite's WebAssembly memory (an ArrayBuffer that only grows). */
+/**
+ * The thread's own memory, in bytes: its V8 heap, and PGlite's WebAssembly memory (an ArrayBuffer that
+ * only grows), allocated and resident (0 where /proc/self/smaps cannot tell).
+ */
 export interface ThreadMemory {
   heapUsed: number;
   external: number;
   wasm: number;
+  wasmResident: number;
 }
 
 /** Messages from the PGlite thread. */

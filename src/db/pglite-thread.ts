@@ -5,8 +5,8 @@
  * traffic never holds up the HTTP front and the workers on the hub's thread.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import type { PGlite } from '@electric-sql/pglite';
 import { linkPglite } from './pglite-link.js';
+import { threadMemory } from './pglite-memory.js';
 import { openPglite } from './pglite-open.js';
 import { PortStream } from './pglite-port-stream.js';
 import type { FromThread, ToThread, ThreadOptions } from './pglite-protocol.js';
@@ -31,10 +31,8 @@ open().then(
   ({ db, link }) => {
     parent.on('message', (message: ToThread) => {
       if (message.type === 'connect') link.attach(new PortStream(message.port, { ownsWrites: true }));
-      else if (message.type === 'memory') {
-        const { heapUsed, external } = process.memoryUsage();
-        tell({ type: 'memory', heapUsed, external, wasm: wasmBytes(db) });
-      } else if (message.type === 'close') {
+      else if (message.type === 'memory') tell({ type: 'memory', ...threadMemory(db) });
+      else if (message.type === 'close') {
         // Ends every connection (rolling back an open transaction), then lets PGlite flush and close its files.
         void link
           .close()
@@ -53,8 +51,3 @@ open().then(
     parent.close();
   },
 );
-
-/** PGlite's WebAssembly heap (its Emscripten module is not part of the typed API, hence the guarded read). */
-function wasmBytes(db: PGlite): number {
-  return (db as unknown as { mod?: { HEAPU8?: Uint8Array } }).mod?.HEAPU8?.byteLength ?? 0;
-}

@@ -115,9 +115,14 @@ describe('the embedded database thread', () => {
     expect(heardByBystander).toEqual([]);
   });
 
-  test('PostgreSQL runs with the shared_buffers it was given', async () => {
+  test('PostgreSQL runs with the shared_buffers it was given, and the thread reports how much of its memory is resident', async () => {
     const c = await client();
     expect((await c.query('show shared_buffers')).rows).toEqual([{ shared_buffers: '8MB' }]);
+    const memory = await thread.memory();
+    // PGlite's smallest WebAssembly memory is 128 MiB; PostgreSQL fills its shared memory (8 MB of buffers and the rest) at start.
+    expect(memory.wasm).toBeGreaterThanOrEqual(128 * 2 ** 20);
+    expect(memory.wasmResident).toBeGreaterThan(8 * 2 ** 20);
+    expect(memory.wasmResident).toBeLessThan(memory.wasm);
   });
 
   test('a data directory that cannot be created fails the start with the initdb process’s reason', async () => {
