@@ -57,8 +57,9 @@ export async function startPgliteThread(options: HostOptions): Promise<PgliteThr
  * memory), while a process returns all of it when it exits.
  */
 async function createDataDir(options: OpenOptions): Promise<void> {
-  const { dir, sharedBuffersMb } = options;
-  const child = spawn(process.execPath, [fileURLToPath(builtEntry('pglite-init')), JSON.stringify({ dir, sharedBuffersMb })], {
+  const { dir, sharedBuffersMb, wasmBaselineOnly } = options;
+  const open: OpenOptions = { dir, sharedBuffersMb, wasmBaselineOnly };
+  const child = spawn(process.execPath, [fileURLToPath(builtEntry('pglite-init')), JSON.stringify(open)], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

@@ -51,6 +51,7 @@ export async function createDatabase(config: Config, options: DatabaseOptions): 
     queuePrefix: config.queuePrefix,
     idleTransactionMs: config.dbIdleTransactionMs,
     sharedBuffersMb: config.dbSharedBuffersMb,
+    wasmBaselineOnly: config.dbWasmBaselineOnly,
     onIdleTransaction: (connection) =>
       options.log.warn(
         { module: 'pglite', connection, idleMs: config.dbIdleTransactionMs },

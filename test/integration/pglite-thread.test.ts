@@ -25,6 +25,7 @@ describe('the embedded database thread', () => {
       queuePrefix: uniqueName(),
       idleTransactionMs: 5000,
       sharedBuffersMb: 8,
+      wasmBaselineOnly: false,
       onLost: (err) => lost.push(err),
     });
 
@@ -133,6 +134,7 @@ describe('the embedded database thread', () => {
       queuePrefix: uniqueName(),
       idleTransactionMs: 5000,
       sharedBuffersMb: 8,
+      wasmBaselineOnly: false,
     });
     await expect(start).rejects.toThrow(/failed to initialise .*not-a-directory.*ENOTDIR/s);
   });
