@@ -173,7 +173,7 @@ export const SETTINGS = {
     env: 'HUB_DB_WASM_BASELINE_ONLY',
     doc:
       "embedded only: `1` keeps V8 from optimising PGlite's hot functions (and any other WebAssembly in the process): " +
-      '60-90 MB less resident, at about a third more CPU per topic on the many-topics path',
+      'about 70 MB less resident, at about a third more CPU per topic on the many-topics path',
   }),
   maxRequestBytes: int({
     env: 'HUB_MAX_REQUEST_BYTES',

@@ -31,7 +31,7 @@ export async function openPglite(options: OpenOptions): Promise<PGlite> {
  * Stops V8 from recompiling hot WebAssembly functions with its optimising
  * compiler (TurboFan), so PostgreSQL runs on the code of its baseline
  * compiler (Liftoff) throughout. The optimised code and the compilers' freed
- * working memory (which the C heap keeps) came to 60-90 MB of an idle hub;
+ * working memory (which the C heap keeps) came to about 70 MB of an idle hub;
  * the price is CPU (about a third more of the hub's CPU per topic in the
  * many-topics bench). V8's flags belong to the process, and V8 reads them
  * each time a function is due for tier-up, not once per module (switching
