@@ -8,6 +8,7 @@ function breakdown(memory: Record<string, number>): string {
     ['arrayBuffersMb', 'array buffers'],
     ['externalMb', 'external'],
     ['pgliteWasmMb', 'PGlite WASM memory'],
+    ['pgliteWasmResidentMb', 'of it resident'],
     ['dbThreadHeapMb', 'db thread heap'],
   ].filter(([key]) => memory[key] !== undefined);
   return parts.length ? `at start: ${parts.map(([key, label]) => `${label} ${memory[key]} MB`).join(', ')}` : 'no breakdown logged';

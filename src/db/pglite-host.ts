@@ -1,9 +1,11 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { PortStream } from './pglite-port-stream.js';
+import type { OpenOptions } from './pglite-open.js';
 import type { FromThread, ThreadMemory, ThreadOptions, ToThread } from './pglite-protocol.js';
 
 export interface HostOptions extends ThreadOptions {
@@ -25,16 +27,16 @@ export interface PgliteThread {
 }
 
 /**
- * The thread's compiled entry. From dist/ it sits next to this file; when
- * this file runs from TypeScript sources (ts-jest, tsx) a worker cannot load
- * TypeScript, so the built copy in dist/ serves (`npm run build` first, as
- * `npm test` and `npm run bench` do).
+ * The compiled entry of the thread (`pglite-thread`) or of the initdb process (`pglite-init`).
+ * From dist/ it sits next to this file; when this file runs from TypeScript sources (ts-jest, tsx)
+ * a worker or a plain node process cannot load TypeScript, so the built copy in dist/ serves
+ * (`npm run build` first, as `npm test` and `npm run bench` do).
  */
-function threadEntry(): URL {
+function builtEntry(name: 'pglite-thread' | 'pglite-init'): URL {
   const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.js')) return new URL('./pglite-thread.js', import.meta.url);
-  const built = path.resolve(path.dirname(here), '../../dist/db/pglite-thread.js');
-  if (!fs.existsSync(built)) throw new Error(`the embedded database thread is not built (${built} is missing): run npm run build`);
+  if (here.endsWith('.js')) return new URL(`./${name}.js`, import.meta.url);
+  const built = path.resolve(path.dirname(here), `../../dist/db/${name}.js`);
+  if (!fs.existsSync(built)) throw new Error(`the embedded database is not built (${built} is missing): run npm run build`);
   return new URL(`file://${built}`);
 }
 
@@ -44,15 +46,34 @@ function threadEntry(): URL {
  * MessageChannel and hands one port to the thread; nothing listens anywhere.
  */
 export async function startPgliteThread(options: HostOptions): Promise<PgliteThread> {
-  // initdb grows PGlite's WebAssembly memory to several hundred MB, and that memory never shrinks:
-  // on a fresh directory, open and close once, so the hub runs on a thread that starts from the files.
-  if (!fs.existsSync(path.join(options.dir, 'PG_VERSION'))) await (await startThread(options)).close();
+  if (!fs.existsSync(path.join(options.dir, 'PG_VERSION'))) await createDataDir(options);
   return startThread(options);
+}
+
+/**
+ * Runs initdb on a fresh directory in a process of its own. initdb grows the memory of whoever runs
+ * it by several hundred MB (a second PGlite and initdb's own WebAssembly module); in a worker thread
+ * part of that stayed with the hub after the thread ended (the C heap's per-thread arenas keep freed
+ * memory), while a process returns all of it when it exits.
+ */
+async function createDataDir(options: OpenOptions): Promise<void> {
+  const { dir, sharedBuffersMb, wasmBaselineOnly } = options;
+  const open: OpenOptions = { dir, sharedBuffersMb, wasmBaselineOnly };
+  const child = spawn(process.execPath, [fileURLToPath(builtEntry('pglite-init')), JSON.stringify(open)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4000)));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', resolve);
+  });
+  if (code !== 0) throw new Error(`embedded database failed to initialise ${dir} (exit code ${code}): ${stderr.trim()}`);
 }
 
 async function startThread(options: HostOptions): Promise<PgliteThread> {
   const { onIdleTransaction, onLost, ...threadOptions } = options;
-  const worker = new Worker(threadEntry(), { workerData: threadOptions satisfies ThreadOptions });
+  const worker = new Worker(builtEntry('pglite-thread'), { workerData: threadOptions satisfies ThreadOptions });
   const streams = new Set<PortStream>();
   let stopped: Error | undefined;
   let closing = false;
@@ -106,13 +127,13 @@ async function startThread(options: HostOptions): Promise<PgliteThread> {
       return stream;
     },
     memory() {
-      if (stopped) return Promise.resolve({ heapUsed: 0, external: 0, wasm: 0 });
+      if (stopped) return Promise.resolve({ heapUsed: 0, external: 0, wasm: 0, wasmResident: 0 });
       return new Promise((resolve) => {
         const onMessage = (message: FromThread) => {
           if (message.type !== 'memory') return;
           worker.off('message', onMessage);
-          const { heapUsed, external, wasm } = message;
-          resolve({ heapUsed, external, wasm });
+          const { heapUsed, external, wasm, wasmResident } = message;
+          resolve({ heapUsed, external, wasm, wasmResident });
         };
         worker.on('message', onMessage);
         post({ type: 'memory' });

@@ -4,10 +4,10 @@
  * notification router all run here, so a long statement or a burst of queue
  * traffic never holds up the HTTP front and the workers on the hub's thread.
  */
-import fs from 'node:fs/promises';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { PGlite } from '@electric-sql/pglite';
 import { linkPglite } from './pglite-link.js';
+import { threadMemory } from './pglite-memory.js';
+import { openPglite } from './pglite-open.js';
 import { PortStream } from './pglite-port-stream.js';
 import type { FromThread, ToThread, ThreadOptions } from './pglite-protocol.js';
 
@@ -16,8 +16,7 @@ const parent = parentPort as MessagePort;
 const tell = (message: FromThread) => parent.postMessage(message);
 
 async function open() {
-  await fs.mkdir(options.dir, { recursive: true });
-  const db = await PGlite.create(options.dir, options.pglite);
+  const db = await openPglite(options);
   // PGlite is one session shared by every connection: BullMQ's schema
   // must be on the path for all of them (its pool-level search_path is ignored).
   await db.exec(`set search_path to public, ${options.queuePrefix}`);
@@ -32,10 +31,8 @@ open().then(
   ({ db, link }) => {
     parent.on('message', (message: ToThread) => {
       if (message.type === 'connect') link.attach(new PortStream(message.port, { ownsWrites: true }));
-      else if (message.type === 'memory') {
-        const { heapUsed, external } = process.memoryUsage();
-        tell({ type: 'memory', heapUsed, external, wasm: wasmBytes(db) });
-      } else if (message.type === 'close') {
+      else if (message.type === 'memory') tell({ type: 'memory', ...threadMemory(db) });
+      else if (message.type === 'close') {
         // Ends every connection (rolling back an open transaction), then lets PGlite flush and close its files.
         void link
           .close()
@@ -54,8 +51,3 @@ open().then(
     parent.close();
   },
 );
-
-/** PGlite's WebAssembly heap (its Emscripten module is not part of the typed API, hence the guarded read). */
-function wasmBytes(db: PGlite): number {
-  return (db as unknown as { mod?: { HEAPU8?: Uint8Array } }).mod?.HEAPU8?.byteLength ?? 0;
-}

@@ -50,6 +50,8 @@ export async function createDatabase(config: Config, options: DatabaseOptions): 
     dir: path.join(config.dataDir, 'pglite'),
     queuePrefix: config.queuePrefix,
     idleTransactionMs: config.dbIdleTransactionMs,
+    sharedBuffersMb: config.dbSharedBuffersMb,
+    wasmBaselineOnly: config.dbWasmBaselineOnly,
     onIdleTransaction: (connection) =>
       options.log.warn(
         { module: 'pglite', connection, idleMs: config.dbIdleTransactionMs },

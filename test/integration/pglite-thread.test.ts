@@ -24,6 +24,8 @@ describe('the embedded database thread', () => {
       dir: path.join(dir, 'pglite'),
       queuePrefix: uniqueName(),
       idleTransactionMs: 5000,
+      sharedBuffersMb: 8,
+      wasmBaselineOnly: false,
       onLost: (err) => lost.push(err),
     });
 
@@ -112,6 +114,29 @@ describe('the embedded database thread', () => {
     await waitFor(() => heard.length === 2, { what: 'the second notification' });
     expect(heard).toEqual(['wake:one', 'wake:two']);
     expect(heardByBystander).toEqual([]);
+  });
+
+  test('PostgreSQL runs with the shared_buffers it was given, and the thread reports how much of its memory is resident', async () => {
+    const c = await client();
+    expect((await c.query('show shared_buffers')).rows).toEqual([{ shared_buffers: '8MB' }]);
+    const memory = await thread.memory();
+    // PGlite's smallest WebAssembly memory is 128 MiB; PostgreSQL fills its shared memory (8 MB of buffers and the rest) at start.
+    expect(memory.wasm).toBeGreaterThanOrEqual(128 * 2 ** 20);
+    expect(memory.wasmResident).toBeGreaterThan(8 * 2 ** 20);
+    expect(memory.wasmResident).toBeLessThan(memory.wasm);
+  });
+
+  test('a data directory that cannot be created fails the start with the initdb process’s reason', async () => {
+    const blocker = path.join(dir, 'not-a-directory');
+    await fs.writeFile(blocker, '');
+    const start = startPgliteThread({
+      dir: path.join(blocker, 'pglite'),
+      queuePrefix: uniqueName(),
+      idleTransactionMs: 5000,
+      sharedBuffersMb: 8,
+      wasmBaselineOnly: false,
+    });
+    await expect(start).rejects.toThrow(/failed to initialise .*not-a-directory.*ENOTDIR/s);
   });
 
   test('close flushes PGlite: after a restart on the same directory every committed row is there', async () => {

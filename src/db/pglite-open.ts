@@ -1,0 +1,44 @@
+import fs from 'node:fs/promises';
+import v8 from 'node:v8';
+import { PGlite } from '@electric-sql/pglite';
+
+/** What opening the embedded database needs, in the PGlite thread and in the first start's initdb process alike. */
+export interface OpenOptions {
+  /** PGlite's data directory. */
+  dir: string;
+  /** PostgreSQL's shared_buffers, in MiB (HUB_DB_SHARED_BUFFERS_MB). */
+  sharedBuffersMb: number;
+  /** Run the process's WebAssembly on V8's baseline compiler alone (HUB_DB_WASM_BASELINE_ONLY). */
+  wasmBaselineOnly: boolean;
+}
+
+/**
+ * Opens (on a fresh directory: creates) PGlite in `dir`. Its settings come
+ * as start parameters, so they hold for a directory made by an older
+ * version too: initdb writes shared_buffers = 128MB into postgresql.conf,
+ * and PostgreSQL fills that much of PGlite's WebAssembly memory when it
+ * starts, which made it most of an idle hub's resident memory.
+ */
+export async function openPglite(options: OpenOptions): Promise<PGlite> {
+  await fs.mkdir(options.dir, { recursive: true });
+  if (options.wasmBaselineOnly) baselineOnly();
+  return PGlite.create(options.dir, {
+    startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${options.sharedBuffersMb}MB`],
+  });
+}
+
+/**
+ * Stops V8 from recompiling hot WebAssembly functions with its optimising
+ * compiler (TurboFan), so PostgreSQL runs on the code of its baseline
+ * compiler (Liftoff) throughout. The optimised code and the compilers' freed
+ * working memory (which the C heap keeps) came to about 70 MB of an idle hub;
+ * the price is CPU (about a third more of the hub's CPU per topic in the
+ * many-topics bench). V8's flags belong to the process, and V8 reads them
+ * each time a function is due for tier-up, not once per module (switching
+ * them back on after PGlite had opened let it tier up again as it worked),
+ * so this holds for every WebAssembly module in the process from now on,
+ * undici's HTTP parser on the hub's thread included.
+ */
+function baselineOnly(): void {
+  v8.setFlagsFromString('--liftoff-only');
+}
