@@ -173,7 +173,8 @@ export const SETTINGS = {
     env: 'HUB_DB_WASM_BASELINE_ONLY',
     doc:
       "embedded only: `1` keeps V8 from optimising PGlite's hot functions (and any other WebAssembly in the process): " +
-      'about 70 MB less resident, at about a third more CPU per topic on the many-topics path',
+      'about 70 MB less resident, at about a third more CPU per topic on the many-topics path; from Node 22 on it needs node ' +
+      'started with `--liftoff-only` (`NODE_OPTIONS=--liftoff-only`), which does the same by itself',
   }),
   maxRequestBytes: int({
     env: 'HUB_MAX_REQUEST_BYTES',

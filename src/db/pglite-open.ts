@@ -42,3 +42,14 @@ export async function openPglite(options: OpenOptions): Promise<PGlite> {
 function baselineOnly(): void {
   v8.setFlagsFromString('--liftoff-only');
 }
+
+/**
+ * Whether HUB_DB_WASM_BASELINE_ONLY can take effect in this process. From
+ * Node 22 on, V8 ignores --liftoff-only set once running (seen on Node 24:
+ * PostgreSQL's functions were optimised all the same), so there node must be
+ * started with the flag itself (`NODE_OPTIONS=--liftoff-only`).
+ */
+export function baselineOnlyTakesEffect(nodeVersion: string, execArgv: string[], nodeOptions: string | undefined): boolean {
+  const given = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)].includes('--liftoff-only');
+  return given || Number(/^v(\d+)/.exec(nodeVersion)?.[1]) < 22;
+}

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { baselineOnlyTakesEffect } from '../../src/db/pglite-open.js';
 
 /**
  * HUB_DB_WASM_BASELINE_ONLY (src/db/pglite-open.ts) changes V8's flags for a
@@ -26,6 +27,9 @@ console.log(JSON.stringify({ queries, optimised: %IsTurboFanFunction(db.mod._mal
 await db.close();
 `;
 
+/** From Node 22 on the setting needs node started with --liftoff-only (src/db/pglite-open.ts, baselineOnlyTakesEffect). */
+const startFlag = Number(process.versions.node.split('.')[0]) >= 22 ? ['--liftoff-only'] : [];
+
 async function run(
   baselineOnly: boolean,
   mode: 'until-optimised' | 'fixed',
@@ -34,7 +38,16 @@ async function run(
   try {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['--allow-natives-syntax', '--input-type=module', '-e', probe, path.join(dir, 'pglite'), baselineOnly ? '1' : '0', mode],
+      [
+        '--allow-natives-syntax',
+        ...(baselineOnly ? startFlag : []),
+        '--input-type=module',
+        '-e',
+        probe,
+        path.join(dir, 'pglite'),
+        baselineOnly ? '1' : '0',
+        mode,
+      ],
       { timeout: 120_000 },
     );
     return JSON.parse(stdout.trim().split('\n').pop() ?? '{}');
@@ -44,6 +57,13 @@ async function run(
 }
 
 describe('opening the embedded database', () => {
+  test('the setting alone takes effect before Node 22; from 22 on only with node started with --liftoff-only', () => {
+    expect(baselineOnlyTakesEffect('v20.20.2', [], undefined)).toBe(true);
+    expect(baselineOnlyTakesEffect('v24.21.0', [], undefined)).toBe(false);
+    expect(baselineOnlyTakesEffect('v24.21.0', ['--liftoff-only'], undefined)).toBe(true);
+    expect(baselineOnlyTakesEffect('v22.1.0', [], '--max-old-space-size=512 --liftoff-only')).toBe(true);
+  });
+
   test('by default V8 optimises PostgreSQL’s hot functions as it works', async () => {
     const result = await run(false, 'until-optimised');
     expect(result).toMatchObject({ optimised: true, baseline: false });
