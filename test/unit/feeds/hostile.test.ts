@@ -96,7 +96,10 @@ describe('hostile and misleading input', () => {
   it('a 50 MB feed is parsed, diffed and rendered in time linear in its size', () => {
     const small = hugeFeed(5).body;
     selectNewContent(small, 'application/rss+xml', new Map(), 60_000);
-    const fiveMegabytes = timed(() => selectNewContent(small, 'application/rss+xml', new Map(), 60_000)).ms;
+    const fiveMegabytes = Math.min(
+      timed(() => selectNewContent(small, 'application/rss+xml', new Map(), 60_000)).ms,
+      timed(() => selectNewContent(small, 'application/rss+xml', new Map(), 60_000)).ms,
+    );
     const { body, items } = hugeFeed(50);
     const { result, ms } = timed(() => selectNewContent(body, 'application/rss+xml', new Map(), 60_000));
     // Ten times the input: linear costs about ten times as much, quadratic a hundred.

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { parseFeed } from '../../../src/feeds/index.js';
 import { HOSTILE_SHAPES } from '../../helpers/hostile-feeds.js';
+import { threadCpuMs } from './fixtures.js';
 
 /**
  * The engine's time grows linearly with its input, whatever the input: each
@@ -21,29 +21,13 @@ const BOUND = 4;
 /** Cheap shapes are grown until a small parse costs this much CPU, so timer and GC noise stay small beside it. */
 const SMALL_MS = 3;
 
-/**
- * CPU time of this thread, in ms: not wall time, because on a machine shared
- * with the integration suite a parse is often preempted; and not the process's,
- * because V8's helper threads go on sweeping after a collection and would
- * charge that to whichever parse comes next. Linux tells a thread's own time to
- * the nanosecond; elsewhere the process's time stands in.
- */
-function cpuNow(): number {
-  try {
-    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e6;
-  } catch {
-    const { user, system } = process.cpuUsage();
-    return (user + system) / 1000;
-  }
-}
-
 /** CPU time of `times` parses, in ms. */
 function ms(body: Buffer, times: number): number {
   // Collect first (npm test exposes gc) so one side does not pay for the other's garbage.
   (globalThis as { gc?: () => void }).gc?.();
-  const start = cpuNow();
+  const start = threadCpuMs();
   for (let i = 0; i < times; i++) parseFeed(body, 'application/rss+xml', 60_000);
-  return cpuNow() - start;
+  return threadCpuMs() - start;
 }
 
 /** The small size for a shape: 64 KB, doubled while one parse stays under SMALL_MS (up to 1 MB). */
