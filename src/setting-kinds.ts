@@ -117,7 +117,10 @@ export function hostAddress(spec: Spec<string | undefined> & { default: Fallback
   });
 }
 
-/** Comma-separated http(s) URL prefixes in normal form (an origin gains its "/", so https://a.example never matches https://a.example.evil/). */
+/**
+ * Comma-separated http(s) URL prefixes in normal form (an origin gains its "/",
+ * so https://a.example never matches https://a.example.evil/).
+ */
 export function urlPrefixes(spec: Spec<readonly string[] | undefined>): Setting<readonly string[] | undefined> {
   return {
     ...spec,

@@ -22,7 +22,9 @@ export async function recordDeliveries(db: Queryable, records: DeliveryRecord[])
     insert into deliveries (
       notification_id, subscription_id, status, attempts, last_status_code, last_error, next_attempt_at, signature_algorithm, history
     )
-    select r.*, jsonb_build_array(jsonb_build_object('at', now(), 'attempt', r.attempts, 'status', r.status, 'code', r.code, 'error', r.error))
+    select r.*, jsonb_build_array(
+      jsonb_build_object('at', now(), 'attempt', r.attempts, 'status', r.status, 'code', r.code, 'error', r.error)
+    )
     from unnest($1::bigint[], $2::bigint[], $3::text[], $4::int[], $5::int[], $6::text[], $7::timestamptz[], $8::text[])
       as r(notification_id, subscription_id, status, attempts, code, error, next_attempt_at, signature_algorithm)
     on conflict (notification_id, subscription_id) do update set

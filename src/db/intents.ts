@@ -46,7 +46,9 @@ export async function insertIntents(db: Queryable, intents: Array<Omit<Intent, '
     insert into intents (topic_url, callback, mode, secret, lease_seconds, verify_token, reason, signature_algorithm, format, initial_count)
     select topic_url, callback, mode, secret, lease_seconds, verify_token, reason, signature_algorithm, format, initial_count
     from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[], $10::int[])
-      with ordinality as i(topic_url, callback, mode, secret, lease_seconds, verify_token, reason, signature_algorithm, format, initial_count, n)
+      with ordinality as i(
+        topic_url, callback, mode, secret, lease_seconds, verify_token, reason, signature_algorithm, format, initial_count, n
+      )
     order by n
     returning id`,
     [

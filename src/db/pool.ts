@@ -50,7 +50,8 @@ export async function createDatabase(config: Config, options: DatabaseOptions): 
   if (config.dbWasmBaselineOnly && !baselineOnlyTakesEffect(process.version, process.execArgv, process.env.NODE_OPTIONS))
     options.log.warn(
       { module: 'pglite' },
-      `HUB_DB_WASM_BASELINE_ONLY has no effect on Node ${process.version} by itself: start node with --liftoff-only (NODE_OPTIONS=--liftoff-only)`,
+      `HUB_DB_WASM_BASELINE_ONLY has no effect on Node ${process.version} by itself: ` +
+        'start node with --liftoff-only (NODE_OPTIONS=--liftoff-only)',
     );
   const thread = await startPgliteThread({
     dir: path.join(config.dataDir, 'pglite'),

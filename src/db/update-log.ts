@@ -56,7 +56,8 @@ export async function readUpdatesAfter(db: Queryable, topicIds: number[], after:
 /** The newest sequence id of each of `topicIds` (0 for a topic with an empty log). */
 export async function newestSeqs(db: Queryable, topicIds: number[]): Promise<Map<number, number>> {
   const { rows } = await db.query(
-    'select t.id, coalesce(max(n.id), 0) as seq from unnest($1::bigint[]) as t(id) left join notifications n on n.topic_id = t.id group by t.id',
+    'select t.id, coalesce(max(n.id), 0) as seq from unnest($1::bigint[]) as t(id) ' +
+      'left join notifications n on n.topic_id = t.id group by t.id',
     [topicIds],
   );
   return new Map(rows.map((r) => [Number(r.id), Number(r.seq)]));

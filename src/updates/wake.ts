@@ -55,11 +55,14 @@ export function encodeSignals(signals: UpdateSignal[]): string[] {
   return payloads;
 }
 
-/** A payload's signals; anything malformed in it is skipped. */
+/** Longest `seq:topic` pair read: two 15-digit ids and the colon; anything longer is not ours. */
+const MAX_PAIR = 31;
+
+/** A payload's signals; anything malformed in it (or over MAX_PAIR long) is skipped. */
 export function decodeSignals(payload: string): UpdateSignal[] {
   const signals: UpdateSignal[] = [];
   for (const part of payload.split(',')) {
-    const m = /^(\d+):(\d+)$/.exec(part);
+    const m = part.length <= MAX_PAIR ? /^(\d+):(\d+)$/.exec(part) : null;
     if (m) signals.push({ seq: Number(m[1]), topicId: Number(m[2]) });
   }
   return signals;

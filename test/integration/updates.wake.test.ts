@@ -87,3 +87,11 @@ test('a malformed part of a payload is skipped, the rest read', () => {
     { seq: 6, topicId: 3 },
   ]);
 });
+
+test('hostile payloads: an over-long pair is skipped, and a megabyte of digits and colons is read in one pass', () => {
+  expect(decodeSignals(`${'9'.repeat(40)}:1,5:2`)).toEqual([{ seq: 5, topicId: 2 }]);
+  const hostile = ['1'.repeat(1_000_000), ':'.repeat(1_000_000), '1:'.repeat(500_000), ','.repeat(1_000_000)];
+  for (const payload of hostile) expect(decodeSignals(payload)).toEqual([]);
+  const many = Array.from({ length: 100_000 }, (_, i) => `${i}:${i}`).join(',');
+  expect(decodeSignals(many)).toHaveLength(100_000);
+});
