@@ -27,6 +27,11 @@ export const codes = Object.freeze({
   HUB_ERR_PARAM_DELIVERY_FORMAT_INVALID: { status: 400, message: 'crier.format must be feed or json' },
   HUB_ERR_PARAM_INITIAL_INVALID: { status: 400, message: 'crier.initial must be a whole number from 0 to 50' },
   HUB_ERR_SUBSCRIPTION_UNKNOWN: { status: 404, message: 'no verified, live subscription of that callback to that topic' },
+  HUB_ERR_REPLAY_UNPROVEN: {
+    status: 403,
+    message: 'a replay must be signed with the subscription secret (X-Hub-Signature: sha256=...) or confirmed by its callback',
+  },
+  HUB_ERR_REPLAY_LIMITED: { status: 429, message: 'a replay of this subscription is running, or HUB_REPLAY_PER_HOUR is used up' },
   HUB_ERR_PARAM_WAIT_INVALID: { status: 400, message: 'wait must be poll or stream' },
   HUB_ERR_PARAM_TIMEOUT_INVALID: { status: 400, message: 'timeout must be a whole number of seconds from 1 to 55' },
   HUB_ERR_PARAM_TOPICS_TOO_MANY: { status: 400, message: 'too many hub.topic values in one request' },

@@ -268,10 +268,18 @@ export const SETTINGS = {
     env: 'HUB_SYNC_VERIFY_TIMEOUT_MS',
     doc:
       'how long a PubSubHubbub 0.3 `hub.verify=sync` request waits for its callback before it is answered 202 and verified ' +
-      'asynchronously (at most 9000: the sweep takes over unqueued intents after 10 s)',
+      'asynchronously (at most 9000: the sweep takes over unqueued intents after 10 s); also how long a `hub.mode=replay` of a ' +
+      'subscription without a secret waits for its callback to confirm it before it is refused',
     default: 5000,
     min: 100,
     max: 9000,
+  }),
+  replayPerHour: int({
+    env: 'HUB_REPLAY_PER_HOUR',
+    doc: '`hub.mode=replay` requests accepted per subscription in any hour (one runs at a time); beyond, 429 with Retry-After',
+    default: 6,
+    min: 1,
+    max: 1000,
   }),
   fetchConcurrency: int({
     env: 'HUB_FETCH_CONCURRENCY',

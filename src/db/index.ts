@@ -43,6 +43,8 @@ export { recordDeliveries, listDeliveriesForSubscription, findDeliveryStatus } f
 export { listPausedHosts, pauseHost, resumeHost, setTopicPaused, isSubscriptionHostPaused } from './pauses.js';
 export type { DeliveryRecord, DeliveryStatus } from './deliveries.js';
 export { hitRateLimits, deleteOldRateLimits } from './rate-limits.js';
+export { claimReplay, deleteReplay, settleReplayedNotification, deleteOldReplays, REPLAY_WINDOW_MS } from './replays.js';
+export type { ReplayClaim } from './replays.js';
 export { listAdminSubscriptions, findAdminSubscriptionById, listAdminTopics, findAdminTopicById, adminCounts } from './admin.js';
 export type { AdminCounts, AdminSubscription, AdminTopic } from './admin.js';
 export {

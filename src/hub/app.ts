@@ -90,7 +90,8 @@ export function createApp(deps: Deps, health: () => Promise<boolean>, live: Live
         return;
       }
       if (request.mode === 'replay') {
-        const queued = await replay(deps, request);
+        // The raw body: a replay's X-Hub-Signature covers its exact bytes.
+        const queued = await replay(deps, request, { body: req.body as Buffer, signature: req.get('x-hub-signature') });
         res
           .status(202)
           .type('text/plain')

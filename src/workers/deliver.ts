@@ -10,6 +10,7 @@ import {
   listDeliveryTargetsForNotification,
   markNotificationEnqueued,
   recordDeliveries,
+  settleReplayedNotification,
   type Content,
   type DeliveryOutcome,
   type DeliveryRecord,
@@ -320,15 +321,23 @@ export function createDeliverer(deps: Deps, batches: StatementBatches): Delivere
       isSubscriptionHostPaused(deps.db.pool, data.subscriptionId),
     ]);
     // WebSub §7 (H23): keep trying only while the subscription lives.
-    if (!n || !sub || sub.expiresAt.getTime() <= Date.now()) return;
+    if (!n || !sub || sub.expiresAt.getTime() <= Date.now()) return settleReplay(data);
     // An operator's retry or resume may have delivered it already (a postponed job still waiting, say); a replay is sent again.
     if (status === 'delivered' && !data.replay) return;
     const target = { ...targetOf(sub), paused };
     const content = await contentFor(n.id);
     const [result] = await slots.map([target], 0, (t) => attempt(n, content, t, data.replay !== undefined));
-    await record(n, [settle(n, target, data.attempt, result, data.deferred ?? 0, true, data.replay)], [target]);
+    const settled = settle(n, target, data.attempt, result, data.deferred ?? 0, true, data.replay);
+    await record(n, [settled], [target]);
+    // Delivered, dropped or gone: this notification no longer holds its replay running.
+    if (!settled.retry) await settleReplay(data);
     const ctx = { jobId: job.id, notificationId: n.id, subscriptionId: sub.id, attempt: data.attempt, ok: result.ok };
     log.info(ctx, data.replay ? 'delivery replayed' : 'delivery retried');
+  }
+
+  /** A replay's notification settled: the replay runs (db/replays.ts) until all of them are. */
+  async function settleReplay(data: DeliverRetry): Promise<void> {
+    if (data.replay !== undefined) await settleReplayedNotification(deps.db.pool, data.subscriptionId, data.replay, data.notificationId);
   }
 
   async function record(

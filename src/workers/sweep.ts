@@ -3,6 +3,7 @@ import {
   deleteExpiredSubscriptions,
   deleteOldDeliveryCounts,
   deleteOldRateLimits,
+  deleteOldReplays,
   deleteStaleSeenEntries,
   listStaleFetchRequests,
   listUnqueuedIntents,
@@ -34,6 +35,7 @@ export async function sweep(deps: Deps, graceSeconds = 10): Promise<void> {
   // crier.initial deliveries owed since before the grace period: their jobs' ids make a re-queue a no-op.
   await enqueueInitials(deps.queues, await listPendingInitials(db, graceSeconds), deps.config.maxAttempts);
   await deleteOldRateLimits(db);
+  await deleteOldReplays(db, deps.clock());
   await deleteOldDeliveryCounts(db);
   await deleteStaleSeenEntries(db, deps.config.seenEntriesDays);
   const trimmed = await pruneUpdateLog(db, deps.config.historyEntries, deps.config.historyDays);

@@ -7,6 +7,7 @@ import { rss } from '../helpers/feeds.js';
 import { metricValue, scrape } from '../helpers/metrics.js';
 import { startHubWithPeers, stopHubWithPeers } from '../helpers/peers.js';
 import { targetKey } from '../../src/net/target-key.js';
+import { replaySignature } from '../helpers/replay.js';
 
 const SECRET = 'extension-secret';
 const ADMIN_TOKEN = 'extension-admin-token-0123';
@@ -30,6 +31,11 @@ describe.each(BACKENDS)('replay, initial state and JSON Feed delivery (Crier ext
   const posts = (path: string) => subscriber.deliveries().filter(at(path));
   const subscribe = (path: string, extra: Record<string, string> = {}) =>
     hub.subscribeAndWait(`${subscriber.origin}${path}`, topic, { 'hub.secret': SECRET, ...extra });
+  /** A replay request signed by the subscriber (every subscription here has SECRET). */
+  const replay = (fields: Record<string, string>) => {
+    const form = { 'hub.mode': 'replay', 'hub.topic': topic, ...fields };
+    return hub.post(form, replaySignature(form, SECRET));
+  };
 
   beforeAll(async () => {
     ({ hub, publisher, subscriber } = await startHubWithPeers(backend, {
@@ -106,7 +112,7 @@ describe.each(BACKENDS)('replay, initial state and JSON Feed delivery (Crier ext
   test('replay re-sends the last N notifications with their original delivery ids, signed and marked X-Crier-Replay', async () => {
     const before = await scrape(`${hub.url}metrics`);
     const original = posts('/feed');
-    const res = await hub.post({ 'hub.mode': 'replay', 'hub.topic': topic, 'hub.callback': `${subscriber.origin}/feed`, count: '2' });
+    const res = await replay({ 'hub.callback': `${subscriber.origin}/feed`, count: '2' });
     expect(res.status).toBe(202);
     await waitFor(() => posts('/feed').length === 5, { what: 'two replayed deliveries' });
     const replayed = posts('/feed').slice(3);
@@ -118,7 +124,7 @@ describe.each(BACKENDS)('replay, initial state and JSON Feed delivery (Crier ext
       expect(d.body).toEqual(original.find((o) => o.headers['x-hub-delivery'] === d.headers['x-hub-delivery'])!.body);
     }
     // A JSON subscriber's replay is its JSON form; count defaults to 10 (all three here).
-    const json = await hub.post({ 'hub.mode': 'replay', 'hub.topic': topic, 'hub.callback': `${subscriber.origin}/json` });
+    const json = await replay({ 'hub.callback': `${subscriber.origin}/json` });
     expect(json.status).toBe(202);
     await waitFor(() => posts('/json').length === 6, { what: 'three replayed JSON deliveries' });
     expect(
@@ -133,18 +139,17 @@ describe.each(BACKENDS)('replay, initial state and JSON Feed delivery (Crier ext
   });
 
   test('replay of an unknown or expired subscription is 404, a bad count 400, and over the callback’s rate limit 429', async () => {
-    const replay = (fields: Record<string, string>) =>
-      hub.post({ 'hub.mode': 'replay', 'hub.topic': topic, 'hub.callback': `${subscriber.origin}/feed`, ...fields });
+    const replayFeed = (fields: Record<string, string>) => replay({ 'hub.callback': `${subscriber.origin}/feed`, ...fields });
     const unknown = await replay({ 'hub.callback': `${subscriber.origin}/nobody` });
     expect([unknown.status, unknown.text]).toEqual([404, expect.stringMatching(/^no verified, live subscription .+\n$/)]);
-    expect((await replay({ 'hub.topic': publisher.topicUrl('/never.xml') })).status).toBe(404);
+    expect((await replayFeed({ 'hub.topic': publisher.topicUrl('/never.xml') })).status).toBe(404);
     await subscribe('/expired');
     await hub.query(`update subscriptions set expires_at = now() - interval '1 second' where callback = $1`, [
       `${subscriber.origin}/expired`,
     ]);
     expect((await replay({ 'hub.callback': `${subscriber.origin}/expired` })).status).toBe(404);
     for (const count of ['0', '51', 'ten', '-1', '2.5']) {
-      const res = await replay({ count });
+      const res = await replayFeed({ count });
       expect([count, res.status, res.text]).toEqual([
         count,
         400,
@@ -160,7 +165,7 @@ describe.each(BACKENDS)('replay, initial state and JSON Feed delivery (Crier ext
       [key],
     );
     try {
-      const limited = await replay({ count: '1' });
+      const limited = await replayFeed({ count: '1' });
       expect(limited.status).toBe(429);
       expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
     } finally {
@@ -206,17 +211,17 @@ describe.each(BACKENDS)('replay, initial state and JSON Feed delivery (Crier ext
     try {
       await subscribe('/flaky', { 'crier.initial': '1' });
       await waitFor(() => posts('/flaky').length === 2, { what: 'an initial delivery and its retry' });
-      const res = await hub.post({ 'hub.mode': 'replay', 'hub.topic': topic, 'hub.callback': `${subscriber.origin}/flaky`, count: '1' });
+      const res = await replay({ 'hub.callback': `${subscriber.origin}/flaky`, count: '1' });
       expect(res.status).toBe(202);
       await waitFor(() => posts('/flaky').length === 4, { what: 'a replay and its retry' });
-      const [initial, initialRetry, replay, replayRetry] = posts('/flaky');
+      const [initial, initialRetry, replayed, replayRetry] = posts('/flaky');
       expect(initial.headers['x-crier-initial']).toBe('1');
       expect(initialRetry.headers['x-hub-delivery']).toBe(initial.headers['x-hub-delivery']);
       expect(initialRetry.body).toEqual(initial.body);
-      expect(replay.headers['x-crier-replay']).toBe('1');
+      expect(replayed.headers['x-crier-replay']).toBe('1');
       // The newest notification, to this subscription: <notification>.<subscription>, as its first delivery had.
-      expect(String(replay.headers['x-hub-delivery']).split('.')[0]).toBe(String(posts('/feed')[2].headers['x-crier-seq']));
-      expect(replayRetry.headers['x-hub-delivery']).toBe(replay.headers['x-hub-delivery']);
+      expect(String(replayed.headers['x-hub-delivery']).split('.')[0]).toBe(String(posts('/feed')[2].headers['x-crier-seq']));
+      expect(replayRetry.headers['x-hub-delivery']).toBe(replayed.headers['x-hub-delivery']);
       expect(replayRetry.headers['x-crier-replay']).toBe('1');
       expect(posts('/flaky').every(signedWithSecret)).toBe(true);
     } finally {

@@ -4,8 +4,10 @@ import { Writable } from 'node:stream';
 import zlib from 'node:zlib';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
 import { freePort } from '../helpers/ports.js';
-import { startSubscriber, type Subscriber } from '../helpers/servers.js';
+import { startPublisher, startSubscriber, type Subscriber } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
+import { rss } from '../helpers/feeds.js';
+import { replaySignature } from '../helpers/replay.js';
 
 /**
  * Hostile input to POST / (H9, H28): random and malformed requests from a seeded
@@ -515,5 +517,71 @@ describe('fuzzing POST / (H9 H28)', () => {
     expect(outcomes.some((o) => o.status === 400)).toBe(true);
     expect(outcomes.some((o) => o.status === 404)).toBe(true);
     expect(log.filter((line) => /"level":(50|60)/.test(line)).slice(0, 3)).toEqual([]);
+  }, 120_000);
+
+  test(`issue 20 item 5: random replays with random X-Hub-Signature headers (seed ${SEED}) get a 4xx and send nothing`, async () => {
+    const r = prng(SEED ^ 0x7e91a);
+    const secret = 'fuzz-replay-secret';
+    const publisher = await startPublisher();
+    try {
+      const topic = publisher.topicUrl('/replayed.xml');
+      publisher.set('/replayed.xml', { body: rss(['a']), contentType: 'application/rss+xml' });
+      const signed = `${subscriber.origin}/replay-signed`;
+      const open = `${subscriber.origin}/replay-open`;
+      await hub.subscribeAndWait(signed, topic, { 'hub.secret': secret });
+      await hub.subscribeAndWait(open, topic);
+      const posts = () => subscriber.deliveries().filter((d) => d.url === '/replay-signed' || d.url === '/replay-open');
+      await hub.post({ 'hub.mode': 'publish', 'hub.url': topic });
+      await waitFor(() => posts().length === 2, { what: 'the notification to both subscriptions' });
+      // The callback without a secret never confirms a replay: every one of these must be refused.
+      subscriber.behave({
+        verify: (q) => (q.get('hub.mode') === 'replay' ? { status: 200, body: 'no' } : { status: 200, body: q.get('hub.challenge') ?? '' }),
+      });
+      const hex = (n: number) => Array.from({ length: n }, () => '0123456789abcdefABCDEF'[r.int(22)]).join('');
+      const signature = () =>
+        r.pick([
+          () => `sha256=${hex(64)}`,
+          () => `sha256=${hex(r.int(130))}`,
+          () => `SHA256=${hex(64)}`,
+          () => `sha1=${hex(40)}`,
+          () => `sha512=${hex(128)}`,
+          () => ` sha256=${hex(64)} `,
+          () => `sha256=${hex(64)}, sha256=${hex(64)}`,
+          () => r.ascii(r.int(300)),
+          () => '',
+          // Signed with the right secret, but over another body than any sent (no request here asks count=7).
+          () =>
+            replaySignature({ 'hub.mode': 'replay', 'hub.topic': topic, 'hub.callback': signed, count: '7' }, secret)['x-hub-signature'],
+        ])();
+      const outcomes: Array<{ what: string; status: number }> = [];
+      const one = async (i: number) => {
+        const fields: Record<string, string> = {
+          'hub.mode': 'replay',
+          'hub.topic': r.chance(0.9) ? topic : r.pick(['http://127.0.0.1:1/unknown', r.unicode(8)]),
+          'hub.callback': r.pick([signed, signed, open, `${subscriber.origin}/nobody`]),
+        };
+        if (r.chance(0.5)) fields.count = r.pick(['1', '50', '0', '51', r.ascii(3)]);
+        if (r.chance(0.2)) fields[r.ascii(6)] = r.unicode(6);
+        const headers: Record<string, string> = r.chance(0.9) ? { 'x-hub-signature': signature() } : {};
+        const res = await hub.post(fields, headers);
+        outcomes.push({
+          what: `replay #${i} ${JSON.stringify(fields).slice(0, 200)} ${JSON.stringify(headers).slice(0, 200)}`,
+          status: res.status,
+        });
+      };
+      const total = Math.min(COUNT, 300);
+      for (let i = 0; i < total; i += CONCURRENCY) {
+        await Promise.all(Array.from({ length: Math.min(CONCURRENCY, total - i) }, (_, k) => one(i + k)));
+      }
+      expect(outcomes.filter((o) => ![400, 403, 404].includes(o.status)).slice(0, 5)).toEqual([]);
+      expect(outcomes.some((o) => o.status === 403)).toBe(true);
+      // Nothing was queued: the queues are idle and the two subscriptions still hold their one delivery each.
+      await waitFor(() => hub.idle(), { what: 'idle queues' });
+      expect(posts().length).toBe(2);
+      expect(log.filter((line) => /"level":(50|60)/.test(line)).slice(0, 3)).toEqual([]);
+    } finally {
+      subscriber.behave({});
+      await publisher.close();
+    }
   }, 120_000);
 });
