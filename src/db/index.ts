@@ -69,5 +69,5 @@ export {
   listRetryingDeliveries,
 } from './console.js';
 export type { MinuteCount, ConsoleSubscription, ConsoleTopic, DeliveryHistory, Attempt, RecentNotification } from './console.js';
-export { readLatestUpdates, readUpdatesAfter, newestSeqs, pruneUpdateLog } from './update-log.js';
-export type { LogEntry } from './update-log.js';
+export { readLatestUpdates, readLatestPage, readPageAfter, readUpdatesAfter, newestSeqs, pruneUpdateLog } from './update-log.js';
+export type { LogEntry, LogPage } from './update-log.js';
