@@ -69,5 +69,14 @@ export {
   listRetryingDeliveries,
 } from './console.js';
 export type { MinuteCount, ConsoleSubscription, ConsoleTopic, DeliveryHistory, Attempt, RecentNotification } from './console.js';
-export { readLatestUpdates, readLatestPage, readPageAfter, readUpdatesAfter, newestSeqs, pruneUpdateLog } from './update-log.js';
-export type { LogEntry, LogPage } from './update-log.js';
+export {
+  readLatestUpdates,
+  readLatestPage,
+  readPageAfter,
+  readRefsAfter,
+  readUpdate,
+  readUpdatesAfter,
+  newestSeqs,
+  pruneUpdateLog,
+} from './update-log.js';
+export type { LogEntry, LogPage, LogRef } from './update-log.js';

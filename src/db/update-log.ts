@@ -104,6 +104,40 @@ export async function readPageAfter(db: Queryable, topicIds: number[], after: nu
   return toPage(rows);
 }
 
+/** An update of the log named without its body: what a resuming stream reads first. */
+export interface LogRef {
+  seq: number;
+  topicId: number;
+}
+
+/** `readPageAfter` without the bodies: the updates' ids and topics, HUB_RETRIEVE_MAX_BYTES of bodies' worth. */
+export async function readRefsAfter(
+  db: Queryable,
+  topicIds: number[],
+  after: number,
+  limit: number,
+  maxBytes: number,
+): Promise<{ refs: LogRef[]; capped: boolean }> {
+  const { rows } = await db.query(
+    `
+    select id, topic_id, available from (
+      select n.id, n.topic_id, sum(octet_length(c.body)) over (order by n.id rows unbounded preceding) as total,
+        row_number() over (order by n.id) as rn, count(*) over () as available
+      from (select * from notifications where topic_id = any($1::bigint[]) and id > $2 order by id limit $3) n
+      join contents c on c.hash = n.content_hash
+    ) r where rn = 1 or total <= $4 order by id`,
+    [topicIds, after, limit, maxBytes],
+  );
+  const refs = rows.map((r) => ({ seq: Number(r.id), topicId: Number(r.topic_id) }));
+  return { refs, capped: rows.length > 0 && rows.length < Number(rows[0].available) };
+}
+
+/** One update of the log with its body; undefined once retention dropped it. */
+export async function readUpdate(db: Queryable, seq: number): Promise<LogEntry | undefined> {
+  const { rows } = await db.query(`${SELECT} where n.id = $1`, [seq]);
+  return rows[0] ? toEntry(rows[0]) : undefined;
+}
+
 /** The newest sequence id of each of `topicIds` (0 for a topic with an empty log). */
 export async function newestSeqs(db: Queryable, topicIds: number[]): Promise<Map<number, number>> {
   const { rows } = await db.query(

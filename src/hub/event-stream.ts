@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import type { Deps } from '../deps.js';
-import { newestSeqs, readPageAfter, type LogEntry } from '../db/index.js';
+import { newestSeqs, readRefsAfter, readUpdate, type LogEntry } from '../db/index.js';
 import type { UpdateHub } from '../updates/index.js';
 import { Readers } from './readers.js';
 import type { RetrieveRequest } from './retrieve-params.js';
@@ -62,8 +62,8 @@ export async function eventStream(
   let chain = Promise.resolve();
   const send = (entry: LogEntry) => {
     chain = chain
-      .then(() => live.rendered.event(entry, request.format))
-      .then((text) => Readers.write(res, text))
+      .then(() => live.rendered.event(entry.seq, request.format, () => Promise.resolve(entry)))
+      .then((bytes) => bytes && Readers.write(res, bytes.toString('utf8')))
       .catch((err) => {
         deps.log.warn({ module: 'stream', err: (err as Error).message }, 'stream event not rendered; ending the stream');
         res.end();
@@ -82,19 +82,18 @@ export async function eventStream(
     const sent = new Set<number>();
     let after = request.after!;
     for (;;) {
-      const page = await readPageAfter(deps.db.pool, ids, after, RESUME_LIMIT, deps.config.retrieveMaxBytes);
-      for (const entry of page.entries) {
-        sent.add(entry.seq);
-        if (entry.seq > (cursors.get(entry.topicId) ?? 0)) cursors.set(entry.topicId, entry.seq);
-        const text = await live.rendered.event(entry, request.format);
+      const page = await readRefsAfter(deps.db.pool, ids, after, RESUME_LIMIT, deps.config.retrieveMaxBytes);
+      for (const ref of page.refs) {
+        sent.add(ref.seq);
+        if (ref.seq > (cursors.get(ref.topicId) ?? 0)) cursors.set(ref.topicId, ref.seq);
+        // The body is read only when no other reader of this process has the event made already.
+        const bytes = await live.rendered.event(ref.seq, request.format, () => readUpdate(deps.db.pool, ref.seq));
         await writable(res);
         if (res.writableEnded || res.destroyed) return;
-        res.write(text);
+        if (bytes) res.write(bytes);
       }
-      if (page.entries.length === 0 || (!page.capped && page.entries.length < RESUME_LIMIT)) break;
-      after = page.entries[page.entries.length - 1].seq;
-      await writable(res);
-      if (res.writableEnded || res.destroyed) return;
+      if (page.refs.length === 0 || (!page.capped && page.refs.length < RESUME_LIMIT)) break;
+      after = page.refs[page.refs.length - 1].seq;
     }
     const caught = pending;
     pending = undefined;

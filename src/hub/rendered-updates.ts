@@ -51,7 +51,7 @@ function dataLines(payload: string): string {
  */
 export class RenderedUpdates {
   readonly #parses: WeightedLru<ParsedBody>;
-  readonly #events: WeightedLru<string>;
+  readonly #events: WeightedLru<Buffer>;
   readonly #inFlight = new Map<string, Promise<unknown>>();
 
   constructor(budgetBytes: number) {
@@ -87,31 +87,42 @@ export class RenderedUpdates {
     return renderParsedHistory(entries, parsed, count, format, topicUrl);
   }
 
-  /** One update as a server-sent event: `id:` its sequence id, `event: notification`, JSON data. */
-  event(entry: LogEntry, format: 'feed' | 'json'): Promise<string> {
-    return this.#once(
+  /**
+   * One update as a server-sent event (`id:` its sequence id, `event:
+   * notification`, JSON data), as the bytes every stream writes. `load` reads
+   * the update with its body, and runs only when the event is neither kept nor
+   * being made: streams resuming together read each body once. Undefined when
+   * the update is gone from the log.
+   */
+  event(seq: number, format: 'feed' | 'json', load: () => Promise<LogEntry | undefined>): Promise<Buffer | undefined> {
+    return this.#once<Buffer | undefined>(
       this.#events,
-      `${format}:${entry.seq}`,
+      `${format}:${seq}`,
       async () => {
-        let payload: string;
-        if (format === 'json') {
-          const parsed = await this.#parse(entry);
-          await yieldToLoop();
-          payload = renderParsedHistory([entry], [parsed], MAX_COUNT, 'json', entry.topicUrl).body.toString('utf8');
-        } else {
-          payload = JSON.stringify({
-            seq: entry.seq,
-            topic: entry.topicUrl,
-            contentType: entry.contentType,
-            newEntries: entry.newEntries,
-            updatedEntries: entry.updatedEntries,
-            body: entry.body.toString('utf8'),
-          });
-        }
-        await yieldToLoop();
-        return `id: ${entry.seq}\nevent: notification\n${dataLines(payload)}\n\n`;
+        const entry = await load();
+        return entry && this.#makeEvent(entry, format);
       },
-      (text) => text.length * 2,
+      (bytes) => bytes?.length ?? 0,
     );
+  }
+
+  async #makeEvent(entry: LogEntry, format: 'feed' | 'json'): Promise<Buffer> {
+    let payload: string;
+    if (format === 'json') {
+      const parsed = await this.#parse(entry);
+      await yieldToLoop();
+      payload = renderParsedHistory([entry], [parsed], MAX_COUNT, 'json', entry.topicUrl).body.toString('utf8');
+    } else {
+      payload = JSON.stringify({
+        seq: entry.seq,
+        topic: entry.topicUrl,
+        contentType: entry.contentType,
+        newEntries: entry.newEntries,
+        updatedEntries: entry.updatedEntries,
+        body: entry.body.toString('utf8'),
+      });
+    }
+    await yieldToLoop();
+    return Buffer.from(`id: ${entry.seq}\nevent: notification\n${dataLines(payload)}\n\n`, 'utf8');
   }
 }
