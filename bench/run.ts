@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --quick] [-- --n 10000] [-- --backend embedded] [-- --profile] [-- --hub-env KEY=VALUE] [-- --format json] [-- <scenario>...]`
  * `--format json`: the fan-out's subscriptions take crier.format=json (JSON Feed deliveries).
- * Scenarios: fanout, latency, subscribe, topics, poll, stream, memory (from fanout), idle (embedded idle RSS), feeds; default all.
+ * Scenarios: fanout, latency, subscribe, topics, poll, stream, resume, memory (from fanout), idle (embedded idle RSS), feeds; default all.
  * Each hub runs as a child process configured like production; peers run in
  * their own processes; every figure is reported against a baseline measured
  * in the same run. Writes bench/results/latest.json and latest.md.
@@ -19,11 +19,12 @@ import { idleMemory } from './scenarios/idle-memory.js';
 import { latency } from './scenarios/latency.js';
 import { manyTopics } from './scenarios/many-topics.js';
 import { poll } from './scenarios/poll.js';
+import { resume } from './scenarios/resume.js';
 import { stream } from './scenarios/stream.js';
 import { subscribe } from './scenarios/subscribe.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SCENARIOS = ['fanout', 'memory', 'latency', 'subscribe', 'topics', 'poll', 'stream', 'idle', 'feeds'];
+const SCENARIOS = ['fanout', 'memory', 'latency', 'subscribe', 'topics', 'poll', 'stream', 'resume', 'idle', 'feeds'];
 
 interface Args {
   quick: boolean;
@@ -203,6 +204,11 @@ async function main(): Promise<number> {
         const n = args.sizes?.[0] ?? (args.quick ? 200 : 5000);
         log(`stream, ${backend}, ${n} stream clients`);
         rows.push(...((await attempt('stream', backend, n, () => stream(ctx, backend, n))) ?? []));
+      }
+      // Streams resuming on a topic of big updates while /healthz is probed (issue 20, item 3).
+      if (args.scenarios.includes('resume')) {
+        log(`resume, ${backend}, 10 streams resuming on 49 updates of 1 MiB`);
+        rows.push(...((await attempt('resume', backend, 10, () => resume(ctx, backend))) ?? []));
       }
     }
     if (args.scenarios.includes('feeds')) {

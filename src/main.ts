@@ -10,6 +10,7 @@ import { createMetrics, startMetricsServer, watchQueues, type MetricsServer } fr
 import { createCallbackClient, createTopicFetcher } from './net/index.js';
 import { createAnnouncer, listenForUpdates, UpdateHub, type WakeSource } from './updates/index.js';
 import { Readers } from './hub/readers.js';
+import { RenderedUpdates } from './hub/rendered-updates.js';
 import { createQueues, createVerifyBatcher, startWorkers, type WorkerSet } from './workers/index.js';
 
 export interface RunningHub {
@@ -19,7 +20,7 @@ export interface RunningHub {
   /** URL of the separate /metrics listener (HUB_METRICS_PORT), when this process runs one. */
   metricsUrl: string | undefined;
   /** The event streams and long-polls this process holds, when it runs a front. */
-  live: { updates: UpdateHub; readers: Readers } | undefined;
+  live: { updates: UpdateHub; readers: Readers; rendered: RenderedUpdates } | undefined;
   close(): Promise<void>;
 }
 
@@ -66,6 +67,7 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
   let wake: WakeSource | undefined;
   let readers: Readers | undefined;
   let updates: UpdateHub | undefined;
+  let rendered: RenderedUpdates | undefined;
   if (config.role !== 'web') workers = startWorkers(deps, { sweepIntervalMs: options.sweepIntervalMs });
   if (config.role !== 'worker') {
     // Both asked at once: on a busy embedded database each waits its turn there, and one after the other waited twice.
@@ -85,7 +87,9 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
     // Listening before answering, so no reader misses a signal; a backend that is down does not hold start-up (it retries).
     await Promise.race([wake.ready, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
     readers = new Readers(config, (kind, delta) => metrics.openStreams.inc({ kind }, delta));
-    server = await startServer(createApp(deps, health, { updates, readers }), {
+    // A few answers' worth of parses and events, shared by every reader of this process.
+    rendered = new RenderedUpdates(8 * config.retrieveMaxBytes);
+    server = await startServer(createApp(deps, health, { updates, readers, rendered }), {
       port: config.port,
       host: config.host,
       maxConnections: config.maxConnections,
@@ -109,7 +113,7 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
     deps,
     url,
     metricsUrl,
-    live: updates && readers ? { updates, readers } : undefined,
+    live: updates && readers && rendered ? { updates, readers, rendered } : undefined,
     close() {
       closing ??= (async () => {
         // Streams never end by themselves: ended first, their clients reconnect elsewhere with Last-Event-ID.

@@ -409,6 +409,16 @@ export const SETTINGS = {
     min: 1,
     max: 3650,
   }),
+  retrieveMaxBytes: int({
+    env: 'HUB_RETRIEVE_MAX_BYTES',
+    doc:
+      'most stored update bytes one retrieve or long-poll answer carries, and one read of a resuming stream: past it the answer ' +
+      'holds fewer entries, says so in `X-Crier-Truncated` and links the rest (`Link: rel="next"`); a stream reads on once its ' +
+      'client has taken the previous read. One update is always sent whole',
+    default: 4 * 1024 * 1024,
+    defaultText: '4194304 (4 MiB)',
+    min: 1024,
+  }),
   maxStreams: int({
     env: 'HUB_MAX_STREAMS',
     doc: 'open event streams plus held long-polls per web process; over it 503 with `Retry-After`',

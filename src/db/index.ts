@@ -71,5 +71,14 @@ export {
   listRetryingDeliveries,
 } from './console.js';
 export type { MinuteCount, ConsoleSubscription, ConsoleTopic, DeliveryHistory, Attempt, RecentNotification } from './console.js';
-export { readLatestUpdates, readUpdatesAfter, newestSeqs, pruneUpdateLog } from './update-log.js';
-export type { LogEntry } from './update-log.js';
+export {
+  readLatestUpdates,
+  readLatestPage,
+  readPageAfter,
+  readRefsAfter,
+  readUpdate,
+  readUpdatesAfter,
+  newestSeqs,
+  pruneUpdateLog,
+} from './update-log.js';
+export type { LogEntry, LogPage, LogRef } from './update-log.js';

@@ -15,9 +15,10 @@ export interface LogEntry {
   updatedKeys: string[] | null;
 }
 
-const SELECT = `
-  select n.id, n.topic_id, t.url as topic_url, n.new_entries, n.updated_entries, n.updated_keys, n.created_at, c.content_type, c.body
-  from notifications n join topics t on t.id = n.topic_id join contents c on c.hash = n.content_hash`;
+const COLUMNS =
+  'n.id, n.topic_id, t.url as topic_url, n.new_entries, n.updated_entries, n.updated_keys, n.created_at, c.content_type, c.body';
+const JOINS = 'join topics t on t.id = n.topic_id join contents c on c.hash = n.content_hash';
+const SELECT = `select ${COLUMNS} from notifications n ${JOINS}`;
 
 function toEntry(row: Record<string, any>): LogEntry {
   return {
@@ -51,6 +52,90 @@ export async function readUpdatesAfter(db: Queryable, topicIds: number[], after:
     limit,
   ]);
   return rows.map(toEntry);
+}
+
+/** Updates read under a byte budget, and whether the budget left out some the read would otherwise have held. */
+export interface LogPage {
+  entries: LogEntry[];
+  capped: boolean;
+}
+
+/**
+ * The rows of `picked` (a statement over notifications `n` joined to contents `c`, ordered, limited, selecting
+ * `n.id` and `size`) whose bodies add up to at most `$maxBytes` in that order, and always the first: only their
+ * bodies are read. `available` is how many the limit alone would have given.
+ */
+const withinBudget = (picked: string, order: 'asc' | 'desc', maxBytesParam: string) => `
+  with picked as (${picked}),
+  sized as (
+    select id, sum(size) over (order by id ${order} rows unbounded preceding) as total,
+      row_number() over (order by id ${order}) as rn, count(*) over () as available
+    from picked
+  )
+  select ${COLUMNS}, s.available from sized s join notifications n on n.id = s.id ${JOINS}
+  where s.rn = 1 or s.total <= ${maxBytesParam}
+  order by n.id ${order}`;
+
+function toPage(rows: Array<Record<string, any>>): LogPage {
+  return { entries: rows.map(toEntry), capped: rows.length > 0 && rows.length < Number(rows[0].available) };
+}
+
+/** `readLatestUpdates` holding at most `maxBytes` of stored bodies (at least one update). */
+export async function readLatestPage(
+  db: Queryable,
+  topicId: number,
+  limit: number,
+  before: number | undefined,
+  maxBytes: number,
+): Promise<LogPage> {
+  const picked = `
+    select n.id, octet_length(c.body) as size from notifications n join contents c on c.hash = n.content_hash
+    where n.topic_id = $1 and ($2::bigint is null or n.id < $2) order by n.id desc limit $3`;
+  const { rows } = await db.query(withinBudget(picked, 'desc', '$4'), [topicId, before ?? null, limit, maxBytes]);
+  return toPage(rows);
+}
+
+/** `readUpdatesAfter` holding at most `maxBytes` of stored bodies (at least one update). */
+export async function readPageAfter(db: Queryable, topicIds: number[], after: number, limit: number, maxBytes: number): Promise<LogPage> {
+  const picked = `
+    select n.id, octet_length(c.body) as size from notifications n join contents c on c.hash = n.content_hash
+    where n.topic_id = any($1::bigint[]) and n.id > $2 order by n.id limit $3`;
+  const { rows } = await db.query(withinBudget(picked, 'asc', '$4'), [topicIds, after, limit, maxBytes]);
+  return toPage(rows);
+}
+
+/** An update of the log named without its body: what a resuming stream reads first. */
+export interface LogRef {
+  seq: number;
+  topicId: number;
+}
+
+/** `readPageAfter` without the bodies: the updates' ids and topics, HUB_RETRIEVE_MAX_BYTES of bodies' worth. */
+export async function readRefsAfter(
+  db: Queryable,
+  topicIds: number[],
+  after: number,
+  limit: number,
+  maxBytes: number,
+): Promise<{ refs: LogRef[]; capped: boolean }> {
+  const { rows } = await db.query(
+    `
+    select id, topic_id, available from (
+      select n.id, n.topic_id, sum(octet_length(c.body)) over (order by n.id rows unbounded preceding) as total,
+        row_number() over (order by n.id) as rn, count(*) over () as available
+      from (select * from notifications where topic_id = any($1::bigint[]) and id > $2 order by id limit $3) n
+      join contents c on c.hash = n.content_hash
+    ) r where rn = 1 or total <= $4 order by id`,
+    [topicIds, after, limit, maxBytes],
+  );
+  const refs = rows.map((r) => ({ seq: Number(r.id), topicId: Number(r.topic_id) }));
+  return { refs, capped: rows.length > 0 && rows.length < Number(rows[0].available) };
+}
+
+/** One update of the log with its body; undefined once retention dropped it. */
+export async function readUpdate(db: Queryable, seq: number): Promise<LogEntry | undefined> {
+  const { rows } = await db.query(`${SELECT} where n.id = $1`, [seq]);
+  return rows[0] ? toEntry(rows[0]) : undefined;
 }
 
 /** The newest sequence id of each of `topicIds` (0 for a topic with an empty log). */

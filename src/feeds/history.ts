@@ -29,6 +29,8 @@ export interface HistoryDocument {
   contentType: string;
   /** The newest sequence id among what the document carries (undefined for an empty log). */
   newestSeq: number | undefined;
+  /** How many entries were picked into it; undefined when it is a body sent whole (not a feed) or the log is empty. */
+  entries?: number;
 }
 
 const JSON_FEED_TYPE = 'application/feed+json; charset=utf-8';
@@ -121,7 +123,7 @@ function historyFeed(bodies: LoggedBody[], analyses: Analysis[], count: number):
     const spans = shell.structure.entries;
     out = `${text.slice(0, spans[0].start)}${picked.map((p) => p.source).join('\n')}${text.slice(spans[spans.length - 1].end)}`;
   }
-  return { body: Buffer.from(out, 'utf8'), contentType: bodies[0].contentType, newestSeq: newest(picked) };
+  return { body: Buffer.from(out, 'utf8'), contentType: bodies[0].contentType, newestSeq: newest(picked), entries: picked.length };
 }
 
 /** RFC 3339 for JSON Feed from whatever date form a feed used (RSS's RFC 822 included); undefined when unreadable. */
@@ -201,15 +203,17 @@ function historyJson(bodies: LoggedBody[], analyses: Analysis[], count: number, 
       const shift = items.length + 2 - (shell.json.itemsEnd - shell.json.itemsStart);
       out = `${out.slice(0, bare.start + shift)}${JSON.stringify(bare.url)}${out.slice(bare.end + shift)}`;
     }
-    return { body: Buffer.from(out, 'utf8'), contentType: JSON_FEED_TYPE, newestSeq: newest(picked) };
+    return { body: Buffer.from(out, 'utf8'), contentType: JSON_FEED_TYPE, newestSeq: newest(picked), entries: picked.length };
   }
   const feed: Record<string, unknown> = { version: 'https://jsonfeed.org/version/1.1', title: topicUrl, feed_url: topicUrl };
   let items: Array<Record<string, unknown>>;
   let newestSeq: number | undefined;
+  let entries: number | undefined;
   if (result) {
     if (result.shell.outcome.doc.title) feed.title = result.shell.outcome.doc.title;
     items = result.picked.map(toItem);
     newestSeq = newest(result.picked);
+    entries = result.picked.length;
   } else if (bodies.length) {
     const b = bodies[0];
     const first = analyses[0];
@@ -221,7 +225,9 @@ function historyJson(bodies: LoggedBody[], analyses: Analysis[], count: number, 
     items = [];
   }
   feed.items = items;
-  return { body: Buffer.from(JSON.stringify(feed), 'utf8'), contentType: JSON_FEED_TYPE, newestSeq };
+  const doc: HistoryDocument = { body: Buffer.from(JSON.stringify(feed), 'utf8'), contentType: JSON_FEED_TYPE, newestSeq };
+  if (entries !== undefined) doc.entries = entries;
+  return doc;
 }
 
 /**
@@ -250,6 +256,31 @@ export async function renderHistoryAsync(
 ): Promise<HistoryDocument> {
   const analyses = await analysesOfAsync(bodies);
   return format === 'json' ? historyJson(bodies, analyses, count, topicUrl) : historyFeed(bodies, analyses, count);
+}
+
+/** A logged body's parse: it depends on the body alone, so it can be kept and reused for any render of that body. */
+export type ParsedBody = Analysis;
+
+/** Parses one logged body in slices that hand the event loop back. */
+export function parseLoggedBody(body: LoggedBody): Promise<ParsedBody> {
+  return analyseAsync(body.body, body.contentType);
+}
+
+/** Roughly the memory a kept parse holds: its decoded text (two bytes a character at most) and a share per entry. */
+export function parsedWeight(parsed: ParsedBody): number {
+  if (!isFeed(parsed)) return 1024;
+  return parsed.decoded.text.length * 2 + parsed.outcome.doc.entries.length * 1024;
+}
+
+/** `renderHistoryAsync` from parses made earlier (`parsed[i]` of `bodies[i]`), without parsing again. */
+export function renderParsedHistory(
+  bodies: LoggedBody[],
+  parsed: ParsedBody[],
+  count: number,
+  format: 'feed' | 'json',
+  topicUrl: string,
+): HistoryDocument {
+  return format === 'json' ? historyJson(bodies, parsed, count, topicUrl) : historyFeed(bodies, parsed, count);
 }
 
 function analysesOf(bodies: LoggedBody[]): Analysis[] {

@@ -4,5 +4,14 @@ export { diffEntries } from './diff.js';
 export { prepareSelection, prepareSelectionAsync, renderEntries, selectNewContent } from './render.js';
 export { entryIdentity } from './entry-id.js';
 export { XML_OPTIONS, createXmlParser } from './xml-options.js';
-export { renderHistory, renderHistoryAsync, renderHistoryJson, toJsonFeed, toJsonFeedAsync } from './history.js';
-export type { HistoryDocument, LoggedBody } from './history.js';
+export {
+  parseLoggedBody,
+  parsedWeight,
+  renderHistory,
+  renderHistoryAsync,
+  renderHistoryJson,
+  renderParsedHistory,
+  toJsonFeed,
+  toJsonFeedAsync,
+} from './history.js';
+export type { HistoryDocument, LoggedBody, ParsedBody } from './history.js';

@@ -11,6 +11,7 @@ import { retrieve } from './retrieve.js';
 import { longPoll } from './long-poll.js';
 import { eventStream } from './event-stream.js';
 import type { Readers } from './readers.js';
+import type { RenderedUpdates } from './rendered-updates.js';
 import type { UpdateHub } from '../updates/index.js';
 import { parseRetrieveRequest } from './retrieve-params.js';
 import { enforceRateLimit } from './rate-limit.js';
@@ -24,6 +25,8 @@ const FORM_TYPE = 'application/x-www-form-urlencoded';
 export interface LiveReaders {
   updates: UpdateHub;
   readers: Readers;
+  /** What each update renders to, shared by retrieve, long-poll and streams. */
+  rendered: RenderedUpdates;
 }
 
 /** Builds the HTTP front; never listens (server.ts does). */
@@ -65,9 +68,10 @@ export function createApp(deps: Deps, health: () => Promise<boolean>, live: Live
     }
     if (mode !== 'retrieve') throw new HubError('HUB_ERR_PARAM_MODE_UNKNOWN', `hub.mode "${mode.slice(0, 40)}" is not retrieve`);
     const request = parseRetrieveRequest(query, { accept: req.get('accept'), lastEventId: req.get('last-event-id') });
+    await enforceRateLimit(deps, req.ip ?? 'unknown', undefined);
     if (request.wait === 'poll') await longPoll(deps, live, req, res, request);
     else if (request.wait === 'stream') await eventStream(deps, live, req, res, request);
-    else await retrieve(deps, res, request);
+    else await retrieve(deps, live.rendered, res, request);
   });
 
   app.get('/metrics', metricsRoute(deps.config, deps.metrics));

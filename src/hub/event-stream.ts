@@ -1,46 +1,27 @@
 import type { Request, Response } from 'express';
 import type { Deps } from '../deps.js';
-import { newestSeqs, readUpdatesAfter, type LogEntry } from '../db/index.js';
-import { renderHistoryJson } from '../feeds/index.js';
+import { newestSeqs, readRefsAfter, readUpdate, type LogEntry } from '../db/index.js';
 import type { UpdateHub } from '../updates/index.js';
 import { Readers } from './readers.js';
-import { MAX_COUNT, type RetrieveRequest } from './retrieve-params.js';
+import type { RetrieveRequest } from './retrieve-params.js';
+import type { RenderedUpdates } from './rendered-updates.js';
 import { resolveTopics } from './retrieve.js';
 
-/** Most updates a resumed stream is sent at once from the log (more than any topic keeps by default). */
+/** Most updates one read of a resuming stream's backlog takes (HUB_RETRIEVE_MAX_BYTES bounds it too). */
 const RESUME_LIMIT = 1000;
 
-// One update is dispatched to every stream of its topic as one object: its event text is built once per form.
-const rendered = new WeakMap<LogEntry, { feed?: string; json?: string }>();
-
-/** The `data:` lines of an event: every line of the payload gets its own (the client joins them with newlines). */
-function dataLines(payload: string): string {
-  return payload
-    .split(/\r\n|\r|\n/)
-    .map((line) => `data: ${line}`)
-    .join('\n');
-}
-
-/** One update as a server-sent event: `id:` its sequence id, `event: notification`, JSON data. */
-export function eventOf(entry: LogEntry, format: 'feed' | 'json'): string {
-  let cache = rendered.get(entry);
-  if (!cache) rendered.set(entry, (cache = {}));
-  const cached = cache[format];
-  if (cached !== undefined) return cached;
-  const payload =
-    format === 'json'
-      ? renderHistoryJson([entry], MAX_COUNT, entry.topicUrl).body.toString('utf8')
-      : JSON.stringify({
-          seq: entry.seq,
-          topic: entry.topicUrl,
-          contentType: entry.contentType,
-          newEntries: entry.newEntries,
-          updatedEntries: entry.updatedEntries,
-          body: entry.body.toString('utf8'),
-        });
-  const text = `id: ${entry.seq}\nevent: notification\n${dataLines(payload)}\n\n`;
-  cache[format] = text;
-  return text;
+/** Resolves once `res` may take more (its buffer drained) or is gone. */
+function writable(res: Response): Promise<void> {
+  if (!res.writableNeedDrain || res.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 /**
@@ -51,7 +32,7 @@ export function eventOf(entry: LogEntry, format: 'feed' | 'json'): string {
  */
 export async function eventStream(
   deps: Deps,
-  live: { updates: UpdateHub; readers: Readers },
+  live: { updates: UpdateHub; readers: Readers; rendered: RenderedUpdates },
   req: Request,
   res: Response,
   request: RetrieveRequest,
@@ -77,7 +58,17 @@ export async function eventStream(
   res.write('retry: 1000\n\n');
   live.readers.addStream(res);
 
-  const send = (entry: LogEntry) => Readers.write(res, eventOf(entry, request.format));
+  // Events go out in log order, each rendered (once per process, see RenderedUpdates) before it is written.
+  let chain = Promise.resolve();
+  const send = (entry: LogEntry) => {
+    chain = chain
+      .then(() => live.rendered.event(entry.seq, request.format, () => Promise.resolve(entry)))
+      .then((bytes) => bytes && Readers.write(res, bytes.toString('utf8')))
+      .catch((err) => {
+        deps.log.warn({ module: 'stream', err: (err as Error).message }, 'stream event not rendered; ending the stream');
+        res.end();
+      });
+  };
   let pending: LogEntry[] | undefined = request.after !== undefined ? [] : undefined;
   const remove = live.updates.add({ cursors, deliver: (entry) => (pending ? pending.push(entry) : send(entry)) });
   res.once('close', () => {
@@ -87,15 +78,26 @@ export async function eventStream(
   if (!pending) return;
   try {
     // Watching first, then reading: an update lands in the backlog, in pending, or in both (sent once).
+    // The backlog is read HUB_RETRIEVE_MAX_BYTES at a time, and the next read waits until the client took the last.
     const sent = new Set<number>();
-    for (const entry of await readUpdatesAfter(deps.db.pool, ids, request.after!, RESUME_LIMIT)) {
-      sent.add(entry.seq);
-      if (entry.seq > (cursors.get(entry.topicId) ?? 0)) cursors.set(entry.topicId, entry.seq);
-      send(entry);
+    let after = request.after!;
+    for (;;) {
+      const page = await readRefsAfter(deps.db.pool, ids, after, RESUME_LIMIT, deps.config.retrieveMaxBytes);
+      for (const ref of page.refs) {
+        sent.add(ref.seq);
+        if (ref.seq > (cursors.get(ref.topicId) ?? 0)) cursors.set(ref.topicId, ref.seq);
+        // The body is read only when no other reader of this process has the event made already.
+        const bytes = await live.rendered.event(ref.seq, request.format, () => readUpdate(deps.db.pool, ref.seq));
+        await writable(res);
+        if (res.writableEnded || res.destroyed) return;
+        if (bytes) res.write(bytes);
+      }
+      if (page.refs.length === 0 || (!page.capped && page.refs.length < RESUME_LIMIT)) break;
+      after = page.refs[page.refs.length - 1].seq;
     }
-    const live = pending;
+    const caught = pending;
     pending = undefined;
-    for (const entry of live) if (!sent.has(entry.seq)) send(entry);
+    for (const entry of caught) if (!sent.has(entry.seq)) send(entry);
   } catch (err) {
     deps.log.warn({ module: 'stream', err: (err as Error).message }, 'stream backlog not read; ending the stream');
     res.end();

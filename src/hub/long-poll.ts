@@ -1,8 +1,9 @@
 import type { Request, Response } from 'express';
 import type { Deps } from '../deps.js';
-import { newestSeqs, readUpdatesAfter, type LogEntry } from '../db/index.js';
+import { newestSeqs, readPageAfter, type LogEntry } from '../db/index.js';
 import type { UpdateHub } from '../updates/index.js';
 import type { Readers } from './readers.js';
+import type { RenderedUpdates } from './rendered-updates.js';
 import { resolveTopics, sendUpdates } from './retrieve.js';
 import type { RetrieveRequest } from './retrieve-params.js';
 
@@ -29,7 +30,7 @@ function oneTopic(entries: LogEntry[], count: number): LogEntry[] {
  */
 export async function longPoll(
   deps: Deps,
-  live: { updates: UpdateHub; readers: Readers },
+  live: { updates: UpdateHub; readers: Readers; rendered: RenderedUpdates },
   req: Request,
   res: Response,
   request: RetrieveRequest,
@@ -40,15 +41,23 @@ export async function longPoll(
   let done = false;
   let timer: NodeJS.Timeout | undefined;
   let remove = () => {};
-  const end = (entries: LogEntry[] = []) => {
+  const end = (entries: LogEntry[] = [], capped = false) => {
     if (done) return;
     done = true;
     clearTimeout(timer);
     remove();
     release();
     if (res.writableEnded || res.destroyed) return;
-    if (entries.length === 0) res.status(204).setHeader('Cache-Control', 'no-store').end();
-    else sendUpdates(deps, res, urls.get(entries[0].topicId)!, [...entries].reverse(), request);
+    if (entries.length === 0) {
+      res.status(204).setHeader('Cache-Control', 'no-store').end();
+      return;
+    }
+    const url = urls.get(entries[0].topicId)!;
+    sendUpdates(deps, live.rendered, res, url, [...entries].reverse(), request, { capped, direction: 'after' }).catch((err) => {
+      deps.log.warn({ module: 'long-poll', err: (err as Error).message }, 'long-poll answer not rendered');
+      if (!res.headersSent) res.status(500).type('text/plain').send('the answer could not be rendered; retry\n');
+      else res.destroy();
+    });
   };
   const release = live.readers.admit(req.ip ?? 'unknown', () => end(), 'long_poll');
   try {
@@ -57,8 +66,12 @@ export async function longPoll(
     remove = live.updates.add({ cursors, deliver: (entry) => end([entry]) });
     timer = setTimeout(() => end(), request.timeoutSeconds * 1000);
     if (request.after !== undefined) {
-      const backlog = await readUpdatesAfter(deps.db.pool, ids, request.after, request.count);
-      if (backlog.length > 0) end(oneTopic(backlog, request.count));
+      const backlog = await readPageAfter(deps.db.pool, ids, request.after, request.count, deps.config.retrieveMaxBytes);
+      if (backlog.entries.length > 0) {
+        const answer = oneTopic(backlog.entries, request.count);
+        // Only the cap can have cut this topic's run short: another topic's update after it ends the answer anyway.
+        end(answer, backlog.capped && answer.length === backlog.entries.length);
+      }
     }
   } catch (err) {
     done = true;

@@ -242,6 +242,24 @@ describe('rate limit switches (H28)', () => {
     }
   });
 
+  test('issue 20 item 3: GET retrieve, long-poll and stream opens count against HUB_RATE_LIMIT_PER_MINUTE per client', async () => {
+    const hub = await startTestHub('pg-redis', { HUB_ROLE: 'web', HUB_RATE_LIMIT_PER_MINUTE: '3' }, { clock });
+    try {
+      const topic = encodeURIComponent('http://publisher.example/feed');
+      const statuses: number[] = [];
+      for (const wait of ['', '&wait=poll&timeout=1', '&wait=stream', '', '&wait=stream']) {
+        const res = await fetch(`${hub.url}?hub.mode=retrieve&hub.topic=${topic}${wait}`);
+        statuses.push(res.status);
+        if (res.status === 429) expect(res.headers.get('retry-after')).toBe('30');
+        await res.body?.cancel();
+      }
+      // The topic is unknown to this hub: 404 until the client is over its limit.
+      expect(statuses).toEqual([404, 404, 404, 429, 429]);
+    } finally {
+      await hub?.stop();
+    }
+  });
+
   test('H28: HUB_RATE_LIMIT_PER_MINUTE=0 turns the limits off', async () => {
     const hub = await startTestHub('pg-redis', { HUB_ROLE: 'web', HUB_RATE_LIMIT_PER_MINUTE: '0' });
     try {
