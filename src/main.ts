@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { unknownHubVariables, type Config } from './config.js';
 import type { Deps } from './deps.js';
 import { createDatabase, migrate } from './db/index.js';
-import { createSecretBox, embeddedKey } from './db/secret-box.js';
+import { createSecretBox, embeddedKey, unlistedEmbeddedKey } from './db/secret-box.js';
 import { createApp, startServer, type RunningServer } from './hub/index.js';
 import { createLogger, type Logger } from './log.js';
 import { memoryBreakdown } from './memory.js';
@@ -59,6 +59,15 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
     config.secretCacheEntries,
   );
   if (!secrets.encrypting) log.warn('HUB_SECRET_KEY is unset: subscriber secrets are stored in plaintext');
+  const unlisted = db.embedded && config.secretKeys.length ? unlistedEmbeddedKey(config.dataDir, config.secretKeys) : undefined;
+  if (unlisted) {
+    log.warn(
+      { file: unlisted },
+      `HUB_SECRET_KEY does not list the key in ${unlisted}, which sealed the secrets this hub stored before: they will not open ` +
+        '(deliveries to those subscribers fail with HUB_ERR_SECRET_KEY_MISSING). Keep both keys in the ring: ' +
+        'HUB_SECRET_KEY=<your key>,<the 64 hex digits in secret.key> (the first seals, every listed key opens)',
+    );
+  }
   const announcer = createAnnouncer(config, db, log);
   const deps: Deps = { config, log, db, queues, http, secrets, verifications, metrics, clock: options.clock ?? Date.now, announcer };
 

@@ -97,7 +97,11 @@ export const SETTINGS = {
     show: (value) => (value === undefined ? 'unset' : withoutPassword(value)),
   }),
   dataDir: {
-    ...text({ env: 'HUB_DATA_DIR', doc: 'where embedded data lives', default: './data' }),
+    ...text({
+      env: 'HUB_DATA_DIR',
+      doc: 'where embedded data lives; made (or tightened at start to) mode 0700, its files owner-only',
+      default: './data',
+    }),
     read: (raw: string | undefined) => path.resolve(raw || './data'),
   },
   redisUrl: url({

@@ -46,6 +46,13 @@ export async function createDatabase(config: Config, options: DatabaseOptions): 
     return { pool, clientConfig, embedded: false, close: () => pool.end() };
   }
   const { startPgliteThread } = await import('./pglite-host.js');
+  const { secureDataDir } = await import('./data-dir.js');
+  const loosened = secureDataDir(config.dataDir);
+  if (loosened > 0)
+    options.log.warn(
+      { module: 'pglite', dir: config.dataDir, entries: loosened },
+      'data directory was open to other local users: group and other access removed',
+    );
   const { baselineOnlyTakesEffect } = await import('./pglite-open.js');
   if (config.dbWasmBaselineOnly && !baselineOnlyTakesEffect(process.version, process.execArgv, process.env.NODE_OPTIONS))
     options.log.warn(
@@ -69,6 +76,8 @@ export async function createDatabase(config: Config, options: DatabaseOptions): 
       options.onLost?.(err);
     },
   });
+  // What initdb and PGlite's start wrote carries PGlite's own modes (0666): made owner-only now, and again at close.
+  secureDataDir(config.dataDir);
   const clientConfig: pg.PoolConfig = { stream: () => thread.connect(), user: 'postgres', database: 'postgres' };
   const pool = new pg.Pool({ ...clientConfig, max });
   pool.on('error', onPoolError);
@@ -80,6 +89,7 @@ export async function createDatabase(config: Config, options: DatabaseOptions): 
     async close() {
       await pool.end();
       await thread.close();
+      secureDataDir(config.dataDir);
     },
   };
 }

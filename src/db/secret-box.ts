@@ -81,7 +81,7 @@ export function createSecretBox(keys: readonly Buffer[], cacheEntries = 10_000):
  * `<data dir>/secret.key`, readable by this user only, made on first start.
  */
 export function embeddedKey(dataDir: string): Buffer {
-  const file = path.join(dataDir, 'secret.key');
+  const file = embeddedKeyFile(dataDir);
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   try {
     fs.writeFileSync(file, `${crypto.randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
@@ -91,4 +91,27 @@ export function embeddedKey(dataDir: string): Buffer {
   const key = decodeKey(fs.readFileSync(file, 'utf8'));
   if (!key) throw new HubError('HUB_ERR_CONFIG', `${file} does not hold a 32-byte key`);
   return key;
+}
+
+function embeddedKeyFile(dataDir: string): string {
+  return path.join(dataDir, 'secret.key');
+}
+
+/**
+ * The embedded key file, when it exists and HUB_SECRET_KEY (`keys`) does not
+ * list its key: the secrets this hub sealed while it ran without
+ * HUB_SECRET_KEY were sealed with that key and will not open with the ring
+ * given. Undefined when there is no such file or the ring lists its key.
+ */
+export function unlistedEmbeddedKey(dataDir: string, keys: readonly Buffer[]): string | undefined {
+  const file = embeddedKeyFile(dataDir);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  const key = decodeKey(text);
+  return key && keys.some((k) => k.equals(key)) ? undefined : file;
 }

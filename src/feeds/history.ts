@@ -1,3 +1,4 @@
+import { itemContent, type ItemContent } from './atom-text.js';
 import { analyse, analyseAsync, type Analysis } from './parse.js';
 import { readXmlEntry, type XmlEntryFields } from './xml-feed.js';
 
@@ -18,6 +19,8 @@ interface Picked {
   source: string;
   id: string;
   fields: XmlEntryFields;
+  /** The whole document an XML entry was read from (its fields' spans are offsets into it). */
+  text?: string;
   status: 'new' | 'updated';
 }
 
@@ -40,7 +43,7 @@ function isFeed(a: Analysis): a is FeedAnalysis {
 }
 
 /** Each entry's source text and fields, in document order. */
-function entriesOf(a: FeedAnalysis): Array<{ source: string; id: string; key: string; fields: XmlEntryFields }> {
+function entriesOf(a: FeedAnalysis): Array<{ source: string; id: string; key: string; fields: XmlEntryFields; text?: string }> {
   const ids = a.outcome.doc.entries;
   if (a.kind === 'json') return a.json.items.map((source, i) => ({ source, id: ids[i].id, key: ids[i].key, fields: a.json.entries[i] }));
   const text = a.decoded.text;
@@ -49,6 +52,7 @@ function entriesOf(a: FeedAnalysis): Array<{ source: string; id: string; key: st
     id: ids[i].id,
     key: ids[i].key,
     fields: readXmlEntry(text, span),
+    text,
   }));
 }
 
@@ -90,7 +94,8 @@ function pick(
       if (picked.length >= count) break;
       if (distinct && taken.has(e.key)) continue;
       taken.add(e.key);
-      picked.push({ seq: bodies[i].seq, source: e.source, id: e.id, fields: e.fields, status: statusOf(bodies[i], e.key, older) });
+      const status = statusOf(bodies[i], e.key, older);
+      picked.push({ seq: bodies[i].seq, source: e.source, id: e.id, fields: e.fields, text: e.text, status });
     }
   }
   return { shell, picked };
@@ -168,8 +173,11 @@ function toItem(p: Picked): Record<string, unknown> {
   const item: Record<string, unknown> = { id: p.id };
   if (f.link) item.url = f.link;
   if (f.title) item.title = f.title;
-  // JSON Feed requires content_html or content_text; feed descriptions are HTML in practice.
-  item.content_html = f.content ?? '';
+  // JSON Feed requires content_html or content_text: Atom's text content is text, its html and xhtml HTML, RSS's HTML
+  // in practice (atom-text.ts); an entry without content gets an empty content_html.
+  const content: ItemContent = p.text && f.contentSpan ? itemContent(p.text, f.contentSpan) : { html: '' };
+  if ('html' in content) item.content_html = content.html;
+  else item.content_text = content.text;
   const published = rfc3339(f.published);
   const modified = rfc3339(f.updated);
   if (published) item.date_published = published;

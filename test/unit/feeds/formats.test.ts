@@ -64,7 +64,8 @@ const CASES: Record<string, Case> = {
     contentType: 'application/atom+xml',
     format: 'atom',
     ids: ['urn:e:1', 'urn:e:2'],
-    titles: ['E1', 'E2 <b>'],
+    // A title of type html is shown as the text it renders to (issue 20, item 15).
+    titles: ['E1', 'E2'],
     self: 'https://example.com/atom',
     hubs: ['https://hub.example/'],
   },
