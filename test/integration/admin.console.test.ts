@@ -126,8 +126,14 @@ describe('admin console', () => {
         '/topics?q=' + 'x'.repeat(400),
         '/topics?q=a&q=b',
         '/confirm/retry?id=424242',
+        // Issue 20, item 12: a `done` naming an Object.prototype member, not an action.
+        '/?done=constructor',
+        '/subscriptions?done=__proto__',
+        '/?done=toString',
+        '/?done=no-such-action',
       ]) {
         const res = await client.get(path);
+        expect({ path, status: res.status }).toEqual({ path, status: path.includes('done=') ? 400 : expect.any(Number) });
         expect([400, 404]).toContain(res.status);
         expect(res.text.trim().length).toBeGreaterThan(0);
       }
