@@ -4,6 +4,7 @@ import { HubError } from '../errors.js';
 import { adminRouter } from './admin.js';
 import { consoleRouter } from '../admin/index.js';
 import { errorMiddleware } from './error-middleware.js';
+import { inertResponses } from './read-headers.js';
 import { parseHubRequest } from './params.js';
 import { createPublisher } from './publish.js';
 import { replay } from './replay.js';
@@ -30,6 +31,7 @@ export interface LiveReaders {
 export function createApp(deps: Deps, health: () => Promise<boolean>, live: LiveReaders): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(inertResponses());
   // For PubSubHubbub 0.3's hub.verify=sync, verified inside the request.
   const verifier = createVerifier(deps);
   const publish = createPublisher(deps);

@@ -3,6 +3,7 @@ import type { Deps } from '../deps.js';
 import { findTopicIdsByUrls, readLatestUpdates, readUpdatesAfter, type LogEntry } from '../db/index.js';
 import { HubError } from '../errors.js';
 import { renderHistory, renderHistoryJson } from '../feeds/index.js';
+import { setBodyType } from './read-headers.js';
 import type { RetrieveRequest } from './retrieve-params.js';
 
 /** A topic a reader named, with its id. */
@@ -36,7 +37,7 @@ export function sendUpdates(deps: Deps, res: Response, topicUrl: string, entries
   }
   const doc = request.format === 'json' ? renderHistoryJson(entries, request.count, topicUrl) : renderHistory(entries, request.count);
   if (doc.newestSeq !== undefined) res.setHeader('X-Crier-Seq', String(doc.newestSeq));
-  res.status(200).setHeader('Content-Type', doc.contentType);
+  setBodyType(res.status(200), doc.contentType);
   res.send(doc.body);
 }
 
