@@ -230,6 +230,18 @@ export const SETTINGS = {
       return int({ env: 'HUB_METRICS_PORT', doc: '', default: 0, min: 0, max: 65535 }).read(raw, prior);
     },
   },
+  adminPort: {
+    env: 'HUB_ADMIN_PORT',
+    doc:
+      'port of a listener (on `HUB_HOST`) serving the `/admin/ui/` console and the `/admin/*` API, which the front then ' +
+      'answers 404: the console gets an origin of its own, apart from the topics the front serves (recommended; see Admin ' +
+      'console); 0 picks a free port',
+    defaultText: 'unset (the front serves them)',
+    read(raw: string | undefined, prior: Prior): number | undefined {
+      if (raw === undefined || raw === '') return undefined;
+      return int({ env: 'HUB_ADMIN_PORT', doc: '', default: 0, min: 0, max: 65535 }).read(raw, prior);
+    },
+  },
   secretKeys,
   connectTimeoutMs: int({ env: 'HUB_CONNECT_TIMEOUT_MS', doc: 'outbound TCP/TLS connect timeout', default: 5000, min: 1 }),
   requestTimeoutMs: int({
@@ -466,6 +478,7 @@ export type HubRole = Config['role'];
 /** Checks across settings, each giving a problem or nothing. */
 export const CROSS_CHECKS: Array<(config: Prior) => string | undefined> = [
   (c) => (Number(c.pollMinSeconds) <= Number(c.pollMaxSeconds) ? undefined : 'HUB_POLL_MIN_SECONDS <= HUB_POLL_MAX_SECONDS must hold'),
+  (c) => (c.adminPort === undefined || c.adminPort === 0 || c.adminPort !== c.port ? undefined : 'HUB_ADMIN_PORT must differ from PORT'),
   (c) =>
     Number(c.leaseMinSeconds) <= Number(c.leaseDefaultSeconds) && Number(c.leaseDefaultSeconds) <= Number(c.leaseMaxSeconds)
       ? undefined

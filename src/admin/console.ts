@@ -26,13 +26,13 @@ export function consoleRouter(deps: Deps, base = '/admin/ui'): express.Router {
     return router;
   }
   const log = deps.log.child({ module: 'console' });
-  const session = createConsoleSession(token, deps.config.publicUrl);
+  const session = createConsoleSession(token, deps.config.publicUrl, base);
   const views = createViews();
   const csrf = doubleCsrf({
     getSecret: () => session.derive('csrf'),
     getSessionIdentifier: (req) => session.current(req) ?? '',
-    cookieName: session.secure ? '__Host-crier_csrf' : 'crier_csrf',
-    cookieOptions: { sameSite: 'strict', path: '/', secure: session.secure, httpOnly: true },
+    cookieName: session.secure ? '__Secure-crier_csrf' : 'crier_csrf',
+    cookieOptions: { sameSite: 'strict', path: base, secure: session.secure, httpOnly: true },
     getCsrfTokenFromRequest: (req) => formField(req, '_csrf'),
   });
 

@@ -55,6 +55,7 @@ describe('admin console', () => {
       expect(cookie).toMatch(/^crier_console=/);
       expect(cookie).toMatch(/HttpOnly/i);
       expect(cookie).toMatch(/SameSite=Strict/i);
+      expect(cookie).toMatch(/; Path=\/admin\/ui(;|$)/);
       expect(cookie).not.toMatch(/Secure/i); // the hub's public URL is http here
       expect(cookie).not.toContain(TOKEN);
     });
