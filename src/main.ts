@@ -108,6 +108,11 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
     const why = 'HUB_ALLOW_PRIVATE_NETWORKS is on: this hub will contact loopback and private addresses; keep it off the network';
     log.warn({ host: config.host ?? 'all interfaces' }, why);
   }
+  if (config.trustProxy === 1 && config.role !== 'worker')
+    log.warn(
+      'HUB_TRUST_PROXY=1 takes whichever peer connects for a proxy: a client reaching the hub directly names its own address. ' +
+        "List the proxies' addresses instead (HUB_TRUST_PROXY=10.0.0.5,loopback)",
+    );
   const memory = await memoryBreakdown(db);
   log.info(
     { role: config.role, url, adminUrl, metricsUrl, embedded: db.embedded, queues: config.redisUrl ? 'redis' : 'database', memory },
