@@ -3,7 +3,7 @@ import { unknownHubVariables, type Config } from './config.js';
 import type { Deps } from './deps.js';
 import { createDatabase, migrate } from './db/index.js';
 import { createSecretBox, embeddedKey, unlistedEmbeddedKey } from './db/secret-box.js';
-import { createApp, startServer, type RunningServer } from './hub/index.js';
+import { createAdminApp, createApp, startServer, type RunningServer } from './hub/index.js';
 import { createLogger, type Logger } from './log.js';
 import { memoryBreakdown } from './memory.js';
 import { createMetrics, startMetricsServer, watchQueues, type MetricsServer } from './metrics/index.js';
@@ -17,6 +17,8 @@ export interface RunningHub {
   deps: Deps;
   /** Base URL of the HTTP front, when this process runs one. */
   url: string | undefined;
+  /** Base URL of the console's own listener (HUB_ADMIN_PORT), when this process runs one. */
+  adminUrl: string | undefined;
   /** URL of the separate /metrics listener (HUB_METRICS_PORT), when this process runs one. */
   metricsUrl: string | undefined;
   /** The event streams and long-polls this process holds, when it runs a front. */
@@ -72,6 +74,7 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
   const deps: Deps = { config, log, db, queues, http, secrets, verifications, metrics, clock: options.clock ?? Date.now, announcer };
 
   let server: RunningServer | undefined;
+  let adminServer: RunningServer | undefined;
   let workers: WorkerSet | undefined;
   let wake: WakeSource | undefined;
   let readers: Readers | undefined;
@@ -103,17 +106,29 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
       host: config.host,
       maxConnections: config.maxConnections,
     });
+    if (config.adminPort !== undefined)
+      adminServer = await startServer(createAdminApp(deps), {
+        port: config.adminPort,
+        host: config.host,
+        maxConnections: config.maxConnections,
+      });
   }
   const url = server ? frontUrl(server.address) : undefined;
+  const adminUrl = adminServer ? frontUrl(adminServer.address) : undefined;
   const metricsServer = await startMetricsListener(config, deps, log);
   const metricsUrl = metricsServer ? `${frontUrl(metricsServer.address)}metrics` : undefined;
   if (config.allowPrivateNetworks) {
     const why = 'HUB_ALLOW_PRIVATE_NETWORKS is on: this hub will contact loopback and private addresses; keep it off the network';
     log.warn({ host: config.host ?? 'all interfaces' }, why);
   }
+  if (config.trustProxy === 1 && config.role !== 'worker')
+    log.warn(
+      'HUB_TRUST_PROXY=1 takes whichever peer connects for a proxy: a client reaching the hub directly names its own address. ' +
+        "List the proxies' addresses instead (HUB_TRUST_PROXY=10.0.0.5,loopback)",
+    );
   const memory = await memoryBreakdown(db);
   log.info(
-    { role: config.role, url, metricsUrl, embedded: db.embedded, queues: config.redisUrl ? 'redis' : 'database', memory },
+    { role: config.role, url, adminUrl, metricsUrl, embedded: db.embedded, queues: config.redisUrl ? 'redis' : 'database', memory },
     'hub started',
   );
 
@@ -121,6 +136,7 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
   return {
     deps,
     url,
+    adminUrl,
     metricsUrl,
     live: updates && readers && rendered ? { updates, readers, rendered } : undefined,
     close() {
@@ -128,6 +144,7 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
         // Streams never end by themselves: ended first, their clients reconnect elsewhere with Last-Event-ID.
         readers?.closeAll();
         await server?.close();
+        await adminServer?.close();
         await metricsServer?.close();
         await wake?.close();
         await workers?.close();

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import path from 'node:path';
 import { decodeKey } from './db/secret-box.js';
 import {
@@ -49,6 +50,27 @@ function tokenProblem(token: string): string | undefined {
   if (/\s/.test(token)) return 'must not contain whitespace';
   if (new Set(token).size < 4) return 'is too weak (fewer than 4 distinct characters)';
   return undefined;
+}
+
+/** Named ranges Express's 'trust proxy' (proxy-addr) knows. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** HUB_TRUST_PROXY: off, `1` (one hop, any peer), or the proxies' addresses and ranges. */
+function readTrustProxy(raw: string | undefined): false | 1 | readonly string[] {
+  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return 1;
+  const items = raw.split(',').map((item) => item.trim());
+  const bad = items.filter((item) => !PROXY_RANGE_NAMES.includes(item) && !isAddressOrRange(item));
+  if (bad.length)
+    throw new SettingProblem(`HUB_TRUST_PROXY must be 1, 0 or a list of proxy addresses or CIDR ranges, got "${bad[0].slice(0, 60)}"`);
+  return Object.freeze(items);
+}
+
+function isAddressOrRange(item: string): boolean {
+  const [address, prefix, ...rest] = item.split('/');
+  const family = net.isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
 }
 
 /**
@@ -194,12 +216,16 @@ export const SETTINGS = {
     default: 6000,
     min: 0,
   }),
-  trustProxy: flag({
+  trustProxy: {
     env: 'HUB_TRUST_PROXY',
     doc:
-      'behind one reverse proxy: take the client address from the last `X-Forwarded-For` hop ' +
-      '(never the leftmost, which any client writes; H28)',
-  }),
+      'behind reverse proxies: their addresses or CIDR ranges, comma-separated (`10.0.0.5,192.168.1.0/24`; `loopback`, ' +
+      '`linklocal` and `uniquelocal` name those ranges). The client is the nearest `X-Forwarded-For` address that is not ' +
+      'one of them; a peer not in the list is the client whatever it sends. `1` (as before) takes whichever peer connects ' +
+      'for the one proxy: only where nothing else can reach the hub (H28)',
+    defaultText: 'off',
+    read: readTrustProxy,
+  },
   adminToken: {
     ...text({
       env: 'HUB_ADMIN_TOKEN',
@@ -232,6 +258,18 @@ export const SETTINGS = {
     read(raw: string | undefined, prior: Prior): number | undefined {
       if (raw === undefined || raw === '') return prior.role === 'worker' ? DEFAULT_WORKER_METRICS_PORT : undefined;
       return int({ env: 'HUB_METRICS_PORT', doc: '', default: 0, min: 0, max: 65535 }).read(raw, prior);
+    },
+  },
+  adminPort: {
+    env: 'HUB_ADMIN_PORT',
+    doc:
+      'port of a listener (on `HUB_HOST`) serving the `/admin/ui/` console and the `/admin/*` API, which the front then ' +
+      'answers 404: the console gets an origin of its own, apart from the topics the front serves (recommended; see Admin ' +
+      'console); 0 picks a free port',
+    defaultText: 'unset (the front serves them)',
+    read(raw: string | undefined, prior: Prior): number | undefined {
+      if (raw === undefined || raw === '') return undefined;
+      return int({ env: 'HUB_ADMIN_PORT', doc: '', default: 0, min: 0, max: 65535 }).read(raw, prior);
     },
   },
   secretKeys,
@@ -488,6 +526,7 @@ export type HubRole = Config['role'];
 /** Checks across settings, each giving a problem or nothing. */
 export const CROSS_CHECKS: Array<(config: Prior) => string | undefined> = [
   (c) => (Number(c.pollMinSeconds) <= Number(c.pollMaxSeconds) ? undefined : 'HUB_POLL_MIN_SECONDS <= HUB_POLL_MAX_SECONDS must hold'),
+  (c) => (c.adminPort === undefined || c.adminPort === 0 || c.adminPort !== c.port ? undefined : 'HUB_ADMIN_PORT must differ from PORT'),
   (c) =>
     Number(c.leaseMinSeconds) <= Number(c.leaseDefaultSeconds) && Number(c.leaseDefaultSeconds) <= Number(c.leaseMaxSeconds)
       ? undefined

@@ -26,13 +26,13 @@ export function consoleRouter(deps: Deps, base = '/admin/ui'): express.Router {
     return router;
   }
   const log = deps.log.child({ module: 'console' });
-  const session = createConsoleSession(token, deps.config.publicUrl);
+  const session = createConsoleSession(token, deps.config.publicUrl, base);
   const views = createViews();
   const csrf = doubleCsrf({
     getSecret: () => session.derive('csrf'),
     getSessionIdentifier: (req) => session.current(req) ?? '',
-    cookieName: session.secure ? '__Host-crier_csrf' : 'crier_csrf',
-    cookieOptions: { sameSite: 'strict', path: '/', secure: session.secure, httpOnly: true },
+    cookieName: session.secure ? '__Secure-crier_csrf' : 'crier_csrf',
+    cookieOptions: { sameSite: 'strict', path: base, secure: session.secure, httpOnly: true },
     getCsrfTokenFromRequest: (req) => formField(req, '_csrf'),
   });
 
@@ -108,9 +108,13 @@ export function consoleRouter(deps: Deps, base = '/admin/ui'): express.Router {
     res.redirect(303, `${base}/sign-in`);
   });
 
+  // `done` names the action just run; only the table's own keys count (`constructor` is on every object).
   const notice = (req: Request) => {
-    const done = typeof req.query.done === 'string' ? ACTIONS[req.query.done] : undefined;
-    return done ? `Done: ${done.title.toLowerCase()}.` : undefined;
+    const done = req.query.done;
+    if (done === undefined) return undefined;
+    if (typeof done !== 'string' || !Object.hasOwn(ACTIONS, done))
+      throw new HubError('HUB_ERR_CONSOLE_INPUT', 'done names no console action');
+    return `Done: ${ACTIONS[done].title.toLowerCase()}.`;
   };
   router.get('/', async (req, res) => render(req, res, 'overview', { ...(await overviewPage(deps)), notice: notice(req) }));
   router.get('/topics', async (req, res) => render(req, res, 'topics', await topicsPage(deps, req)));

@@ -5,7 +5,7 @@ import type { Request, Response } from 'express';
 const SESSION_MS = 12 * 60 * 60 * 1000;
 
 export interface ConsoleSession {
-  /** The cookie's name: `__Host-` prefixed on https, so no subdomain or path can set it. */
+  /** The cookie's name: `__Secure-` prefixed on https, so only a secure page can set it. */
   cookieName: string;
   secure: boolean;
   /** True when the token is HUB_ADMIN_TOKEN (compared in constant time). */
@@ -22,16 +22,17 @@ export interface ConsoleSession {
 /**
  * Stateless sessions: the cookie is `expiry.nonce.mac`, the mac keyed by a key
  * derived from HUB_ADMIN_TOKEN, so changing the token signs everybody out and
- * nothing needs storing. The cookie is HttpOnly and SameSite=Strict, Secure on https.
+ * nothing needs storing. The cookie is HttpOnly and SameSite=Strict, Secure on https, sent only under `path`.
  */
-export function createConsoleSession(adminToken: string, publicUrl: string): ConsoleSession {
+export function createConsoleSession(adminToken: string, publicUrl: string, path = '/admin/ui'): ConsoleSession {
   const secure = new URL(publicUrl).protocol === 'https:';
-  const cookieName = secure ? '__Host-crier_console' : 'crier_console';
+  // Scoped to the console's path (issue 20, item 1): `__Host-` would demand Path=/, so `__Secure-` it is.
+  const cookieName = secure ? '__Secure-crier_console' : 'crier_console';
   const derive = (purpose: string) => crypto.createHmac('sha256', adminToken).update(`crier console ${purpose}`).digest('hex');
   const key = derive('session');
   const mac = (payload: string) => crypto.createHmac('sha256', key).update(payload).digest('base64url');
   const digest = (text: string) => crypto.createHash('sha256').update(text).digest();
-  const cookieOptions = { httpOnly: true, sameSite: 'strict' as const, secure, path: '/' };
+  const cookieOptions = { httpOnly: true, sameSite: 'strict' as const, secure, path };
 
   return {
     cookieName,

@@ -1,9 +1,10 @@
 import express, { type Request, type Response } from 'express';
 import type { Deps } from '../deps.js';
 import { HubError } from '../errors.js';
-import { adminRouter } from './admin.js';
-import { consoleRouter } from '../admin/index.js';
+import { mountAdmin } from './admin-app.js';
 import { errorMiddleware } from './error-middleware.js';
+import { inertResponses } from './read-headers.js';
+import { trustProxy } from './trust-proxy.js';
 import { parseHubRequest } from './params.js';
 import { createPublisher } from './publish.js';
 import { replay } from './replay.js';
@@ -33,12 +34,11 @@ export interface LiveReaders {
 export function createApp(deps: Deps, health: () => Promise<boolean>, live: LiveReaders): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(inertResponses());
   // For PubSubHubbub 0.3's hub.verify=sync, verified inside the request.
   const verifier = createVerifier(deps);
   const publish = createPublisher(deps);
-  // HUB_TRUST_PROXY=1 trusts one proxy hop: the client is the address that proxy appended to
-  // X-Forwarded-For (the last entry), not a leftmost entry any client can write (H28).
-  app.set('trust proxy', deps.config.trustProxy ? 1 : false);
+  app.set('trust proxy', trustProxy(deps.config));
 
   app.get('/healthz', async (_req, res) => {
     const ok = await health().catch(() => false);
@@ -108,9 +108,8 @@ export function createApp(deps: Deps, health: () => Promise<boolean>, live: Live
     },
   );
 
-  // The HTML console first: the JSON API's bearer check below covers the rest of /admin.
-  app.use('/admin/ui', consoleRouter(deps));
-  app.use('/admin', adminRouter(deps));
+  // With HUB_ADMIN_PORT the console and API live on their own listener (admin-app.ts), and /admin here is a 404.
+  if (deps.config.adminPort === undefined) mountAdmin(app, deps);
   app.use((req, _res, next) => next(new HubError(req.method === 'GET' ? 'HUB_ERR_NOT_FOUND' : 'HUB_ERR_METHOD')));
   app.use(errorMiddleware(deps.log));
   return app;

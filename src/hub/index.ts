@@ -1,4 +1,5 @@
 export { createApp } from './app.js';
+export { createAdminApp } from './admin-app.js';
 export { startServer } from './server.js';
 export type { RunningServer } from './server.js';
 export { parseHubRequest } from './params.js';

@@ -3,6 +3,7 @@ import type { Deps } from '../deps.js';
 import { findTopicIdsByUrls, readLatestPage, readPageAfter, type LogEntry } from '../db/index.js';
 import { HubError } from '../errors.js';
 import type { RenderedUpdates } from './rendered-updates.js';
+import { setBodyType } from './read-headers.js';
 import type { RetrieveRequest } from './retrieve-params.js';
 
 /** A topic a reader named, with its id. */
@@ -77,7 +78,7 @@ export async function sendUpdates(
   res.setHeader('Link', links.join(', '));
   res.setHeader('Cache-Control', 'no-store');
   if (doc.newestSeq !== undefined) res.setHeader('X-Crier-Seq', String(doc.newestSeq));
-  res.status(200).setHeader('Content-Type', doc.contentType);
+  setBodyType(res.status(200), doc.contentType);
   res.send(doc.body);
 }
 

@@ -55,6 +55,7 @@ describe('admin console', () => {
       expect(cookie).toMatch(/^crier_console=/);
       expect(cookie).toMatch(/HttpOnly/i);
       expect(cookie).toMatch(/SameSite=Strict/i);
+      expect(cookie).toMatch(/; Path=\/admin\/ui(;|$)/);
       expect(cookie).not.toMatch(/Secure/i); // the hub's public URL is http here
       expect(cookie).not.toContain(TOKEN);
     });
@@ -126,8 +127,14 @@ describe('admin console', () => {
         '/topics?q=' + 'x'.repeat(400),
         '/topics?q=a&q=b',
         '/confirm/retry?id=424242',
+        // Issue 20, item 12: a `done` naming an Object.prototype member, not an action.
+        '/?done=constructor',
+        '/subscriptions?done=__proto__',
+        '/?done=toString',
+        '/?done=no-such-action',
       ]) {
         const res = await client.get(path);
+        expect({ path, status: res.status }).toEqual({ path, status: path.includes('done=') ? 400 : expect.any(Number) });
         expect([400, 404]).toContain(res.status);
         expect(res.text.trim().length).toBeGreaterThan(0);
       }

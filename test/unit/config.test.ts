@@ -130,6 +130,24 @@ describe('loadConfig', () => {
     expect(found[0]).toContain(name);
   });
 
+  test('HUB_TRUST_PROXY is off, 1 (one hop, as before) or a list of proxy addresses and ranges', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ HUB_TRUST_PROXY: '0' }).trustProxy).toBe(false);
+    expect(loadConfig({ HUB_TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ HUB_TRUST_PROXY: '10.0.0.5, 192.168.1.0/24,loopback,2001:db8::/32' }).trustProxy).toEqual([
+      '10.0.0.5',
+      '192.168.1.0/24',
+      'loopback',
+      '2001:db8::/32',
+    ]);
+    for (const value of ['2', '10.0.0.0/33', '10.0.0.1/8/8', 'proxy.example', '10.0.0.5,', '::1/129']) {
+      expect({ value, problems: problems({ HUB_TRUST_PROXY: value }) }).toEqual({
+        value,
+        problems: [expect.stringContaining('HUB_TRUST_PROXY')],
+      });
+    }
+  });
+
   test('a worker serves /metrics on port 9464 unless HUB_METRICS_PORT says otherwise; other roles only on their front', () => {
     expect(loadConfig({ HUB_ROLE: 'worker' })).toMatchObject({ metricsPort: 9464, metricsPortDefaulted: true });
     expect(loadConfig({ HUB_ROLE: 'worker', HUB_METRICS_PORT: '9100' })).toMatchObject({ metricsPort: 9100, metricsPortDefaulted: false });

@@ -14,13 +14,13 @@ function started(publicUrl: string): { name: string; value: string; options: Rec
 const request = (cookies: Record<string, string>) => ({ cookies }) as unknown as Request;
 
 describe('console session cookie', () => {
-  test('is HttpOnly and SameSite=Strict; Secure with a __Host- name only when the public URL is https', () => {
+  test('is HttpOnly, SameSite=Strict and scoped to the console path; Secure with a __Secure- name only when the public URL is https', () => {
     const plain = started('http://hub.example/');
     expect(plain.name).toBe('crier_console');
-    expect(plain.options).toMatchObject({ httpOnly: true, sameSite: 'strict', secure: false, path: '/' });
+    expect(plain.options).toMatchObject({ httpOnly: true, sameSite: 'strict', secure: false, path: '/admin/ui' });
     const secure = started('https://hub.example/');
-    expect(secure.name).toBe('__Host-crier_console');
-    expect(secure.options).toMatchObject({ httpOnly: true, sameSite: 'strict', secure: true, path: '/' });
+    expect(secure.name).toBe('__Secure-crier_console');
+    expect(secure.options).toMatchObject({ httpOnly: true, sameSite: 'strict', secure: true, path: '/admin/ui' });
     expect(secure.value).not.toContain(TOKEN);
   });
 
