@@ -8,7 +8,7 @@ import { rss } from '../helpers/feeds.js';
 import { waitFor } from '../helpers/wait.js';
 
 const CLI = path.resolve('dist/cli.js');
-const TOKEN = 'cli-admin-token-0123456789';
+const TOKEN = '70c73818dbd71cb4fdc501e007d004ad';
 
 /** Runs `node dist/cli.js <args>` to its end; resolves its exit code and output. */
 function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
