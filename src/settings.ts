@@ -229,6 +229,14 @@ export const SETTINGS = {
     }),
     show: (value: string | undefined) => (value === undefined ? 'unset' : '[set]'),
   },
+  adminAuthFailuresPerMinute: int({
+    env: 'HUB_ADMIN_AUTH_FAILURES_PER_MINUTE',
+    doc:
+      'wrong admin or metrics tokens (console sign-in, `/admin/*` bearer, `/metrics` bearer) one client address or IPv6 /64 may send ' +
+      'a minute; beyond, it gets 429 with `Retry-After` and its tokens are not checked until the minute is over',
+    default: 10,
+    min: 1,
+  }),
   metricsPort: {
     env: 'HUB_METRICS_PORT',
     doc:

@@ -5,6 +5,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import helmet from 'helmet';
 import type { Deps } from '../deps.js';
 import { HubError } from '../errors.js';
+import { createAuthThrottle } from '../hub/auth-throttle.js';
 import { ACTIONS, describeTarget, resolveTarget, type Action } from './actions.js';
 import { overviewPage, queuesPage, subscriptionPage, subscriptionsPage, topicPage, topicsPage } from './pages.js';
 import { queueBoard } from './queue-board.js';
@@ -28,6 +29,7 @@ export function consoleRouter(deps: Deps, base = '/admin/ui'): express.Router {
   const log = deps.log.child({ module: 'console' });
   const session = createConsoleSession(token, deps.config.publicUrl);
   const views = createViews();
+  const throttle = createAuthThrottle(deps, 'admin');
   const csrf = doubleCsrf({
     getSecret: () => session.derive('csrf'),
     getSessionIdentifier: (req) => session.current(req) ?? '',
@@ -88,12 +90,19 @@ export function consoleRouter(deps: Deps, base = '/admin/ui'): express.Router {
   };
 
   router.get('/sign-in', (req, res) => render(req, res, 'sign-in', { error: undefined }));
-  router.post('/sign-in', (req, res) => {
+  router.post('/sign-in', async (req, res) => {
     const given = formField(req, 'token');
-    if (given === undefined || !session.tokenMatches(given)) {
-      log.warn({ ip: req.ip }, 'console sign-in refused');
-      return render(req, res, 'sign-in', { error: 'That is not the admin token.' }, 401);
-    }
+    // Wrong tokens are counted and logged by the throttle (once per window, not once per try).
+    const right = await throttle
+      .attempt(req.ip, () => given !== undefined && session.tokenMatches(given))
+      .catch((err: unknown) => {
+        if (!(err instanceof HubError) || err.code !== 'HUB_ERR_AUTH_THROTTLED') throw err;
+        res.setHeader('Retry-After', String(err.details?.retryAfter));
+        return err;
+      });
+    if (right instanceof HubError)
+      return render(req, res, 'sign-in', { error: `Too many wrong tokens from this address; retry in ${res.get('Retry-After')} s.` }, 429);
+    if (!right) return render(req, res, 'sign-in', { error: 'That is not the admin token.' }, 401);
     session.start(res);
     log.info({ ip: req.ip }, 'console sign-in');
     res.redirect(303, `${base}/`);
