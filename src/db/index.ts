@@ -43,6 +43,7 @@ export { recordDeliveries, listDeliveriesForSubscription, findDeliveryStatus } f
 export { listPausedHosts, pauseHost, resumeHost, setTopicPaused, isSubscriptionHostPaused } from './pauses.js';
 export type { DeliveryRecord, DeliveryStatus } from './deliveries.js';
 export { hitRateLimits, refundRateLimit, deleteOldRateLimits } from './rate-limits.js';
+export { recordConsoleSignOut, isConsoleSignedOut, deleteExpiredConsoleSignOuts } from './console-sign-outs.js';
 export { listAdminSubscriptions, findAdminSubscriptionById, listAdminTopics, findAdminTopicById, adminCounts } from './admin.js';
 export type { AdminCounts, AdminSubscription, AdminTopic } from './admin.js';
 export {

@@ -1,5 +1,6 @@
 import type { Deps } from '../deps.js';
 import {
+  deleteExpiredConsoleSignOuts,
   deleteExpiredSubscriptions,
   deleteOldDeliveryCounts,
   deleteOldRateLimits,
@@ -34,6 +35,7 @@ export async function sweep(deps: Deps, graceSeconds = 10): Promise<void> {
   // crier.initial deliveries owed since before the grace period: their jobs' ids make a re-queue a no-op.
   await enqueueInitials(deps.queues, await listPendingInitials(db, graceSeconds), deps.config.maxAttempts);
   await deleteOldRateLimits(db);
+  await deleteExpiredConsoleSignOuts(db);
   await deleteOldDeliveryCounts(db);
   await deleteStaleSeenEntries(db, deps.config.seenEntriesDays);
   const trimmed = await pruneUpdateLog(db, deps.config.historyEntries, deps.config.historyDays);
