@@ -44,6 +44,7 @@ export const codes = Object.freeze({
   HUB_ERR_NOT_FOUND: { status: 404, message: 'not found' },
   HUB_ERR_METHOD: { status: 405, message: 'method not allowed' },
   HUB_ERR_UNAUTHORIZED: { status: 401, message: 'missing or wrong bearer token' },
+  HUB_ERR_AUTH_THROTTLED: { status: 429, message: 'too many wrong admin or metrics tokens from this address; retry later' },
   HUB_ERR_CONSOLE_SIGN_IN: { status: 401, message: 'sign in to the admin console first' },
   HUB_ERR_CSRF: { status: 403, message: 'the form is stale or did not come from this console; reload it and try again' },
   HUB_ERR_CONSOLE_INPUT: { status: 400, message: 'a console form field is missing or invalid' },

@@ -3,7 +3,7 @@ import { unknownHubVariables, type Config } from './config.js';
 import type { Deps } from './deps.js';
 import { createDatabase, migrate } from './db/index.js';
 import { createSecretBox, embeddedKey, unlistedEmbeddedKey } from './db/secret-box.js';
-import { createAdminApp, createApp, startServer, type RunningServer } from './hub/index.js';
+import { createAdminApp, createApp, createAuthThrottle, startServer, type RunningServer } from './hub/index.js';
 import { createLogger, type Logger } from './log.js';
 import { memoryBreakdown } from './memory.js';
 import { createMetrics, startMetricsServer, watchQueues, type MetricsServer } from './metrics/index.js';
@@ -169,7 +169,7 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
 async function startMetricsListener(config: Config, deps: Deps, log: Logger): Promise<MetricsServer | undefined> {
   if (config.metricsPort === undefined) return undefined;
   try {
-    return await startMetricsServer(config, deps.metrics, log, config.metricsPort);
+    return await startMetricsServer(config, deps.metrics, log, config.metricsPort, createAuthThrottle(deps, 'metrics'));
   } catch (err) {
     if ((err as { code?: string }).code !== 'EADDRINUSE' || !config.metricsPortDefaulted) throw err;
     log.warn({ port: config.metricsPort }, 'metrics port in use: this worker serves no /metrics; set HUB_METRICS_PORT per worker');

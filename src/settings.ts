@@ -45,10 +45,20 @@ const secretKeys: Setting<readonly Buffer[]> = {
   show: (keys) => `${keys.length} key(s)`,
 };
 
+/**
+ * 128 bits in form (issue 20, item 7): 32 or more hex digits, or 22 or more base64url characters, which is what
+ * `openssl rand -hex 16` or `openssl rand -base64 16` (in its URL-safe alphabet) makes. A random token of that length
+ * has about 14 (hex) or 18 (base64url) distinct characters and no repeating period; fewer, or one chunk repeated,
+ * means it was typed, not drawn. The problem never repeats the value.
+ */
 function tokenProblem(token: string): string | undefined {
-  if (token.length < 16) return 'must be at least 16 characters';
-  if (/\s/.test(token)) return 'must not contain whitespace';
-  if (new Set(token).size < 4) return 'is too weak (fewer than 4 distinct characters)';
+  // All hex digits is judged as hex: 31 of them are 124 bits, however base64url-like they look.
+  const hex = /^[0-9a-f]+$/i.test(token);
+  if (hex ? token.length < 32 : !/^[A-Za-z0-9_-]{22,}$/.test(token))
+    return 'must be at least 32 hex digits or 22 base64url characters (128 bits), e.g. `openssl rand -hex 16`';
+  const distinct = new Set(hex ? token.toLowerCase() : token).size;
+  if (distinct < (hex ? 8 : 12) || /^(.+)\1+$/.test(token))
+    return 'is not random enough (too few distinct characters, or a repeated chunk), make one with `openssl rand -hex 16`';
   return undefined;
 }
 
@@ -231,7 +241,7 @@ export const SETTINGS = {
       env: 'HUB_ADMIN_TOKEN',
       doc:
         'bearer token for the read-only `/admin/*` endpoints and the sign-in of the `/admin/ui/` console; unset turns both ' +
-        'off; at least 16 characters, no whitespace, at least 4 distinct characters',
+        'off; at least 32 hex digits or 22 base64url characters (128 bits, e.g. `openssl rand -hex 16`); weaker ones stop start-up',
       default: undefined,
       // The value is a secret: problems name it, never repeat it.
       valid: tokenProblem,
@@ -249,6 +259,14 @@ export const SETTINGS = {
     }),
     show: (value: string | undefined) => (value === undefined ? 'unset' : '[set]'),
   },
+  adminAuthFailuresPerMinute: int({
+    env: 'HUB_ADMIN_AUTH_FAILURES_PER_MINUTE',
+    doc:
+      'wrong admin or metrics tokens (console sign-in, `/admin/*` bearer, `/metrics` bearer) one client address or IPv6 /64 may send ' +
+      'a minute; beyond, it gets 429 with `Retry-After` and its tokens are not checked until the minute is over',
+    default: 10,
+    min: 1,
+  }),
   metricsPort: {
     env: 'HUB_METRICS_PORT',
     doc:

@@ -1,7 +1,7 @@
 import { createHub, type Backend } from '../lib/hub.js';
 import { feedUrl, sinkUrl, unique, type BenchContext, type Row } from '../lib/context.js';
 
-const ADMIN_TOKEN = 'bench-admin-token-0123456789';
+const ADMIN_TOKEN = '90d59bdb128855c9e5ad25d4978147e0';
 
 /** Counts verified subscriptions through the read-only admin endpoint. */
 async function countSubscriptions(hubUrl: string): Promise<number> {

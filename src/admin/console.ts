@@ -1,10 +1,13 @@
+import crypto from 'node:crypto';
 import path from 'node:path';
 import cookieParser from 'cookie-parser';
 import { doubleCsrf } from 'csrf-csrf';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import type { Deps } from '../deps.js';
+import { isConsoleSignedOut, recordConsoleSignOut } from '../db/index.js';
 import { HubError } from '../errors.js';
+import { createAuthThrottle } from '../hub/auth-throttle.js';
 import { ACTIONS, describeTarget, resolveTarget, type Action } from './actions.js';
 import { overviewPage, queuesPage, subscriptionPage, subscriptionsPage, topicPage, topicsPage } from './pages.js';
 import { queueBoard } from './queue-board.js';
@@ -28,6 +31,7 @@ export function consoleRouter(deps: Deps, base = '/admin/ui'): express.Router {
   const log = deps.log.child({ module: 'console' });
   const session = createConsoleSession(token, deps.config.publicUrl, base);
   const views = createViews();
+  const throttle = createAuthThrottle(deps, 'admin');
   const csrf = doubleCsrf({
     getSecret: () => session.derive('csrf'),
     getSessionIdentifier: (req) => session.current(req) ?? '',
@@ -36,8 +40,16 @@ export function consoleRouter(deps: Deps, base = '/admin/ui'): express.Router {
     getCsrfTokenFromRequest: (req) => formField(req, '_csrf'),
   });
 
+  // A signed-out cookie is refused by every web process: its hash is in the shared database until it expires.
+  const cookieHash = (cookie: string) => crypto.createHash('sha256').update(cookie).digest('hex');
+  const liveSession = async (req: Request, res: Response, next: NextFunction) => {
+    const cookie = session.current(req);
+    res.locals.session = cookie !== undefined && !(await isConsoleSignedOut(deps.db.pool, cookieHash(cookie))) ? cookie : undefined;
+    next();
+  };
+  const signedIn = (res: Response) => typeof res.locals.session === 'string';
   const requireSession = (req: Request, res: Response, next: NextFunction) => {
-    if (session.current(req) !== undefined) return next();
+    if (signedIn(res)) return next();
     if (req.method === 'GET') return res.redirect(303, `${base}/sign-in`);
     next(new HubError('HUB_ERR_CONSOLE_SIGN_IN'));
   };
@@ -47,7 +59,7 @@ export function consoleRouter(deps: Deps, base = '/admin/ui'): express.Router {
 
   // bull-board's queue browser has its own headers (its UI is a script app); the same session and CSRF rules apply.
   const board = queueBoard(deps, `${base}/queues/board`);
-  router.use('/queues/board', board.headers, cookieParser(), requireSession, checkCsrf, board.router);
+  router.use('/queues/board', board.headers, cookieParser(), liveSession, requireSession, checkCsrf, board.router);
 
   router.use(
     helmet({
@@ -71,7 +83,7 @@ export function consoleRouter(deps: Deps, base = '/admin/ui'): express.Router {
   router.get('/console.css', (_req, res) => {
     res.sendFile(path.join(CONSOLE_DIR, 'public', 'console.css'), { maxAge: '1h' });
   });
-  router.use(cookieParser());
+  router.use(cookieParser(), liveSession);
   router.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }));
   router.use((_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');
@@ -79,21 +91,27 @@ export function consoleRouter(deps: Deps, base = '/admin/ui'): express.Router {
   });
 
   const render = (req: Request, res: Response, name: string, data: Record<string, unknown>, status = 200) => {
-    const signedIn = session.current(req) !== undefined;
-    const csrfToken = signedIn ? csrf.generateCsrfToken(req, res, { overwrite: false }) : '';
+    const csrfToken = signedIn(res) ? csrf.generateCsrfToken(req, res, { overwrite: false }) : '';
     res
       .status(status)
       .type('html')
-      .send(views.render(name, { base, signedIn, csrf: csrfToken, ...data }));
+      .send(views.render(name, { base, signedIn: signedIn(res), csrf: csrfToken, ...data }));
   };
 
   router.get('/sign-in', (req, res) => render(req, res, 'sign-in', { error: undefined }));
-  router.post('/sign-in', (req, res) => {
+  router.post('/sign-in', async (req, res) => {
     const given = formField(req, 'token');
-    if (given === undefined || !session.tokenMatches(given)) {
-      log.warn({ ip: req.ip }, 'console sign-in refused');
-      return render(req, res, 'sign-in', { error: 'That is not the admin token.' }, 401);
-    }
+    // Wrong tokens are counted and logged by the throttle (once per window, not once per try).
+    const right = await throttle
+      .attempt(req.ip, () => given !== undefined && session.tokenMatches(given))
+      .catch((err: unknown) => {
+        if (!(err instanceof HubError) || err.code !== 'HUB_ERR_AUTH_THROTTLED') throw err;
+        res.setHeader('Retry-After', String(err.details?.retryAfter));
+        return err;
+      });
+    if (right instanceof HubError)
+      return render(req, res, 'sign-in', { error: `Too many wrong tokens from this address; retry in ${res.get('Retry-After')} s.` }, 429);
+    if (!right) return render(req, res, 'sign-in', { error: 'That is not the admin token.' }, 401);
     session.start(res);
     log.info({ ip: req.ip }, 'console sign-in');
     res.redirect(303, `${base}/`);
@@ -102,7 +120,9 @@ export function consoleRouter(deps: Deps, base = '/admin/ui'): express.Router {
   // Everything below needs a session: pages send the browser to sign in, anything else is refused.
   router.use(requireSession, checkCsrf);
 
-  router.post('/sign-out', (req, res) => {
+  router.post('/sign-out', async (req, res) => {
+    const cookie = res.locals.session as string;
+    await recordConsoleSignOut(deps.db.pool, cookieHash(cookie), session.expiresAt(cookie));
     session.end(res);
     log.info({ ip: req.ip }, 'console sign-out');
     res.redirect(303, `${base}/sign-in`);

@@ -13,16 +13,19 @@ export interface ConsoleSession {
   /** Sets a fresh session cookie. */
   start(res: Response): void;
   end(res: Response): void;
-  /** The request's valid session cookie, or undefined. */
+  /** The request's valid session cookie, or undefined (a signed-out one included: the caller checks the database). */
   current(req: Request): string | undefined;
+  /** When a cookie `current` accepted stops being valid, so a record of its sign-out need not outlive it. */
+  expiresAt(cookie: string): Date;
   /** A key derived from the admin token for another purpose (CSRF). */
   derive(purpose: string): string;
 }
 
 /**
- * Stateless sessions: the cookie is `expiry.nonce.mac`, the mac keyed by a key
+ * Sessions: the cookie is `expiry.nonce.mac`, the mac keyed by a key
  * derived from HUB_ADMIN_TOKEN, so changing the token signs everybody out and
- * nothing needs storing. The cookie is HttpOnly and SameSite=Strict, Secure on https, sent only under `path`.
+ * nothing is stored at sign-in; only a sign-out is (console.ts, console_sign_outs).
+ * The cookie is HttpOnly and SameSite=Strict, Secure on https, sent only under `path`.
  */
 export function createConsoleSession(adminToken: string, publicUrl: string, path = '/admin/ui'): ConsoleSession {
   const secure = new URL(publicUrl).protocol === 'https:';
@@ -56,6 +59,7 @@ export function createConsoleSession(adminToken: string, publicUrl: string, path
       if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) return undefined;
       return Number(match[1]) > Date.now() ? value : undefined;
     },
+    expiresAt: (cookie) => new Date(Number(cookie.split('.', 1)[0])),
     derive,
   };
 }

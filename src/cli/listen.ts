@@ -1,15 +1,18 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Command } from 'commander';
 import { parseFeed } from '../feeds/index.js';
 import { SIGNATURE_ALGORITHMS } from '../workers/signature.js';
 import { accepted, describeAnswer, httpUrl, postForm } from './client.js';
+import { oneLine, printable, printableJson } from './printable.js';
 
 interface ListenOptions {
   port: string;
   host: string;
   secret?: string;
+  secretFile?: string;
   hub?: string;
   topic?: string;
   callbackUrl?: string;
@@ -21,6 +24,8 @@ interface ListenOptions {
 const MAX_BODY = 10 * 1024 * 1024;
 /** How long a Ctrl-C waits for the hub to verify the unsubscription. */
 const UNSUBSCRIBE_WAIT_MS = 10_000;
+/** WebSub §5.1: hub.secret MUST be less than 200 bytes. */
+const MAX_SECRET_BYTES = 199;
 
 export type SignatureCheck = 'valid' | 'invalid' | 'missing' | 'unchecked';
 
@@ -56,21 +61,51 @@ function describeDelivery(req: http.IncomingMessage, body: Buffer, secret: strin
   };
 }
 
-function printDelivery(d: ReturnType<typeof describeDelivery>): string {
+/** The delivery as lines of text; every value from the wire is made printable and kept to its line. */
+function printDelivery(d: ReturnType<typeof describeDelivery>, refused: boolean): string {
   const id = d.headers['x-hub-delivery'];
-  const lines = [`delivery${id ? ` ${String(id)}` : ''} (${d.bytes} bytes) to ${d.path}`];
-  for (const [name, value] of Object.entries(d.headers)) lines.push(`  ${name}: ${Array.isArray(value) ? value.join(', ') : value}`);
-  lines.push(`  signature: ${d.signature}`);
+  const lines = [`delivery${id ? ` ${oneLine(String(id))}` : ''} (${d.bytes} bytes) to ${oneLine(d.path)}`];
+  for (const [name, value] of Object.entries(d.headers))
+    lines.push(`  ${oneLine(name)}: ${oneLine(Array.isArray(value) ? value.join(', ') : (value ?? ''))}`);
+  lines.push(`  signature: ${d.signature}${refused ? ' (refused with 403)' : ''}`);
   lines.push(`  document: ${d.document}, ${d.entries.length} entries`);
-  for (const e of d.entries) lines.push(`  - ${e.title ?? '(untitled)'}${e.link ? ` <${e.link}>` : ''}`);
+  for (const e of d.entries) lines.push(`  - ${oneLine(e.title ?? '(untitled)')}${e.link ? ` <${oneLine(e.link)}>` : ''}`);
   return `${lines.join('\n')}\n`;
 }
 
 /**
+ * The secret deliveries are checked with, from --secret-file or CRIER_SECRET so that it is not
+ * in the process list; --secret still works, with a warning. With --hub and none of them, listen
+ * makes a random one.
+ */
+function readSecret(options: ListenOptions, env: NodeJS.ProcessEnv, hub: string | undefined): string | undefined {
+  if (options.secret !== undefined && options.secretFile !== undefined) throw new Error('give --secret-file or --secret, not both');
+  let secret: string | undefined;
+  if (options.secretFile !== undefined) {
+    try {
+      secret = fs.readFileSync(options.secretFile, 'utf8').replace(/\r?\n$/, '');
+    } catch (err) {
+      throw new Error(`--secret-file: cannot read ${options.secretFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
+        cause: err,
+      });
+    }
+    if (secret === '') throw new Error(`--secret-file: ${options.secretFile} is empty`);
+  } else if (options.secret !== undefined) {
+    process.stderr.write('crier listen: --secret shows the secret to every user of this machine (ps); use --secret-file or CRIER_SECRET\n');
+    secret = options.secret;
+  } else if (env.CRIER_SECRET) {
+    secret = env.CRIER_SECRET;
+  }
+  if (secret !== undefined && Buffer.byteLength(secret) > MAX_SECRET_BYTES) throw new Error('the secret must be less than 200 bytes');
+  return secret ?? (hub ? crypto.randomBytes(16).toString('hex') : undefined);
+}
+
+/**
  * `crier listen`: a subscriber in one command. It answers verification
- * challenges, prints every delivery (headers, signature check, entries through
- * the feed engine) and, given --hub and --topic, subscribes itself and
- * unsubscribes on Ctrl-C or SIGTERM.
+ * challenges (given --topic, for that topic only), prints every delivery
+ * (headers, signature check, entries through the feed engine; with a secret, one
+ * without a valid signature is refused) and, given --hub and --topic, subscribes
+ * itself and unsubscribes on Ctrl-C or SIGTERM.
  */
 export function registerListenCommand(program: Command): void {
   program
@@ -78,26 +113,33 @@ export function registerListenCommand(program: Command): void {
     .description('run a callback server that answers verifications and prints each delivery')
     .option('--port <port>', 'port to listen on (0 picks a free one)', '0')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
-    .option('--secret <secret>', 'check X-Hub-Signature with this secret (with --hub, a random one is made when not given)')
+    .option(
+      '--secret-file <path>',
+      'check X-Hub-Signature with the secret in this file, or in CRIER_SECRET (with --hub, a random one is made when neither is given)',
+    )
+    .option('--secret <secret>', 'deprecated: the secret on the command line, visible to every user in ps')
     .option('--hub <url>', 'subscribe to --topic at this hub once listening, unsubscribe on exit')
-    .option('--topic <url>', 'the topic to subscribe to (with --hub)')
+    .option('--topic <url>', 'confirm verifications of this topic only; with --hub, the topic to subscribe to')
     .option('--callback-url <url>', 'the callback URL to give the hub (default: the listening address)')
     .option('--lease <seconds>', 'hub.lease_seconds of the subscription')
     .option('--json', 'print one JSON object per line for scripts')
     .action(async (options: ListenOptions) => {
       if (!/^\d{1,5}$/.test(options.port) || Number(options.port) > 65535) throw new Error('--port must be a port number');
-      if ((options.hub === undefined) !== (options.topic === undefined)) throw new Error('give --hub and --topic together');
+      if (options.hub !== undefined && options.topic === undefined) throw new Error('give --topic with --hub');
       if (options.lease !== undefined && !/^\d+$/.test(options.lease)) throw new Error('--lease must be a whole number of seconds');
       const hub = options.hub === undefined ? undefined : httpUrl(options.hub, '--hub');
       const topic = options.topic === undefined ? undefined : httpUrl(options.topic, '--topic');
-      const secret = options.secret ?? (hub ? crypto.randomBytes(16).toString('hex') : undefined);
+      const secret = readSecret(options, process.env, hub);
       await listen({ ...options, hub, topic, secret });
     });
 }
 
 async function listen(options: ListenOptions): Promise<void> {
+  // What others wrote reaches the terminal only without its escape sequences.
   const say = (event: Record<string, unknown>, text: string) =>
-    process.stdout.write(options.json ? `${JSON.stringify(event)}\n` : text.endsWith('\n') ? text : `${text}\n`);
+    process.stdout.write(options.json ? `${printableJson(event)}\n` : printable(text.endsWith('\n') ? text : `${text}\n`));
+  // Only the topic it was asked for is confirmed: nobody can subscribe this listener to anything else.
+  const wanted = (topic: string) => options.topic === undefined || sameUrl(topic, options.topic);
   const verified = new Set<string>();
   let onVerified: (() => void) | undefined;
 
@@ -110,16 +152,21 @@ async function listen(options: ListenOptions): Promise<void> {
       if (mode === 'denied') {
         say(
           { event: 'denied', topic, reason: url.searchParams.get('hub.reason') },
-          `denied ${topic}: ${url.searchParams.get('hub.reason') ?? ''}`,
+          `denied ${oneLine(topic)}: ${oneLine(url.searchParams.get('hub.reason') ?? '')}`,
         );
         res.writeHead(200).end();
+        return;
+      }
+      if ((mode === 'subscribe' || mode === 'unsubscribe') && challenge !== null && !wanted(topic)) {
+        say({ event: 'refused', mode, topic }, `refused ${mode} of ${oneLine(topic)}: not the topic this listener was given`);
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not a topic this listener subscribes to\n');
         return;
       }
       if ((mode === 'subscribe' || mode === 'unsubscribe') && challenge !== null) {
         const lease = url.searchParams.get('hub.lease_seconds');
         say(
           { event: 'verify', mode, topic, lease: lease === null ? null : Number(lease) },
-          `verified ${mode} of ${topic}${lease ? ` (lease ${lease} s)` : ''}`,
+          `verified ${mode} of ${oneLine(topic)}${lease ? ` (lease ${oneLine(lease)} s)` : ''}`,
         );
         verified.add(`${mode} ${topic}`);
         onVerified?.();
@@ -147,8 +194,12 @@ async function listen(options: ListenOptions): Promise<void> {
     req.on('end', () => {
       if (size > MAX_BODY) return;
       const delivery = describeDelivery(req, Buffer.concat(chunks), options.secret);
-      say(delivery, printDelivery(delivery));
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      // With a secret, an unsigned or wrongly signed body did not come from the hub: refused, so the sender knows
+      // (WebSub §8 has subscribers answer 2xx and drop it quietly; a tool for looking at deliveries says so instead).
+      const refused = delivery.signature === 'missing' || delivery.signature === 'invalid';
+      say({ ...delivery, refused }, printDelivery(delivery, refused));
+      if (refused) res.writeHead(403, { 'content-type': 'text/plain' }).end(`signature ${delivery.signature}\n`);
+      else res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -199,4 +250,13 @@ async function listen(options: ListenOptions): Promise<void> {
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
+}
+
+/** Two URLs are one topic when their parsed forms match (the hub may send it normalised: case of host, default port). */
+function sameUrl(a: string, b: string): boolean {
+  try {
+    return new URL(a).href === new URL(b).href;
+  } catch {
+    return false;
+  }
 }

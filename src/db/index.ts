@@ -42,9 +42,10 @@ export type { Notification } from './notifications.js';
 export { recordDeliveries, listDeliveriesForSubscription, findDeliveryStatus } from './deliveries.js';
 export { listPausedHosts, pauseHost, resumeHost, setTopicPaused, isSubscriptionHostPaused } from './pauses.js';
 export type { DeliveryRecord, DeliveryStatus } from './deliveries.js';
-export { hitRateLimits, deleteOldRateLimits } from './rate-limits.js';
+export { hitRateLimits, refundRateLimit, deleteOldRateLimits } from './rate-limits.js';
 export { claimReplay, deleteReplay, settleReplayedNotification, deleteOldReplays, REPLAY_WINDOW_MS } from './replays.js';
 export type { ReplayClaim } from './replays.js';
+export { recordConsoleSignOut, isConsoleSignedOut, deleteExpiredConsoleSignOuts } from './console-sign-outs.js';
 export { listAdminSubscriptions, findAdminSubscriptionById, listAdminTopics, findAdminTopicById, adminCounts } from './admin.js';
 export type { AdminCounts, AdminSubscription, AdminTopic } from './admin.js';
 export {

@@ -17,3 +17,12 @@ export async function hitRateLimits(db: Queryable, keys: string[], windowStart: 
 export async function deleteOldRateLimits(db: Queryable): Promise<void> {
   await db.query(`delete from rate_limits where window_start < now() - interval '2 minutes'`);
 }
+
+/** Takes back one hit counted with hitRateLimits (an attempt that turned out not to count). */
+export async function refundRateLimit(db: Queryable, key: string, windowStart: Date): Promise<void> {
+  await db.query(
+    `
+    update rate_limits set hits = hits - 1 where key = $1 and window_start = $2 and hits > 0`,
+    [key, windowStart],
+  );
+}

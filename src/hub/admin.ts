@@ -10,6 +10,7 @@ import {
   listDeliveriesForSubscription,
 } from '../db/index.js';
 import { HubError } from '../errors.js';
+import { createAuthThrottle } from './auth-throttle.js';
 import { parseHubUrl } from './urls.js';
 import { QUEUE_NAMES } from '../workers/index.js';
 
@@ -53,12 +54,14 @@ function urlFilter(raw: unknown, field: 'hub.topic' | 'hub.callback'): string | 
  */
 export function adminRouter(deps: Deps): express.Router {
   const router = express.Router();
-  router.use((req: Request, res: Response, next: NextFunction) => {
+  const throttle = createAuthThrottle(deps, 'admin');
+  router.use(async (req: Request, res: Response, next: NextFunction) => {
     const token = deps.config.adminToken;
     if (!token) return next(new HubError('HUB_ERR_NOT_FOUND'));
     res.setHeader('Cache-Control', 'no-store');
     const given = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '')?.[1];
-    if (given !== undefined && sameToken(given, token)) return next();
+    // No token at all is no guess: refused without counting. A wrong one counts against the client.
+    if (given !== undefined && (await throttle.attempt(req.ip, () => sameToken(given, token)))) return next();
     res.setHeader('WWW-Authenticate', 'Bearer realm="crier-admin"');
     next(new HubError('HUB_ERR_UNAUTHORIZED'));
   });

@@ -16,6 +16,7 @@ import type { RenderedUpdates } from './rendered-updates.js';
 import type { UpdateHub } from '../updates/index.js';
 import { parseRetrieveRequest } from './retrieve-params.js';
 import { enforceRateLimit } from './rate-limit.js';
+import { createAuthThrottle } from './auth-throttle.js';
 import { requestSubscription } from './subscribe.js';
 import { createVerifier } from '../workers/index.js';
 import { metricsRoute, type RequestMode } from '../metrics/index.js';
@@ -74,7 +75,7 @@ export function createApp(deps: Deps, health: () => Promise<boolean>, live: Live
     else await retrieve(deps, live.rendered, res, request);
   });
 
-  app.get('/metrics', metricsRoute(deps.config, deps.metrics));
+  app.get('/metrics', metricsRoute(deps, createAuthThrottle(deps, 'metrics')));
 
   app.post(
     '/',

@@ -4,7 +4,9 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Request, Response, NextFunction } from 'express';
 import type { Config } from '../config.js';
+import type { Deps } from '../deps.js';
 import { HubError } from '../errors.js';
+import type { AuthThrottle } from '../hub/auth-throttle.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from './registry.js';
 
@@ -28,25 +30,31 @@ function sameToken(given: string, expected: string): boolean {
 
 /**
  * Who may scrape: with HUB_METRICS_TOKEN, whoever sends it as a bearer token
- * (from anywhere); without it, loopback clients only, so a hub on a public
+ * (from anywhere; wrong ones are throttled per client); without it, loopback clients only, so a hub on a public
  * address never shows its numbers to strangers by default. `client` is the
  * address as the front sees it (behind HUB_TRUST_PROXY, the proxied client's).
  */
-export function checkScraper(config: Pick<Config, 'metricsToken'>, authorization: string | undefined, client: string | undefined): void {
+export async function checkScraper(
+  config: Pick<Config, 'metricsToken'>,
+  throttle: AuthThrottle,
+  authorization: string | undefined,
+  client: string | undefined,
+): Promise<void> {
   const token = config.metricsToken;
   if (!token) {
     if (!isLoopback(client)) throw new HubError('HUB_ERR_METRICS_FORBIDDEN');
     return;
   }
   const given = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
-  if (given === undefined || !sameToken(given, token)) throw new HubError('HUB_ERR_UNAUTHORIZED');
+  if (given === undefined || !(await throttle.attempt(client, () => sameToken(given, token)))) throw new HubError('HUB_ERR_UNAUTHORIZED');
 }
 
 /** GET /metrics on the front (Express); errors go to the front's error middleware. */
-export function metricsRoute(config: Config, metrics: Metrics) {
+export function metricsRoute(deps: Pick<Deps, 'config' | 'metrics'>, throttle: AuthThrottle) {
+  const { config, metrics } = deps;
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     try {
-      checkScraper(config, req.get('authorization'), req.ip);
+      await checkScraper(config, throttle, req.get('authorization'), req.ip);
     } catch (err) {
       if ((err as HubError).code === 'HUB_ERR_UNAUTHORIZED') res.setHeader('WWW-Authenticate', 'Bearer realm="crier-metrics"');
       return next(err);
@@ -65,7 +73,13 @@ export interface MetricsServer {
  * A listener that serves only GET /metrics, for a process without an HTTP
  * front (HUB_ROLE=worker) or one that wants scrapes on a port of their own.
  */
-export async function startMetricsServer(config: Config, metrics: Metrics, log: Logger, port: number): Promise<MetricsServer> {
+export async function startMetricsServer(
+  config: Config,
+  metrics: Metrics,
+  log: Logger,
+  port: number,
+  throttle: AuthThrottle,
+): Promise<MetricsServer> {
   const server = http.createServer((req, res) => {
     const reply = (status: number, body: string, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
@@ -74,21 +88,21 @@ export async function startMetricsServer(config: Config, metrics: Metrics, log: 
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/metrics') return reply(404, 'not found\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405, 'method not allowed\n', { allow: 'GET' });
-    try {
-      checkScraper(config, req.headers.authorization, req.socket.remoteAddress);
-    } catch (err) {
-      const hubErr = err as HubError;
-      const challenge: Record<string, string> =
-        hubErr.code === 'HUB_ERR_UNAUTHORIZED' ? { 'www-authenticate': 'Bearer realm="crier-metrics"' } : {};
-      return reply(hubErr.statusCode, `${hubErr.message}\n`, challenge);
-    }
-    metrics.text().then(
-      (text) => reply(200, text, { 'content-type': metrics.contentType, 'cache-control': 'no-store' }),
-      (err) => {
+    checkScraper(config, throttle, req.headers.authorization, req.socket.remoteAddress)
+      .then(
+        async () => reply(200, await metrics.text(), { 'content-type': metrics.contentType, 'cache-control': 'no-store' }),
+        (err: unknown) => {
+          if (!(err instanceof HubError)) throw err;
+          const headers: Record<string, string> = {};
+          if (err.code === 'HUB_ERR_UNAUTHORIZED') headers['www-authenticate'] = 'Bearer realm="crier-metrics"';
+          if (typeof err.details?.retryAfter === 'number') headers['retry-after'] = String(err.details.retryAfter);
+          reply(err.statusCode, `${err.message}\n`, headers);
+        },
+      )
+      .catch((err: unknown) => {
         log.error({ module: 'metrics', err }, 'metrics scrape failed');
         reply(500, 'internal error\n');
-      },
-    );
+      });
   });
   server.keepAliveTimeout = 5000;
   server.headersTimeout = 10000;

@@ -1,5 +1,6 @@
 import type { Deps } from '../deps.js';
 import {
+  deleteExpiredConsoleSignOuts,
   deleteExpiredSubscriptions,
   deleteOldDeliveryCounts,
   deleteOldRateLimits,
@@ -36,6 +37,7 @@ export async function sweep(deps: Deps, graceSeconds = 10): Promise<void> {
   await enqueueInitials(deps.queues, await listPendingInitials(db, graceSeconds), deps.config.maxAttempts);
   await deleteOldRateLimits(db);
   await deleteOldReplays(db, deps.clock());
+  await deleteExpiredConsoleSignOuts(db);
   await deleteOldDeliveryCounts(db);
   await deleteStaleSeenEntries(db, deps.config.seenEntriesDays);
   const trimmed = await pruneUpdateLog(db, deps.config.historyEntries, deps.config.historyDays);

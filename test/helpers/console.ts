@@ -5,6 +5,8 @@ export interface ConsoleClient {
   act(action: string, query: Record<string, string>): Promise<{ status: number; location: string | null }>;
   /** POSTs a form as is (no token added). */
   post(path: string, fields: Record<string, string>): Promise<{ status: number; text: string }>;
+  /** The Cookie header this client sends now (to replay it as a thief would). */
+  cookie(): string;
 }
 
 export async function signInConsole(hubUrl: string, token: string): Promise<ConsoleClient> {
@@ -51,6 +53,7 @@ export async function signInConsole(hubUrl: string, token: string): Promise<Cons
       return { status: res.status, location: res.location };
     },
     post,
+    cookie,
   };
 }
 

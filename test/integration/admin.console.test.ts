@@ -5,7 +5,7 @@ import { startHubWithPeers, stopHubWithPeers } from '../helpers/peers.js';
 import type { Publisher, Subscriber } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 
-const TOKEN = 'console-token-0123456789abcdef';
+const TOKEN = 'a92e4094fe2aa359b84b7dca7c671098';
 
 describe('admin console', () => {
   test('is off (404) when HUB_ADMIN_TOKEN is unset', async () => {

@@ -2,7 +2,7 @@ import { startTestHub, type TestHub } from '../helpers/hub.js';
 import { startPublisher, startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 
-const TOKEN = 'admin-token-0123456789abcdef';
+const TOKEN = '56002aa0e56c0fb5e4ac2002deeaa79c';
 const SECRET = 'admin-test-secret-value-42';
 const RSS =
   '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item><guid>a1</guid><title>a1</title></item></channel></rss>';

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import crypto from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +10,7 @@ import { rss } from '../helpers/feeds.js';
 import { waitFor } from '../helpers/wait.js';
 
 const CLI = path.resolve('dist/cli.js');
-const TOKEN = 'cli-admin-token-0123456789';
+const TOKEN = '70c73818dbd71cb4fdc501e007d004ad';
 
 /** Runs `node dist/cli.js <args>` to its end; resolves its exit code and output. */
 function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -30,20 +32,27 @@ function runCli(args: string[], env: Record<string, string> = {}): Promise<{ cod
   });
 }
 
-/** A running `crier listen --json`: its events as they arrive. */
+/** A running `crier listen` (--json unless asked otherwise): its events as they arrive, and its raw output. */
 interface Listener {
   child: ChildProcessWithoutNullStreams;
   events: Array<Record<string, any>>;
+  stdout: () => string;
   stderr: () => string;
   exited: Promise<number | null>;
 }
 
-function startListen(args: string[]): Listener {
-  const child = spawn(process.execPath, [CLI, 'listen', '--json', ...args], { env: { PATH: process.env.PATH ?? '' } });
+function startListen(args: string[], options: { env?: Record<string, string>; json?: boolean } = {}): Listener {
+  const json = options.json ?? true;
+  const child = spawn(process.execPath, [CLI, 'listen', ...(json ? ['--json'] : []), ...args], {
+    env: { PATH: process.env.PATH ?? '', ...options.env },
+  });
   const events: Array<Record<string, any>> = [];
+  let stdout = '';
   let pending = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => {
+    stdout += c.toString();
+    if (!json) return;
     pending += c.toString();
     const lines = pending.split('\n');
     pending = lines.pop()!;
@@ -51,7 +60,7 @@ function startListen(args: string[]): Listener {
   });
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, events, stderr: () => stderr, exited };
+  return { child, events, stdout: () => stdout, stderr: () => stderr, exited };
 }
 
 const ofKind = (listener: Listener, event: string) => listener.events.filter((e) => e.event === event);
@@ -99,6 +108,162 @@ describe.each(BACKENDS)('crier listen against a hub on %s', (backend) => {
     await waitFor(async () => (await hub.query('select 1 from subscriptions where callback = $1', [callback])).length === 0, {
       what: 'the subscription removed',
     });
+  });
+});
+
+/** Issue 20, item 11: what listen confirms, accepts and prints is its own choice, not a stranger's. */
+describe('crier listen guards its subscription, its secret and its terminal', () => {
+  let hub: TestHub;
+  let publisher: Publisher;
+  const listeners: Listener[] = [];
+  const listen = (args: string[], options: { env?: Record<string, string>; json?: boolean } = {}) => {
+    const l = startListen(args, options);
+    listeners.push(l);
+    return l;
+  };
+  /** The callback URL a --json listener announced. */
+  const callbackOf = async (l: Listener) => {
+    await waitFor(() => ofKind(l, 'listening').length === 1, { what: 'listen listening' });
+    return ofKind(l, 'listening')[0].url as string;
+  };
+  const deliver = (callback: string, body: string, signature?: string) =>
+    fetch(callback, {
+      method: 'POST',
+      headers: { 'content-type': 'application/rss+xml', ...(signature ? { 'x-hub-signature': signature } : {}) },
+      body,
+    });
+  const sign = (body: string, secret: string) => `sha256=${crypto.createHmac('sha256', secret).update(body).digest('hex')}`;
+  const commandLine = (l: Listener) => readFileSync(`/proc/${l.child.pid}/cmdline`, 'utf8');
+
+  beforeAll(async () => {
+    hub = await startTestHub('pg-redis');
+    publisher = await startPublisher();
+  });
+  afterAll(async () => {
+    for (const l of listeners) if (l.child.exitCode === null) l.child.kill('SIGKILL');
+    await hub?.stop();
+    await publisher?.close();
+  });
+
+  test('it confirms only the topic it was given: a subscription of its callback to another topic is refused with 404', async () => {
+    const topic = publisher.topicUrl('/mine.xml');
+    const other = publisher.topicUrl('/not-mine.xml');
+    publisher.set('/mine.xml', { body: rss(['m1']), contentType: 'application/rss+xml' });
+    const l = listen(['--hub', hub.url, '--topic', topic]);
+    await waitFor(() => ofKind(l, 'verify').some((e) => e.mode === 'subscribe'), { what: 'its own subscription verified' });
+    const callback = ofKind(l, 'listening')[0].url as string;
+
+    // Someone else asks the hub to send this listener another topic.
+    expect((await hub.post({ 'hub.mode': 'subscribe', 'hub.callback': callback, 'hub.topic': other })).status).toBe(202);
+    await waitFor(() => ofKind(l, 'refused').some((e) => e.topic === other), { what: 'the other topic refused' });
+    await waitFor(async () => await hub.idle(), { what: 'the verification finished' });
+    const topics = await hub.query<{ url: string }>(
+      'select t.url from subscriptions s join topics t on t.id = s.topic_id where s.callback = $1',
+      [callback],
+    );
+    expect(topics.map((t) => t.url)).toEqual([topic]);
+    expect(ofKind(l, 'verify').every((e) => e.topic === topic)).toBe(true);
+    // Asked directly, it does not echo the challenge either.
+    const direct = await fetch(`${callback}?hub.mode=subscribe&hub.topic=${encodeURIComponent(other)}&hub.challenge=c-123`);
+    expect(direct.status).toBe(404);
+    expect(await direct.text()).not.toContain('c-123');
+  });
+
+  test('with CRIER_SECRET, deliveries without or with a wrong signature get 403, signed ones 200, and ps never shows the secret', async () => {
+    const secret = crypto.randomBytes(16).toString('hex');
+    const topic = publisher.topicUrl('/signed.xml');
+    publisher.set('/signed.xml', { body: rss(['s1']), contentType: 'application/rss+xml' });
+    const l = listen(['--hub', hub.url, '--topic', topic], { env: { CRIER_SECRET: secret } });
+    await waitFor(() => ofKind(l, 'verify').some((e) => e.mode === 'subscribe'), { what: 'the subscription verified' });
+    expect(commandLine(l)).not.toContain(secret);
+    const callback = ofKind(l, 'listening')[0].url as string;
+
+    // The hub signs with the secret listen gave it: CRIER_SECRET's.
+    expect((await hub.post({ 'hub.mode': 'publish', 'hub.url': topic })).status).toBe(204);
+    await waitFor(() => ofKind(l, 'delivery').length === 1, { what: 'the hub delivery printed' });
+    expect(ofKind(l, 'delivery')[0]).toMatchObject({ signature: 'valid', refused: false });
+
+    const body = rss(['forged']);
+    const unsigned = await deliver(callback, body);
+    expect(unsigned.status).toBe(403);
+    expect(await unsigned.text()).toBe('signature missing\n');
+    expect((await deliver(callback, body, sign(body, 'not-the-secret'))).status).toBe(403);
+    expect((await deliver(callback, body, 'sha256=zz')).status).toBe(403);
+    expect((await deliver(callback, body, sign(body, secret))).status).toBe(200);
+    await waitFor(() => ofKind(l, 'delivery').length === 5, { what: 'every delivery printed' });
+    expect(ofKind(l, 'delivery').map((d) => [d.signature, d.refused])).toEqual([
+      ['valid', false],
+      ['missing', true],
+      ['invalid', true],
+      ['invalid', true],
+      ['valid', false],
+    ]);
+  });
+
+  test('--secret-file reads the secret from a file; --secret still works but warns that ps shows it', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'crier-listen-'));
+    try {
+      const fromFile = crypto.randomBytes(16).toString('hex');
+      const file = path.join(dir, 'secret');
+      await fs.writeFile(file, `${fromFile}\n`, { mode: 0o600 });
+      const l = listen(['--secret-file', file]);
+      const callback = await callbackOf(l);
+      expect(commandLine(l)).not.toContain(fromFile);
+      const body = rss(['file']);
+      expect((await deliver(callback, body, sign(body, fromFile))).status).toBe(200);
+      expect((await deliver(callback, body, sign(body, `${fromFile}\n`))).status).toBe(403);
+      expect(l.stderr()).toBe('');
+
+      const onCommandLine = listen(['--secret', 'visible-secret']);
+      const second = await callbackOf(onCommandLine);
+      expect((await deliver(second, body, sign(body, 'visible-secret'))).status).toBe(200);
+      expect(onCommandLine.stderr()).toBe(
+        'crier listen: --secret shows the secret to every user of this machine (ps); use --secret-file or CRIER_SECRET\n',
+      );
+
+      const missing = await runCli(['listen', '--secret-file', path.join(dir, 'absent')]);
+      expect(missing).toMatchObject({ code: 1, stderr: expect.stringContaining('--secret-file: cannot read') });
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('what it prints carries no terminal escape sequence or control character, in text and in JSON', async () => {
+    const hostile = [
+      '\x1b]0;window title\x07Title \x1b[2Jone',
+      '\u009b31mred\u009b0m and \u009d8;;http://evil.example\u009c link',
+      'fake\r\n  signature: valid',
+    ];
+    const body = JSON.stringify({
+      version: 'https://jsonfeed.org/version/1.1',
+      title: 'hostile',
+      items: hostile.map((title, i) => ({ id: String(i), title, content_text: 'x' })),
+    });
+    // eslint-disable-next-line no-control-regex -- the characters a terminal obeys
+    const control = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
+    for (const json of [false, true]) {
+      const l = listen([], { json });
+      await waitFor(() => /listening on (\S+)/.test(l.stdout()) || ofKind(l, 'listening').length === 1, { what: 'listening' });
+      const callback = json ? (ofKind(l, 'listening')[0].url as string) : /listening on (\S+)/.exec(l.stdout())![1];
+      const posted = await fetch(`${callback}feed`, { method: 'POST', headers: { 'content-type': 'application/feed+json' }, body });
+      expect(posted.status).toBe(200);
+      const reason = encodeURIComponent('\x1b[31mbad\x1b[0m\x1b]52;c;cGF5bG9hZA==\x07');
+      expect((await fetch(`${callback}?hub.mode=denied&hub.topic=http%3A%2F%2Ft.example%2F%1B%5BA&hub.reason=${reason}`)).status).toBe(200);
+      await waitFor(() => l.stdout().includes('denied'), { what: 'the denial printed' });
+      const out = l.stdout();
+      expect(out).not.toMatch(control);
+      if (json) {
+        const delivery = ofKind(l, 'delivery')[0];
+        // Escaped, not lost: a script reading the JSON gets the titles as sent.
+        expect(delivery.entries.map((e: { title: string }) => e.title)).toEqual(hostile);
+      } else {
+        expect(out).toContain('  - Title one\n');
+        expect(out).toContain('  - red and  link\n');
+        expect(out).toContain('  - fake   signature: valid');
+        expect(out.split('\n').filter((line) => line.trim().startsWith('signature:'))).toEqual(['  signature: unchecked']);
+        expect(out).toContain('denied http://t.example/: bad');
+      }
+    }
   });
 });
 

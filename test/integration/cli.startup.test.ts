@@ -45,7 +45,7 @@ describe('crier start-up with a bad environment', () => {
 
 describe('crier config', () => {
   test('prints the effective settings with keys, tokens and URL passwords hidden, and names a misspelt variable', async () => {
-    const token = 'an-admin-token-0123456789';
+    const token = '67cea0f5ba26897181d62217770b2be7';
     const { code, stdout, stderr } = await runCli(['config'], {
       HUB_FETCH_PER_HOST: '7',
       HUB_ADMIN_TOKEN: token,

@@ -10,7 +10,7 @@ import { targetKey } from '../../src/net/target-key.js';
 import { replaySignature } from '../helpers/replay.js';
 
 const SECRET = 'extension-secret';
-const ADMIN_TOKEN = 'extension-admin-token-0123';
+const ADMIN_TOKEN = '69f32720f72b3092cd16d153eedba06c';
 
 /** The subscriber's check of X-Hub-Signature over the exact bytes it received. */
 function signedWithSecret(d: RecordedRequest): boolean {

@@ -5,7 +5,7 @@ import { waitFor } from '../helpers/wait.js';
 import { rss } from '../helpers/feeds.js';
 import { startHubWithPeers, stopHubWithPeers } from '../helpers/peers.js';
 
-const TOKEN = 'signature-admin-token-0123456789';
+const TOKEN = 'db50098037c745e4c8de65b43dc8dccb';
 const SECRET = 'a-shared-secret';
 
 /**

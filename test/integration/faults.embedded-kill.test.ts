@@ -25,7 +25,7 @@ describe('an embedded hub (crier all) SIGKILLed in the middle of a fan-out', () 
   });
 
   test('restarted on the same data directory, it finishes the fan-out: every subscriber gets the update', async () => {
-    const token = 'embedded-kill-admin-token';
+    const token = '41b04cfcc75a99c7ea7864190d30675c';
     const env = faultEnv(
       {},
       { HUB_DATA_DIR: dir, HUB_DELIVER_PAGE_SIZE: '50', HUB_DELIVER_CONCURRENCY: '8', HUB_JOB_LOCK_MS: '2000', HUB_ADMIN_TOKEN: token },

@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { startHub, type RunningHub } from '../../src/main.js';
 
-const TOKEN = 'metrics-scrape-token-0123456789';
+const TOKEN = '0f331f8f0105e3bbda12e4ea4a296bee';
 
 /** The change of each named series between two scrapes. */
 function delta(before: string, after: string, name: string, labels: Record<string, string> = {}): number {

@@ -4,7 +4,7 @@ import { waitFor } from '../helpers/wait.js';
 import { rss } from '../helpers/feeds.js';
 
 /** Short intervals through the settings (issue 13): polls every second or so, the longest interval two minutes. */
-const ADMIN_TOKEN = 'poll-admin-token-0123456789';
+const ADMIN_TOKEN = '8dca1a7de5d0508e12b2135eb159889a';
 const POLL_ENV = { HUB_POLL_MIN_SECONDS: '1', HUB_POLL_MAX_SECONDS: '120', HUB_POLL_HOST_SPACING_MS: '0', HUB_ADMIN_TOKEN: ADMIN_TOKEN };
 
 interface PollRow {

@@ -61,7 +61,7 @@ describe('loadConfig', () => {
       HUB_LEASE_MIN_SECONDS: '10',
       HUB_RETRY_BASE_MS: '250',
       HUB_RATE_LIMIT_PER_MINUTE: '0',
-      HUB_ADMIN_TOKEN: 'a-long-enough-token',
+      HUB_ADMIN_TOKEN: 'Xq7-2mZp9Lw4Rt8vKc1_Hd6y',
       LOG_LEVEL: 'silent',
     });
     expect(config).toMatchObject({
@@ -75,7 +75,7 @@ describe('loadConfig', () => {
       leaseMinSeconds: 10,
       retryBaseMs: 250,
       rateLimitPerMinute: 0,
-      adminToken: 'a-long-enough-token',
+      adminToken: 'Xq7-2mZp9Lw4Rt8vKc1_Hd6y',
       logLevel: 'silent',
     });
   });
@@ -205,13 +205,22 @@ describe('loadConfig', () => {
     expect(problems({ HUB_HOST: 'my host' })).toEqual(['HUB_HOST must be an IP address or localhost, got "my host"']);
   });
 
-  test('HUB_ADMIN_TOKEN with whitespace or hardly any distinct characters stops start-up', () => {
-    expect(problems({ HUB_ADMIN_TOKEN: 'a'.repeat(32) })).toEqual(['HUB_ADMIN_TOKEN is too weak (fewer than 4 distinct characters)']);
-    expect(problems({ HUB_ADMIN_TOKEN: 'abababababababababab' })).toEqual([
-      'HUB_ADMIN_TOKEN is too weak (fewer than 4 distinct characters)',
-    ]);
-    expect(problems({ HUB_ADMIN_TOKEN: 'k3y with spaces in it' })).toEqual(['HUB_ADMIN_TOKEN must not contain whitespace']);
-    expect(problems({ HUB_ADMIN_TOKEN: 'Xq7-2mZp9Lw4Rt8v' })).toEqual([]);
+  test('HUB_ADMIN_TOKEN and HUB_METRICS_TOKEN must carry 128 bits in form, or start-up stops with one line', () => {
+    const form = 'must be at least 32 hex digits or 22 base64url characters (128 bits), e.g. `openssl rand -hex 16`';
+    const typed = 'is not random enough (too few distinct characters, or a repeated chunk), make one with `openssl rand -hex 16`';
+    // The review's guess, and strings one hex digit or base64url character short.
+    expect(problems({ HUB_ADMIN_TOKEN: 'passwordpassword' })).toEqual([`HUB_ADMIN_TOKEN ${form}`]);
+    expect(problems({ HUB_ADMIN_TOKEN: '3f9a0c6e1b7d42a58e0f6c3b9d1a7e4' })).toEqual([`HUB_ADMIN_TOKEN ${form}`]);
+    expect(problems({ HUB_METRICS_TOKEN: 'Xq7-2mZp9Lw4Rt8vKc1_H' })).toEqual([`HUB_METRICS_TOKEN ${form}`]);
+    expect(problems({ HUB_ADMIN_TOKEN: 'k3y with spaces in it and more' })).toEqual([`HUB_ADMIN_TOKEN ${form}`]);
+    // Long enough, but typed rather than drawn.
+    expect(problems({ HUB_ADMIN_TOKEN: 'a'.repeat(32) })).toEqual([`HUB_ADMIN_TOKEN ${typed}`]);
+    expect(problems({ HUB_ADMIN_TOKEN: 'passwordpasswordpassword' })).toEqual([`HUB_ADMIN_TOKEN ${typed}`]);
+    expect(problems({ HUB_METRICS_TOKEN: '0123456789ab'.repeat(3) })).toEqual([`HUB_METRICS_TOKEN ${typed}`]);
+    // What `openssl rand -hex 16` and `openssl rand -base64 16` (URL-safe, unpadded) make.
+    expect(problems({ HUB_ADMIN_TOKEN: '3f9a0c6e1b7d42a58e0f6c3b9d1a7e45' })).toEqual([]);
+    expect(problems({ HUB_ADMIN_TOKEN: '3F9A0C6E1B7D42A58E0F6C3B9D1A7E45' })).toEqual([]);
+    expect(problems({ HUB_METRICS_TOKEN: 'Xq7-2mZp9Lw4Rt8vKc1_Hd' })).toEqual([]);
   });
 });
 

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { createConsoleSession } from '../../src/admin/session.js';
 
-const TOKEN = 'unit-console-token-0123456789';
+const TOKEN = '833cf530e594e9d9b0bb7901ce0986cd';
 
 /** The Set-Cookie a session start writes, through a minimal response. */
 function started(publicUrl: string): { name: string; value: string; options: Record<string, unknown> } {
