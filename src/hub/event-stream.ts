@@ -48,6 +48,10 @@ export function eventOf(entry: LogEntry, format: 'feed' | 'json'): string {
  * of the topics. With `after` or Last-Event-ID it first sends everything
  * newer that the log still holds, in order, then live updates; without, only
  * live ones. Heartbeats come from the shared Readers timer.
+ *
+ * The slot is taken, and its release tied to the connection's close, before
+ * the first `await`: a client gone during the handshake is released at once,
+ * counted under the address it came from.
  */
 export async function eventStream(
   deps: Deps,
@@ -56,16 +60,30 @@ export async function eventStream(
   res: Response,
   request: RetrieveRequest,
 ) {
-  const topics = await resolveTopics(deps, request.topics);
-  const ids = topics.map((t) => t.id);
-  const release = live.readers.admit(req.ip ?? 'unknown', () => res.end());
+  const address = req.ip ?? req.socket.remoteAddress;
+  // No address: the connection closed before the request got here; there is no one to answer.
+  if (address === undefined) return;
+  let closed = false;
+  let remove = () => {};
+  const release = live.readers.admit(address, () => res.end());
+  const finish = () => {
+    if (closed) return;
+    closed = true;
+    remove();
+    release();
+  };
+  res.once('close', finish);
+  if (res.destroyed) finish();
+  let ids: number[];
   let cursors: Map<number, number>;
   try {
+    ids = (await resolveTopics(deps, request.topics)).map((t) => t.id);
     cursors = request.after !== undefined ? new Map(ids.map((id) => [id, request.after!])) : await newestSeqs(deps.db.pool, ids);
   } catch (err) {
-    release();
+    finish();
     throw err;
   }
+  if (closed) return;
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-store',
@@ -79,11 +97,7 @@ export async function eventStream(
 
   const send = (entry: LogEntry) => Readers.write(res, eventOf(entry, request.format));
   let pending: LogEntry[] | undefined = request.after !== undefined ? [] : undefined;
-  const remove = live.updates.add({ cursors, deliver: (entry) => (pending ? pending.push(entry) : send(entry)) });
-  res.once('close', () => {
-    remove();
-    release();
-  });
+  remove = live.updates.add({ cursors, deliver: (entry) => (pending ? pending.push(entry) : send(entry)) });
   if (!pending) return;
   try {
     // Watching first, then reading: an update lands in the backlog, in pending, or in both (sent once).
