@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { HubError } from '../errors.js';
+import { clientKey } from '../net/target-key.js';
 
 /** Seconds a refused reader is told to wait (Retry-After). */
 const RETRY_AFTER_SECONDS = 5;
@@ -37,10 +38,13 @@ export class Readers {
   }
 
   /**
-   * Counts a new reader from `client`, or throws the 503/429 that refuses it.
-   * `end` is what shutdown calls; the returned function releases the slot.
+   * Counts a new reader from the client at `address` (counted under its IPv4
+   * address or IPv6 /64, as every other limit), or throws the 503/429 that
+   * refuses it. `end` is what shutdown calls; the returned function releases
+   * the slot, once however often it is called.
    */
-  admit(client: string, end: () => void, kind: ReaderKind = 'stream'): () => void {
+  admit(address: string, end: () => void, kind: ReaderKind = 'stream'): () => void {
+    const client = clientKey(address);
     if (this.#closing || this.#open.size >= this.limits.maxStreams) {
       throw new HubError('HUB_ERR_STREAMS_FULL', undefined, { details: { retryAfter: RETRY_AFTER_SECONDS } });
     }

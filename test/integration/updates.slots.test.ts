@@ -40,7 +40,7 @@ function rawGet(hubUrl: string, path: string, headers: Record<string, string> = 
   };
 }
 
-describe('stream and long-poll slots are released exactly once, whenever the client goes (issue 20, 2)', () => {
+describe('stream and long-poll slots are released exactly once, whenever the client goes (issue 20, 2 and 6)', () => {
   let hub: TestHub;
   let publisher: Publisher;
   let subscriber: Subscriber;
@@ -186,5 +186,46 @@ describe('stream and long-poll slots are released exactly once, whenever the cli
     await notWaiting(STEP_QUERY.lookup.text);
     await allReleased('after the burst');
     await capFree();
+  });
+
+  test('item 6: the per-client cap counts an IPv6 /64 as one client, and an IPv4-mapped address as its IPv4 address', async () => {
+    const from = (address: string) => {
+      const client = rawGet(hub.url, path('stream'), { 'X-Forwarded-For': address });
+      client.send();
+      return client;
+    };
+    const status = async (client: ReturnType<typeof rawGet>) => {
+      await waitFor(client.headersIn, { what: 'an answer' });
+      return Number(/^HTTP\/1\.1 (\d{3})/.exec(client.received())![1]);
+    };
+    const clients: ReturnType<typeof rawGet>[] = [];
+    try {
+      // Rotating through one /64 does not give a fresh allowance.
+      for (let i = 1; i < PER_CLIENT; i++) clients.push(from(`2001:db8:1:2::${i.toString(16)}`));
+      for (const c of clients) expect(await status(c)).toBe(200);
+      const rotated = from('2001:db8:1:2:ffff:ffff:ffff:ffff');
+      clients.push(rotated);
+      expect(await status(rotated)).toBe(200);
+      const over = from('2001:db8:1:2::abcd');
+      clients.push(over);
+      expect(await status(over)).toBe(429);
+      expect(over.received()).toMatch(/too many open streams/);
+      const neighbour = from('2001:db8:1:3::1');
+      clients.push(neighbour);
+      expect(await status(neighbour)).toBe(200);
+      for (const c of clients.splice(0)) c.abort();
+      await allReleased('the /64 streams');
+
+      // ::ffff:192.0.2.7 is 192.0.2.7.
+      for (let i = 0; i < PER_CLIENT - 1; i++) clients.push(from('192.0.2.7'));
+      clients.push(from('::ffff:192.0.2.7'));
+      for (const c of clients) expect(await status(c)).toBe(200);
+      const mapped = from('::ffff:c000:207');
+      clients.push(mapped);
+      expect(await status(mapped)).toBe(429);
+    } finally {
+      for (const c of clients) c.abort();
+    }
+    await allReleased('the IPv4 streams');
   });
 });
