@@ -4,7 +4,7 @@ import { clientKey } from '../net/target-key.js';
 
 /** Seconds a refused reader is told to wait (Retry-After). */
 const RETRY_AFTER_SECONDS = 5;
-/** A stream whose client reads slower than updates arrive is ended past this much unsent data; it resumes with Last-Event-ID. */
+/** A stream whose client reads slower than updates arrive is dropped past this much unsent data; it resumes with Last-Event-ID. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 export type ReaderKind = 'stream' | 'long_poll';
@@ -74,11 +74,16 @@ export class Readers {
     this.#heartbeat ??= setInterval(() => this.#beat(), this.limits.streamHeartbeatMs);
   }
 
-  /** Writes to a stream unless its client has fallen too far behind, in which case the stream ends. */
+  /**
+   * Writes to a stream unless its client has fallen too far behind, in which
+   * case the connection is reset: ending it would keep the unsent data queued
+   * (in our buffer and the kernel's) for a client that does not read.
+   */
   static write(res: ServerResponse, chunk: string): void {
     if (res.writableEnded || res.destroyed) return;
     if (res.writableLength > MAX_BUFFERED_BYTES) {
-      res.end();
+      if (res.socket) res.socket.resetAndDestroy();
+      else res.destroy();
       return;
     }
     res.write(chunk);

@@ -188,6 +188,41 @@ describe('stream and long-poll slots are released exactly once, whenever the cli
     await capFree();
   });
 
+  test('item 8: a stream whose client does not read is reset past the buffer cap, and its slot released', async () => {
+    // Five updates of 400 KB: a resume sends them at once, more than the 1 MiB a stream may hold unsent.
+    const big = publisher.topicUrl('/big.xml');
+    await hub.subscribeAndWait(`${subscriber.origin}/big`, big);
+    for (let i = 1; i <= 5; i++) {
+      publisher.set('/big.xml', {
+        body: rss([`big-${i}`], `<description>${'x'.repeat(400_000)}</description>`),
+        contentType: 'application/rss+xml',
+      });
+      await hub.post({ 'hub.mode': 'publish', 'hub.url': big });
+      await waitFor(() => subscriber.deliveries().filter((d) => d.url === '/big').length === i, { what: `big update ${i}` });
+    }
+    const { port } = new URL(hub.url);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    // Not reading from the first byte: what the hub sends stays in buffers.
+    socket.pause();
+    let error: NodeJS.ErrnoException | undefined;
+    socket.on('error', (err) => (error = err));
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const query = new URLSearchParams({ 'hub.mode': 'retrieve', 'hub.topic': big, wait: 'stream', after: '0' });
+    socket.write(`GET /?${query} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+    await allReleased('the stream over its buffer cap');
+    // Ended instead, the stream would stay open until its client read the rest; reset, it is gone for the client too.
+    let received = 0;
+    let tail = '';
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      tail = (tail + chunk.toString('latin1')).slice(-10);
+    });
+    socket.resume();
+    await closed;
+    expect(error?.code).toBe('ECONNRESET');
+    expect(received).toBeLessThan(5 * 400_000);
+  });
+
   test('item 6: the per-client cap counts an IPv6 /64 as one client, and an IPv4-mapped address as its IPv4 address', async () => {
     const from = (address: string) => {
       const client = rawGet(hub.url, path('stream'), { 'X-Forwarded-For': address });
