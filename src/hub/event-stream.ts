@@ -43,6 +43,9 @@ export function eventOf(entry: LogEntry, format: 'feed' | 'json'): string {
   return text;
 }
 
+/** Sent with a stream's first event: reconnect soon after the hub ends a stream (a deploy), resuming with Last-Event-ID. */
+const RETRY_FIELD = 'retry: 1000\n';
+
 /**
  * `wait=stream` (or Accept: text/event-stream): one event per update of any
  * of the topics. With `after` or Last-Event-ID it first sends everything
@@ -91,11 +94,16 @@ export async function eventStream(
     'x-accel-buffering': 'no',
     link: `<${deps.config.publicUrl}>; rel="hub"`,
   });
-  // Reconnect soon after the hub ends a stream (a deploy): the client resumes with Last-Event-ID.
-  res.write('retry: 1000\n\n');
+  // A comment sends the headers now. The retry field waits for the first event: a block of its own
+  // is an empty message to some clients (httpx-sse).
+  res.write(':\n\n');
   live.readers.addStream(res);
 
-  const send = (entry: LogEntry) => Readers.write(res, eventOf(entry, request.format));
+  let retry = RETRY_FIELD;
+  const send = (entry: LogEntry) => {
+    Readers.write(res, retry + eventOf(entry, request.format));
+    retry = '';
+  };
   let pending: LogEntry[] | undefined = request.after !== undefined ? [] : undefined;
   remove = live.updates.add({ cursors, deliver: (entry) => (pending ? pending.push(entry) : send(entry)) });
   if (!pending) return;
