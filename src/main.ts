@@ -89,6 +89,7 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
       port: config.port,
       host: config.host,
       maxConnections: config.maxConnections,
+      maxIdleConnectionsPerClient: config.maxIdleConnectionsPerClient,
     });
   }
   const url = server ? frontUrl(server.address) : undefined;

@@ -76,6 +76,14 @@ export const SETTINGS = {
     default: 10000,
     min: 1,
   }),
+  maxIdleConnectionsPerClient: int({
+    env: 'HUB_MAX_IDLE_CONNECTIONS_PER_CLIENT',
+    doc:
+      'front connections without a request in progress per client address (IPv6: per /64); more are closed. ' +
+      "Behind a proxy the proxy is the client: keep it above the proxy's keep-alive pool",
+    default: 100,
+    min: 1,
+  }),
   publicUrl: url({
     env: 'HUB_PUBLIC_URL',
     doc: 'the hub\'s own URL, sent as `Link: <...>; rel="hub"`',
@@ -409,7 +417,7 @@ export const SETTINGS = {
   }),
   maxStreamsPerClient: int({
     env: 'HUB_MAX_STREAMS_PER_CLIENT',
-    doc: 'open event streams plus held long-polls per client address; over it 429 with `Retry-After`',
+    doc: 'open event streams plus held long-polls per client address (IPv6: per /64); over it 429 with `Retry-After`',
     default: 100,
     min: 1,
   }),
