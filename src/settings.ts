@@ -5,6 +5,7 @@ import {
   hostAddress,
   int,
   oneOf,
+  origins,
   portRanges,
   SettingProblem,
   text,
@@ -197,6 +198,12 @@ export const SETTINGS = {
     doc: 'subscribe/publish requests per client address and per callback host; 0 turns limits off',
     default: 6000,
     min: 0,
+  }),
+  corsOrigins: origins({
+    env: 'HUB_CORS_ORIGINS',
+    doc:
+      'browser origins that may read retrieve, long-poll and stream answers (`GET /?hub.mode=retrieve`): a comma-separated ' +
+      'list of origins (`https://app.example`), or `*` for any; never the console, the admin API or `/metrics`',
   }),
   trustProxy: flag({
     env: 'HUB_TRUST_PROXY',

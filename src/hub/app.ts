@@ -2,6 +2,7 @@ import express, { type Request, type Response } from 'express';
 import type { Deps } from '../deps.js';
 import { HubError } from '../errors.js';
 import { adminRouter } from './admin.js';
+import { allowReading, answerPreflight } from './cors.js';
 import { consoleRouter } from '../admin/index.js';
 import { errorMiddleware } from './error-middleware.js';
 import { parseHubRequest } from './params.js';
@@ -55,7 +56,10 @@ export function createApp(deps: Deps, health: () => Promise<boolean>, live: Live
     const query = new URLSearchParams(req.originalUrl.split('?')[1] ?? '');
     const mode = query.get('hub.mode');
     if (mode !== null) countRequest(res);
-    if (mode === 'retrieve') res.locals.hubMode = 'retrieve';
+    if (mode === 'retrieve') {
+      res.locals.hubMode = 'retrieve';
+      allowReading(deps.config.corsOrigins, req, res);
+    }
     if (mode === null) {
       res.setHeader('Link', `<${deps.config.publicUrl}>; rel="hub"`);
       res
@@ -69,6 +73,9 @@ export function createApp(deps: Deps, health: () => Promise<boolean>, live: Live
     else if (request.wait === 'stream') await eventStream(deps, live, req, res, request);
     else await retrieve(deps, res, request);
   });
+
+  // Browser apps' preflights of the read endpoints (HUB_CORS_ORIGINS); nothing else of the hub answers them.
+  app.options('/', answerPreflight(deps.config.corsOrigins));
 
   app.get('/metrics', metricsRoute(deps.config, deps.metrics));
 
