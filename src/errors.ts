@@ -37,6 +37,7 @@ export const codes = Object.freeze({
   HUB_ERR_PARAM_TOPICS_TOO_MANY: { status: 400, message: 'too many hub.topic values in one request' },
   HUB_ERR_TOPIC_UNKNOWN: { status: 404, message: 'this hub knows no topic with that URL' },
   HUB_ERR_STREAMS_FULL: { status: 503, message: 'this hub process holds as many streams and long-polls as it may; retry later' },
+  HUB_ERR_CORS_REFUSED: { status: 403, message: 'this origin may not read this hub from a browser' },
   HUB_ERR_STREAMS_PER_CLIENT: { status: 429, message: 'too many open streams and long-polls from this address; retry later' },
   HUB_ERR_REQUEST_TOO_LARGE: { status: 413, message: 'request body too large' },
   HUB_ERR_REQUEST_CONTENT_TYPE: { status: 415, message: 'content type must be application/x-www-form-urlencoded' },

@@ -105,6 +105,7 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
       port: config.port,
       host: config.host,
       maxConnections: config.maxConnections,
+      maxIdleConnectionsPerClient: config.maxIdleConnectionsPerClient,
     });
     if (config.adminPort !== undefined)
       adminServer = await startServer(createAdminApp(deps), {

@@ -149,6 +149,35 @@ export function urlPrefixes(spec: Spec<readonly string[] | undefined>): Setting<
   };
 }
 
+/** Browser origins allowed to read: `*` (any), or a comma-separated list of `scheme://host[:port]`; unset is none. */
+export type CorsOrigins = '*' | readonly string[] | undefined;
+
+/** `*` or comma-separated http(s) origins (`https://app.example`, no path), kept as a browser sends them in Origin. */
+export function origins(spec: Spec<CorsOrigins>): Setting<CorsOrigins> {
+  return {
+    ...spec,
+    defaultText: spec.defaultText ?? 'unset (none)',
+    read(raw) {
+      if (raw === undefined || raw.trim() === '') return undefined;
+      if (raw.trim() === '*') return '*';
+      const list: string[] = [];
+      const problems: string[] = [];
+      for (const item of raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)) {
+        const parsed = URL.canParse(item) ? new URL(item) : undefined;
+        const bare = parsed && parsed.pathname === '/' && !parsed.search && !parsed.hash && !parsed.username && !parsed.password;
+        if (!bare || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:'))
+          problems.push(`${spec.env} entries must be http(s) origins such as https://app.example (no path), or *, got "${item}"`);
+        else list.push(parsed.origin);
+      }
+      if (problems.length) throw new SettingProblem(problems.join('; '));
+      return Object.freeze(list);
+    },
+  };
+}
+
 /** Comma-separated ports or ranges (`80,443,8000-8999`). */
 export function portRanges(spec: Spec<readonly PortRange[] | undefined>): Setting<readonly PortRange[] | undefined> {
   return {

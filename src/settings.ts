@@ -6,6 +6,7 @@ import {
   hostAddress,
   int,
   oneOf,
+  origins,
   portRanges,
   SettingProblem,
   text,
@@ -106,6 +107,14 @@ export const SETTINGS = {
     env: 'HUB_MAX_CONNECTIONS',
     doc: 'open front connections at most; more are closed as they arrive',
     default: 10000,
+    min: 1,
+  }),
+  maxIdleConnectionsPerClient: int({
+    env: 'HUB_MAX_IDLE_CONNECTIONS_PER_CLIENT',
+    doc:
+      'front connections without a request in progress per client address (IPv6: per /64); more are closed. ' +
+      "Behind a proxy the proxy is the client: keep it above the proxy's keep-alive pool",
+    default: 100,
     min: 1,
   }),
   publicUrl: url({
@@ -225,6 +234,12 @@ export const SETTINGS = {
     doc: 'subscribe/publish requests per client address and per callback host; 0 turns limits off',
     default: 6000,
     min: 0,
+  }),
+  corsOrigins: origins({
+    env: 'HUB_CORS_ORIGINS',
+    doc:
+      'browser origins that may read retrieve, long-poll and stream answers (`GET /?hub.mode=retrieve`): a comma-separated ' +
+      'list of origins (`https://app.example`), or `*` for any; never the console, the admin API or `/metrics`',
   }),
   trustProxy: {
     env: 'HUB_TRUST_PROXY',
@@ -487,7 +502,7 @@ export const SETTINGS = {
   }),
   maxStreamsPerClient: int({
     env: 'HUB_MAX_STREAMS_PER_CLIENT',
-    doc: 'open event streams plus held long-polls per client address; over it 429 with `Retry-After`',
+    doc: 'open event streams plus held long-polls per client address (IPv6: per /64); over it 429 with `Retry-After`',
     default: 100,
     min: 1,
   }),

@@ -2,6 +2,7 @@ import express, { type Request, type Response } from 'express';
 import type { Deps } from '../deps.js';
 import { HubError } from '../errors.js';
 import { mountAdmin } from './admin-app.js';
+import { allowReading, answerPreflight } from './cors.js';
 import { errorMiddleware } from './error-middleware.js';
 import { inertResponses } from './read-headers.js';
 import { trustProxy } from './trust-proxy.js';
@@ -59,7 +60,10 @@ export function createApp(deps: Deps, health: () => Promise<boolean>, live: Live
     const query = new URLSearchParams(req.originalUrl.split('?')[1] ?? '');
     const mode = query.get('hub.mode');
     if (mode !== null) countRequest(res);
-    if (mode === 'retrieve') res.locals.hubMode = 'retrieve';
+    if (mode === 'retrieve') {
+      res.locals.hubMode = 'retrieve';
+      allowReading(deps.config.corsOrigins, req, res);
+    }
     if (mode === null) {
       res.setHeader('Link', `<${deps.config.publicUrl}>; rel="hub"`);
       res
@@ -74,6 +78,9 @@ export function createApp(deps: Deps, health: () => Promise<boolean>, live: Live
     else if (request.wait === 'stream') await eventStream(deps, live, req, res, request);
     else await retrieve(deps, live.rendered, res, request);
   });
+
+  // Browser apps' preflights of the read endpoints (HUB_CORS_ORIGINS); nothing else of the hub answers them.
+  app.options('/', answerPreflight(deps.config.corsOrigins));
 
   app.get('/metrics', metricsRoute(deps, createAuthThrottle(deps, 'metrics')));
 

@@ -24,11 +24,18 @@ function writable(res: Response): Promise<void> {
   });
 }
 
+/** Sent with a stream's first event: reconnect soon after the hub ends a stream (a deploy), resuming with Last-Event-ID. */
+const RETRY_FIELD = 'retry: 1000\n';
+
 /**
  * `wait=stream` (or Accept: text/event-stream): one event per update of any
  * of the topics. With `after` or Last-Event-ID it first sends everything
  * newer that the log still holds, in order, then live updates; without, only
  * live ones. Heartbeats come from the shared Readers timer.
+ *
+ * The slot is taken, and its release tied to the connection's close, before
+ * the first `await`: a client gone during the handshake is released at once,
+ * counted under the address it came from.
  */
 export async function eventStream(
   deps: Deps,
@@ -37,16 +44,30 @@ export async function eventStream(
   res: Response,
   request: RetrieveRequest,
 ) {
-  const topics = await resolveTopics(deps, request.topics);
-  const ids = topics.map((t) => t.id);
-  const release = live.readers.admit(req.ip ?? 'unknown', () => res.end());
+  const address = req.ip ?? req.socket.remoteAddress;
+  // No address: the connection closed before the request got here; there is no one to answer.
+  if (address === undefined) return;
+  let closed = false;
+  let remove = () => {};
+  const release = live.readers.admit(address, () => res.end());
+  const finish = () => {
+    if (closed) return;
+    closed = true;
+    remove();
+    release();
+  };
+  res.once('close', finish);
+  if (res.destroyed) finish();
+  let ids: number[];
   let cursors: Map<number, number>;
   try {
+    ids = (await resolveTopics(deps, request.topics)).map((t) => t.id);
     cursors = request.after !== undefined ? new Map(ids.map((id) => [id, request.after!])) : await newestSeqs(deps.db.pool, ids);
   } catch (err) {
-    release();
+    finish();
     throw err;
   }
+  if (closed) return;
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-store',
@@ -54,27 +75,31 @@ export async function eventStream(
     'x-accel-buffering': 'no',
     link: `<${deps.config.publicUrl}>; rel="hub"`,
   });
-  // Reconnect soon after the hub ends a stream (a deploy): the client resumes with Last-Event-ID.
-  res.write('retry: 1000\n\n');
+  // A comment sends the headers now. The retry field waits for the first event: a block of its own
+  // is an empty message to some clients (httpx-sse).
+  res.write(':\n\n');
   live.readers.addStream(res);
 
+  // The retry field goes in front of the first event, from the backlog or live.
+  let retry = RETRY_FIELD;
+  const withRetry = (event: string) => {
+    const text = retry + event;
+    retry = '';
+    return text;
+  };
   // Events go out in log order, each rendered (once per process, see RenderedUpdates) before it is written.
   let chain = Promise.resolve();
   const send = (entry: LogEntry) => {
     chain = chain
       .then(() => live.rendered.event(entry.seq, request.format, () => Promise.resolve(entry)))
-      .then((bytes) => bytes && Readers.write(res, bytes.toString('utf8')))
+      .then((bytes) => bytes && Readers.write(res, withRetry(bytes.toString('utf8'))))
       .catch((err) => {
         deps.log.warn({ module: 'stream', err: (err as Error).message }, 'stream event not rendered; ending the stream');
         res.end();
       });
   };
   let pending: LogEntry[] | undefined = request.after !== undefined ? [] : undefined;
-  const remove = live.updates.add({ cursors, deliver: (entry) => (pending ? pending.push(entry) : send(entry)) });
-  res.once('close', () => {
-    remove();
-    release();
-  });
+  remove = live.updates.add({ cursors, deliver: (entry) => (pending ? pending.push(entry) : send(entry)) });
   if (!pending) return;
   try {
     // Watching first, then reading: an update lands in the backlog, in pending, or in both (sent once).
@@ -90,7 +115,7 @@ export async function eventStream(
         const bytes = await live.rendered.event(ref.seq, request.format, () => readUpdate(deps.db.pool, ref.seq));
         await writable(res);
         if (res.writableEnded || res.destroyed) return;
-        if (bytes) res.write(bytes);
+        if (bytes) res.write(withRetry(bytes.toString('utf8')));
       }
       if (page.refs.length === 0 || (!page.capped && page.refs.length < RESUME_LIMIT)) break;
       after = page.refs[page.refs.length - 1].seq;

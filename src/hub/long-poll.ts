@@ -26,7 +26,8 @@ function oneTopic(entries: LogEntry[], count: number): LogEntry[] {
  * `wait=poll`: answers at once when the log holds something newer than
  * `after` for any of the topics, else holds the request until an update
  * arrives (answered with it) or the timeout (204). Without `after`, waits for
- * the next update.
+ * the next update. The slot is taken and tied to the connection's close
+ * before the first `await`, as for event streams.
  */
 export async function longPoll(
   deps: Deps,
@@ -35,12 +36,13 @@ export async function longPoll(
   res: Response,
   request: RetrieveRequest,
 ) {
-  const topics = await resolveTopics(deps, request.topics);
-  const urls = new Map(topics.map((t) => [t.id, t.url]));
-  const ids = topics.map((t) => t.id);
+  const address = req.ip ?? req.socket.remoteAddress;
+  // No address: the connection closed before the request got here; there is no one to answer.
+  if (address === undefined) return;
   let done = false;
   let timer: NodeJS.Timeout | undefined;
   let remove = () => {};
+  let urls = new Map<number, string>();
   const end = (entries: LogEntry[] = [], capped = false) => {
     if (done) return;
     done = true;
@@ -59,10 +61,15 @@ export async function longPoll(
       else res.destroy();
     });
   };
-  const release = live.readers.admit(req.ip ?? 'unknown', () => end(), 'long_poll');
+  const release = live.readers.admit(address, () => end(), 'long_poll');
+  res.once('close', () => end());
+  if (res.destroyed) end();
   try {
+    const topics = await resolveTopics(deps, request.topics);
+    urls = new Map(topics.map((t) => [t.id, t.url]));
+    const ids = topics.map((t) => t.id);
     const cursors = request.after !== undefined ? new Map(ids.map((id) => [id, request.after!])) : await newestSeqs(deps.db.pool, ids);
-    res.once('close', () => end());
+    if (done) return;
     remove = live.updates.add({ cursors, deliver: (entry) => end([entry]) });
     timer = setTimeout(() => end(), request.timeoutSeconds * 1000);
     if (request.after !== undefined) {
@@ -74,6 +81,7 @@ export async function longPoll(
       }
     }
   } catch (err) {
+    if (done) return;
     done = true;
     clearTimeout(timer);
     remove();

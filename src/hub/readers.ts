@@ -1,9 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import { HubError } from '../errors.js';
+import { clientKey } from '../net/target-key.js';
 
 /** Seconds a refused reader is told to wait (Retry-After). */
 const RETRY_AFTER_SECONDS = 5;
-/** A stream whose client reads slower than updates arrive is ended past this much unsent data; it resumes with Last-Event-ID. */
+/** A stream whose client reads slower than updates arrive is dropped past this much unsent data; it resumes with Last-Event-ID. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 export type ReaderKind = 'stream' | 'long_poll';
@@ -37,10 +38,13 @@ export class Readers {
   }
 
   /**
-   * Counts a new reader from `client`, or throws the 503/429 that refuses it.
-   * `end` is what shutdown calls; the returned function releases the slot.
+   * Counts a new reader from the client at `address` (counted under its IPv4
+   * address or IPv6 /64, as every other limit), or throws the 503/429 that
+   * refuses it. `end` is what shutdown calls; the returned function releases
+   * the slot, once however often it is called.
    */
-  admit(client: string, end: () => void, kind: ReaderKind = 'stream'): () => void {
+  admit(address: string, end: () => void, kind: ReaderKind = 'stream'): () => void {
+    const client = clientKey(address);
     if (this.#closing || this.#open.size >= this.limits.maxStreams) {
       throw new HubError('HUB_ERR_STREAMS_FULL', undefined, { details: { retryAfter: RETRY_AFTER_SECONDS } });
     }
@@ -70,11 +74,16 @@ export class Readers {
     this.#heartbeat ??= setInterval(() => this.#beat(), this.limits.streamHeartbeatMs);
   }
 
-  /** Writes to a stream unless its client has fallen too far behind, in which case the stream ends. */
+  /**
+   * Writes to a stream unless its client has fallen too far behind, in which
+   * case the connection is reset: ending it would keep the unsent data queued
+   * (in our buffer and the kernel's) for a client that does not read.
+   */
   static write(res: ServerResponse, chunk: string): void {
     if (res.writableEnded || res.destroyed) return;
     if (res.writableLength > MAX_BUFFERED_BYTES) {
-      res.end();
+      if (res.socket) res.socket.resetAndDestroy();
+      else res.destroy();
       return;
     }
     res.write(chunk);

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type express from 'express';
+import { capIdleConnections } from './idle-connections.js';
 
 export interface RunningServer {
   address: AddressInfo;
@@ -14,11 +15,17 @@ export interface ServerOptions {
   host?: string;
   /** Connections beyond this are closed as they arrive. */
   maxConnections?: number;
+  /** Connections without a request in progress one client may hold; more are closed. */
+  maxIdleConnectionsPerClient?: number;
 }
 
-export async function startServer(app: express.Express, { port, host, maxConnections }: ServerOptions): Promise<RunningServer> {
+export async function startServer(
+  app: express.Express,
+  { port, host, maxConnections, maxIdleConnectionsPerClient }: ServerOptions,
+): Promise<RunningServer> {
   const server = http.createServer(app);
   if (maxConnections !== undefined) server.maxConnections = maxConnections;
+  if (maxIdleConnectionsPerClient !== undefined) capIdleConnections(server, maxIdleConnectionsPerClient);
   server.keepAliveTimeout = 5000;
   server.headersTimeout = 10000;
   server.requestTimeout = 30000;

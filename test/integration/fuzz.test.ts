@@ -370,7 +370,11 @@ describe('fuzzing POST / (H9 H28)', () => {
         cb();
       },
     });
-    hub = await startTestHub('pg-redis', { HUB_MAX_REQUEST_BYTES: String(64 * 1024), LOG_LEVEL: 'warn' }, { logDestination: sink });
+    hub = await startTestHub(
+      'pg-redis',
+      { HUB_MAX_REQUEST_BYTES: String(64 * 1024), HUB_CORS_ORIGINS: 'http://app.example', LOG_LEVEL: 'warn' },
+      { logDestination: sink },
+    );
     subscriber = await startSubscriber();
   });
   afterAll(async () => {
@@ -494,12 +498,16 @@ describe('fuzzing POST / (H9 H28)', () => {
       const headers: Record<string, string> = {};
       if (r.chance(0.3)) headers.accept = r.pick(['text/event-stream', 'application/feed+json', 'application/json', '*/*', r.ascii(10)]);
       if (r.chance(0.2)) headers['last-event-id'] = r.pick(['1', '0', 'x', '-1', r.ascii(8)]);
-      const what = `GET #${i} /?${query.join('&').slice(0, 200)} ${JSON.stringify(headers)}`;
+      // Browser apps' reads and preflights (HUB_CORS_ORIGINS).
+      if (r.chance(0.3)) headers.origin = r.pick(['http://app.example', 'http://evil.example', 'null', r.ascii(10)]);
+      const method = r.chance(0.15) ? 'OPTIONS' : 'GET';
+      if (method === 'OPTIONS' && r.chance(0.8)) headers['access-control-request-method'] = r.pick(['GET', 'POST', 'DELETE', r.ascii(5)]);
+      const what = `${method} #${i} /?${query.join('&').slice(0, 200)} ${JSON.stringify(headers)}`;
       // A held long-poll or stream is abandoned after a moment: being held is an answer too.
       const abort = new AbortController();
       const timer = setTimeout(() => abort.abort(), 1500);
       try {
-        const res = await fetch(`${hub.url}?${query.join('&')}`, { headers, signal: abort.signal });
+        const res = await fetch(`${hub.url}?${query.join('&')}`, { method, headers, signal: abort.signal });
         outcomes.push({ what, status: res.status });
         await res.body?.cancel();
       } catch (err) {
@@ -516,6 +524,7 @@ describe('fuzzing POST / (H9 H28)', () => {
     expect(bad.slice(0, 5)).toEqual([]);
     expect(outcomes.some((o) => o.status === 400)).toBe(true);
     expect(outcomes.some((o) => o.status === 404)).toBe(true);
+    expect(outcomes.some((o) => o.what.startsWith('OPTIONS') && o.status === 403)).toBe(true);
     expect(log.filter((line) => /"level":(50|60)/.test(line)).slice(0, 3)).toEqual([]);
   }, 120_000);
 

@@ -5,6 +5,32 @@ import { waitFor } from '../helpers/wait.js';
 import { rss } from '../helpers/feeds.js';
 import { startHubWithPeers, stopHubWithPeers } from '../helpers/peers.js';
 
+/**
+ * The events a stream's text makes for httpx-sse (its SSEDecoder): a block
+ * with any field at all is an event, even one with no data, so a block of
+ * `retry:` alone arrives as an empty message. Comment lines are skipped.
+ */
+function decodeLikeHttpxSse(text: string) {
+  const events: Array<{ event: string; data: string; id: string; retry?: number }> = [];
+  let block: { event: string; data: string[]; id: string; retry?: number } = { event: '', data: [], id: '' };
+  for (const line of text.split(/\r\n|\r|\n/)) {
+    if (line === '') {
+      if (block.event || block.data.length || block.id || block.retry !== undefined)
+        events.push({ event: block.event || 'message', data: block.data.join('\n'), id: block.id, retry: block.retry });
+      block = { event: '', data: [], id: '' };
+      continue;
+    }
+    if (line.startsWith(':')) continue;
+    const [field, ...rest] = line.split(':');
+    const value = rest.join(':').replace(/^ /, '');
+    if (field === 'event') block.event = value;
+    else if (field === 'data') block.data.push(value);
+    else if (field === 'id') block.id = value;
+    else if (field === 'retry' && /^\d+$/.test(value)) block.retry = Number(value);
+  }
+  return events;
+}
+
 interface Received {
   id: string;
   type: string;
@@ -112,6 +138,27 @@ describe.each(BACKENDS)('event streams on %s', (backend) => {
     let text = '';
     while (!text.includes(':\n\n')) text += new TextDecoder().decode((await reader.read()).value);
     await reader.cancel();
+  });
+
+  test('item 16: the retry field goes with the first event; the headers come at once with a comment, no empty event', async () => {
+    const topic = await topicWith('/s5.xml', 'r1');
+    const res = await fetch(streamUrl([topic]));
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    // Answered before any update: the first bytes are a comment.
+    let text = decoder.decode((await reader.read()).value, { stream: true });
+    expect(text).toMatch(/^:/);
+    await watching(1);
+    const seqs = [await update('/s5.xml', 'r2'), await update('/s5.xml', 'r3')];
+    while (!text.includes(`id: ${seqs[1]}`)) text += decoder.decode((await reader.read()).value, { stream: true });
+    await reader.cancel();
+    const events = decodeLikeHttpxSse(text);
+    expect(events.map((e) => [e.event, e.id, e.retry])).toEqual([
+      ['notification', String(seqs[0]), 1000],
+      ['notification', String(seqs[1]), undefined],
+    ]);
+    for (const e of events) expect(JSON.parse(e.data).seq).toBe(Number(e.id));
   });
 
   test('HUB_MAX_STREAMS: a stream over the process cap is refused 503 with Retry-After', async () => {

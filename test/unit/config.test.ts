@@ -87,6 +87,21 @@ describe('loadConfig', () => {
     ]);
   });
 
+  test('HUB_CORS_ORIGINS: unset is none, * is any, a list keeps each origin as a browser writes it, a path is refused', () => {
+    expect(loadConfig({}).corsOrigins).toBeUndefined();
+    expect(loadConfig({ HUB_CORS_ORIGINS: ' * ' }).corsOrigins).toBe('*');
+    expect(loadConfig({ HUB_CORS_ORIGINS: 'https://App.example/, http://127.0.0.1:8080,http://b.example:80' }).corsOrigins).toEqual([
+      'https://app.example',
+      'http://127.0.0.1:8080',
+      'http://b.example',
+    ]);
+    expect(problems({ HUB_CORS_ORIGINS: 'https://a.example/app, ftp://b.example, *.example' })).toEqual([
+      'HUB_CORS_ORIGINS entries must be http(s) origins such as https://app.example (no path), or *, got "https://a.example/app"',
+      'HUB_CORS_ORIGINS entries must be http(s) origins such as https://app.example (no path), or *, got "ftp://b.example"',
+      'HUB_CORS_ORIGINS entries must be http(s) origins such as https://app.example (no path), or *, got "*.example"',
+    ]);
+  });
+
   test.each([
     ['PORT', 'eighty'],
     ['PORT', '70000'],
