@@ -471,7 +471,7 @@ describe('fuzzing POST / (H9 H28)', () => {
     });
   }, 120_000);
 
-  test(`H9: random retrieve, long-poll and stream queries (seed ${SEED}) get no 5xx and the hub logs no error`, async () => {
+  test(`H9: random retrieve, long-poll and stream queries (seed ${SEED}) get no 5xx, each carries nosniff and the sandbox policy, and the hub logs no error`, async () => {
     const r = prng(SEED ^ 0x5eed);
     const known = 'http://127.0.0.1:1/retrieved';
     await hub.query('insert into topics (url) values ($1) on conflict do nothing', [known]);
@@ -487,6 +487,7 @@ describe('fuzzing POST / (H9 H28)', () => {
       timeout: () => r.pick(['1', '0', '56', '1.5', r.ascii(2)]),
     };
     const outcomes: Array<{ what: string; status: number | string }> = [];
+    const unguarded: string[] = [];
     const one = async (i: number) => {
       const query: string[] = [];
       for (const [name, value] of Object.entries(values)) {
@@ -500,6 +501,8 @@ describe('fuzzing POST / (H9 H28)', () => {
       if (r.chance(0.2)) headers['last-event-id'] = r.pick(['1', '0', 'x', '-1', r.ascii(8)]);
       // Browser apps' reads and preflights (HUB_CORS_ORIGINS).
       if (r.chance(0.3)) headers.origin = r.pick(['http://app.example', 'http://evil.example', 'null', r.ascii(10)]);
+      if (r.chance(0.1)) headers['x-forwarded-for'] = r.pick(['127.0.0.1', '::1', '10.0.0.1, 127.0.0.1', r.ascii(12)]);
+      if (r.chance(0.1)) headers.authorization = r.pick(['Bearer x', 'Basic Og==', `Bearer ${r.ascii(40)}`]);
       const method = r.chance(0.15) ? 'OPTIONS' : 'GET';
       if (method === 'OPTIONS' && r.chance(0.8)) headers['access-control-request-method'] = r.pick(['GET', 'POST', 'DELETE', r.ascii(5)]);
       const what = `${method} #${i} /?${query.join('&').slice(0, 200)} ${JSON.stringify(headers)}`;
@@ -509,6 +512,12 @@ describe('fuzzing POST / (H9 H28)', () => {
       try {
         const res = await fetch(`${hub.url}?${query.join('&')}`, { method, headers, signal: abort.signal });
         outcomes.push({ what, status: res.status });
+        // Issue 20 item 1: nothing a publisher wrote may be active on the hub's origin, whatever the answer.
+        if (
+          res.headers.get('x-content-type-options') !== 'nosniff' ||
+          res.headers.get('content-security-policy') !== "default-src 'none'; sandbox"
+        )
+          unguarded.push(`${what} -> ${res.status}`);
         await res.body?.cancel();
       } catch (err) {
         outcomes.push({ what, status: abort.signal.aborted ? 'held' : (err as Error).message });
@@ -525,6 +534,7 @@ describe('fuzzing POST / (H9 H28)', () => {
     expect(outcomes.some((o) => o.status === 400)).toBe(true);
     expect(outcomes.some((o) => o.status === 404)).toBe(true);
     expect(outcomes.some((o) => o.what.startsWith('OPTIONS') && o.status === 403)).toBe(true);
+    expect(unguarded.slice(0, 5)).toEqual([]);
     expect(log.filter((line) => /"level":(50|60)/.test(line)).slice(0, 3)).toEqual([]);
   }, 120_000);
 
