@@ -10,17 +10,20 @@ import { resolveTopics } from './retrieve.js';
 /** Most updates one read of a resuming stream's backlog takes (HUB_RETRIEVE_MAX_BYTES bounds it too). */
 const RESUME_LIMIT = 1000;
 
-/** Resolves once `res` may take more (its buffer drained) or is gone. */
-function writable(res: Response): Promise<void> {
-  if (!res.writableNeedDrain || res.destroyed) return Promise.resolve();
+/** True once `res` may take more (its buffer drained) or is gone; false if its client took nothing for `ms`. */
+function drained(res: Response, ms: number): Promise<boolean> {
+  if (!res.writableNeedDrain || res.destroyed) return Promise.resolve(true);
   return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
+    const finish = (taken: boolean) => {
+      clearTimeout(timer);
+      res.off('drain', took);
+      res.off('close', took);
+      resolve(taken);
     };
-    res.on('drain', done);
-    res.on('close', done);
+    const took = () => finish(true);
+    const timer = setTimeout(() => finish(false), ms);
+    res.on('drain', took);
+    res.on('close', took);
   });
 }
 
@@ -113,7 +116,12 @@ export async function eventStream(
         if (ref.seq > (cursors.get(ref.topicId) ?? 0)) cursors.set(ref.topicId, ref.seq);
         // The body is read only when no other reader of this process has the event made already.
         const bytes = await live.rendered.event(ref.seq, request.format, () => readUpdate(deps.db.pool, ref.seq));
-        await writable(res);
+        // A client that takes nothing for two heartbeats is gone or stalling: it would hold its slot, and the live
+        // updates gathering behind the backlog, for ever (issue 20, item 8). It resumes with Last-Event-ID.
+        if (!(await drained(res, 2 * deps.config.streamHeartbeatMs))) {
+          Readers.reset(res);
+          return;
+        }
         if (res.writableEnded || res.destroyed) return;
         if (bytes) res.write(withRetry(bytes.toString('utf8')));
       }

@@ -82,11 +82,16 @@ export class Readers {
   static write(res: ServerResponse, chunk: string): void {
     if (res.writableEnded || res.destroyed) return;
     if (res.writableLength > MAX_BUFFERED_BYTES) {
-      if (res.socket) res.socket.resetAndDestroy();
-      else res.destroy();
+      Readers.reset(res);
       return;
     }
     res.write(chunk);
+  }
+
+  /** Drops a stream whose client stopped reading, with what is still queued for it. */
+  static reset(res: ServerResponse): void {
+    if (res.socket) res.socket.resetAndDestroy();
+    else res.destroy();
   }
 
   #beat(): void {

@@ -13,12 +13,12 @@ const PER_CLIENT = 3;
 
 /**
  * What a held query of each handshake step reads, to find it waiting in pg_stat_activity
- * (src/db/topics.ts findTopicIdsByUrls, src/db/update-log.ts newestSeqs and readUpdatesAfter).
+ * (src/db/topics.ts findTopicIdsByUrls, src/db/update-log.ts newestSeqs, and readRefsAfter (streams) or readPageAfter (long-polls)).
  */
 const STEP_QUERY = {
   lookup: { table: 'topics', text: '%from topics where url = any%' },
   cursors: { table: 'notifications', text: '%unnest(%' },
-  backlog: { table: 'contents', text: '%n.id > $2%' },
+  backlog: { table: 'contents', text: '%id > $2 order by%' },
 } as const;
 
 /** A raw HTTP/1.1 client on its own connection, so a test decides exactly when it goes away. */
@@ -53,6 +53,8 @@ describe('stream and long-poll slots are released exactly once, whenever the cli
     ({ hub, publisher, subscriber } = await startHubWithPeers('pg-redis', {
       HUB_MAX_STREAMS: String(MAX_STREAMS),
       HUB_MAX_STREAMS_PER_CLIENT: String(PER_CLIENT),
+      // A resuming client that takes nothing for two heartbeats is dropped (item 8): soon, here.
+      HUB_STREAM_HEARTBEAT_MS: '500',
       // To name client addresses in X-Forwarded-For; without the header the client is the socket's peer.
       HUB_TRUST_PROXY: '1',
     }));
@@ -136,8 +138,8 @@ describe('stream and long-poll slots are released exactly once, whenever the cli
   ] as const)('%s: a client gone while the %s query waits is released at once, and not charged again after', async (wait, step, params) => {
     const { table, text } = STEP_QUERY[step];
     const unlock = await lock(table);
+    const client = rawGet(hub.url, path(wait, params));
     try {
-      const client = rawGet(hub.url, path(wait, params));
       client.send();
       await waitFor(() => waiting(text), { what: `the ${step} query waiting` });
       // The slot is counted from the request's first moment, not from when the handshake's queries return.
@@ -149,6 +151,8 @@ describe('stream and long-poll slots are released exactly once, whenever the cli
       client.abort();
       await allReleased(`abort during ${step}`);
     } finally {
+      // A failed step must not leave its client holding a slot into the next test.
+      client.abort();
       await unlock();
     }
     await notWaiting(text);
@@ -188,43 +192,57 @@ describe('stream and long-poll slots are released exactly once, whenever the cli
     await capFree();
   });
 
-  test('item 8: a stream whose client does not read is reset past the buffer cap, and its slot released', async () => {
-    // Five updates of 400 KB: a resume sends them at once, more than the 1 MiB a stream may hold unsent.
-    const big = publisher.topicUrl('/big.xml');
-    await hub.subscribeAndWait(`${subscriber.origin}/big`, big);
-    for (let i = 1; i <= 5; i++) {
-      publisher.set('/big.xml', {
-        body: rss([`big-${i}`], `<description>${'x'.repeat(400_000)}</description>`),
-        contentType: 'application/rss+xml',
-      });
-      await hub.post({ 'hub.mode': 'publish', 'hub.url': big });
-      await waitFor(() => subscriber.deliveries().filter((d) => d.url === '/big').length === i, { what: `big update ${i}` });
-    }
+  /** A stream request on a socket that never reads: what the hub sends stays in buffers. */
+  function nonReadingStream(topicUrl: string, params: Record<string, string> = {}) {
     const { port } = new URL(hub.url);
     const socket = net.connect(Number(port), '127.0.0.1');
-    // Not reading from the first byte: what the hub sends stays in buffers.
     socket.pause();
     socket.on('error', () => undefined);
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-    const answered = async () =>
-      metricValue(await scrape(`${hub.url}metrics`), 'crier_requests_total', { mode: 'retrieve', status: '200' });
-    const before = await answered();
-    const query = new URLSearchParams({ 'hub.mode': 'retrieve', 'hub.topic': big, wait: 'stream', after: '0' });
+    const query = new URLSearchParams({ 'hub.mode': 'retrieve', 'hub.topic': topicUrl, wait: 'stream', ...params });
     socket.write(`GET /?${query} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
-    // A request is counted once its response closes.
-    await waitFor(async () => (await answered()) === before + 1, { what: 'the stream closed by the hub' });
-    await allReleased('the stream over its buffer cap');
-    // Ended instead, the stream would close only once its client read the rest, and end with the chunked terminator.
-    let received = 0;
-    let tail = '';
-    socket.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      tail = (tail + chunk.toString('latin1')).slice(-10);
-    });
-    socket.resume();
-    await closed;
-    expect(tail.endsWith('\r\n0\r\n\r\n')).toBe(false);
-    expect(received).toBeLessThan(5 * 400_000);
+    /** Reads what is left once the hub let go: ended instead of reset, it would close with the chunked terminator. */
+    const drain = async () => {
+      let tail = '';
+      socket.on('data', (chunk: Buffer) => (tail = (tail + chunk.toString('latin1')).slice(-10)));
+      socket.resume();
+      await closed;
+      return tail;
+    };
+    return { socket, drain };
+  }
+  // A request is counted once its response closes.
+  const streamsAnswered = async () =>
+    metricValue(await scrape(`${hub.url}metrics`), 'crier_requests_total', { mode: 'retrieve', status: '200' });
+
+  test('item 8: a stream whose client does not read is reset past the buffer cap, live or resuming, and its slot released', async () => {
+    const big = publisher.topicUrl('/big.xml');
+    await hub.subscribeAndWait(`${subscriber.origin}/big`, big);
+    // Live: updates of 1 MB until the kernel's buffers are full and the hub's own passes the 1 MiB cap.
+    const live = nonReadingStream(big);
+    await waitFor(() => hub.hub.live!.updates.size === 1, { what: 'the stream watching' });
+    const before = await streamsAnswered();
+    let published = 0;
+    while ((await streamsAnswered()) === before) {
+      expect(published).toBeLessThan(40);
+      published++;
+      publisher.set('/big.xml', {
+        body: rss([`big-${published}`], `<description>${'x'.repeat(1_000_000)}</description>`),
+        contentType: 'application/rss+xml',
+      });
+      await hub.post({ 'hub.mode': 'publish', 'hub.url': big });
+      await waitFor(() => subscriber.deliveries().filter((d) => d.url === '/big').length === published, {
+        what: `big update ${published}`,
+      });
+    }
+    await allReleased('the live stream over its buffer cap');
+    expect((await live.drain()).endsWith('\r\n0\r\n\r\n')).toBe(false);
+
+    // Resuming: the backlog waits for the client to take each event, and drops one that takes nothing for two heartbeats.
+    const resumed = nonReadingStream(big, { after: '0' });
+    await waitFor(async () => (await streamsAnswered()) === before + 2, { what: 'the resuming stream dropped' });
+    await allReleased('the resuming stream that reads nothing');
+    expect((await resumed.drain()).endsWith('\r\n0\r\n\r\n')).toBe(false);
   });
 
   test('item 6: the per-client cap counts an IPv6 /64 as one client, and an IPv4-mapped address as its IPv4 address', async () => {
