@@ -177,6 +177,10 @@ describe('crier listen guards its subscription, its secret and its terminal', ()
     await waitFor(() => ofKind(l, 'verify').some((e) => e.mode === 'subscribe'), { what: 'the subscription verified' });
     expect(commandLine(l)).not.toContain(secret);
     const callback = ofKind(l, 'listening')[0].url as string;
+    // listen answers the challenge before the hub stores the subscription: a ping in between would reach no one.
+    await waitFor(async () => (await hub.query('select 1 from subscriptions where callback = $1', [callback])).length === 1, {
+      what: 'the subscription stored',
+    });
 
     // The hub signs with the secret listen gave it: CRIER_SECRET's.
     expect((await hub.post({ 'hub.mode': 'publish', 'hub.url': topic })).status).toBe(204);
