@@ -11,20 +11,40 @@ if (!corpusPresent) {
 }
 
 /** Jest runs the TypeScript sources as ESM (got is ESM-only). */
-export default {
+const typescript = {
+  rootDir: root,
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: { ignoreCodes: [151002] } }],
   },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  testMatch: ['<rootDir>/test/**/*.test.ts'],
-  testPathIgnorePatterns: [
-    '/node_modules/',
-    ...(corpusPresent ? [] : ['/test/unit/feeds/(corpus|corpus-json-feed|round-trip)\\.test\\.ts$']),
+};
+
+/**
+ * Two projects: `unit` is pure code (no PostgreSQL, Redis or build; `npm run test:unit`),
+ * `integration` runs against real services and the build (`global-setup.js` checks the
+ * services and makes the template database from dist/). `npm test` runs both.
+ */
+export default {
+  projects: [
+    {
+      ...typescript,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+      testPathIgnorePatterns: [
+        '/node_modules/',
+        ...(corpusPresent ? [] : ['/test/unit/feeds/(corpus|corpus-json-feed|round-trip)\\.test\\.ts$']),
+      ],
+    },
+    {
+      ...typescript,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/global-setup.js',
+      globalTeardown: '<rootDir>/test/global-teardown.js',
+    },
   ],
-  globalSetup: '<rootDir>/test/global-setup.js',
-  globalTeardown: '<rootDir>/test/global-teardown.js',
   testTimeout: 30000,
   maxWorkers: 2,
 };

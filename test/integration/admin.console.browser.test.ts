@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/browser.js';
+import { CHROMIUM_PROGRAM, launchChromium } from '../helpers/browser.js';
+import { describeWith } from '../helpers/programs.js';
 import { rss } from '../helpers/feeds.js';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
 import { startPublisher, startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
@@ -11,7 +12,7 @@ const TOKEN = '3dda320d81fb485d20f363e1d6e850f3';
 // The README shows these, made by this run rather than by hand.
 const DOCS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs');
 
-describe('admin console in Chromium', () => {
+describeWith(CHROMIUM_PROGRAM)('admin console in Chromium', () => {
   let hub: TestHub;
   let publisher: Publisher;
   let subscriber: Subscriber;

@@ -1,5 +1,6 @@
 import type { Browser, BrowserContext, ConsoleMessage, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/browser.js';
+import { CHROMIUM_PROGRAM, launchChromium } from '../helpers/browser.js';
+import { describeWith } from '../helpers/programs.js';
 import { startTestHub, type TestHub } from '../helpers/hub.js';
 import { startPublisher, startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
@@ -13,7 +14,7 @@ const TOKEN = 'origin-console-token-0123456789ab';
  * publisher's own origin), so its silence on the hub's origin means the hub
  * stopped it, not that the payload was broken.
  */
-describe('topics holding script, opened in Chromium by a signed-in operator', () => {
+describeWith(CHROMIUM_PROGRAM)('topics holding script, opened in Chromium by a signed-in operator', () => {
   let hub: TestHub;
   let publisher: Publisher;
   let subscriber: Subscriber;

@@ -1,18 +1,23 @@
+import fs from 'node:fs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { BACKENDS, type TestHub } from '../helpers/hub.js';
 import { rss } from '../helpers/feeds.js';
 import type { Publisher, Subscriber } from '../helpers/servers.js';
 import { startHubWithPeers, stopHubWithPeers } from '../helpers/peers.js';
+import { describeWith, executable } from '../helpers/programs.js';
 import { waitFor } from '../helpers/wait.js';
 
 const run = promisify(execFile);
+const PHP = process.env.CRIER_PHP ?? 'php';
+const AUTOLOAD = process.env.CRIER_PHP_PUBLISHER ?? '/usr/share/php/Pubsubhubbub/Publisher/autoload.php';
+const INSTALL = 'apt-get install php-cli php-curl php-pubsubhubbub-publisher';
 
 /** Pings the hub with Debian's php-pubsubhubbub-publisher (installed by .ci/run); prints its verdict and the hub's answer. */
 const PING = `
-require '/usr/share/php/Pubsubhubbub/Publisher/autoload.php';
-$p = new pubsubhubbub\\publisher\\Publisher($argv[1]);
-$ok = $p->publish_update(array_slice($argv, 2));
+require $argv[1];
+$p = new pubsubhubbub\\publisher\\Publisher($argv[2]);
+$ok = $p->publish_update(array_slice($argv, 3));
 echo ($ok ? 'published' : 'refused: ' . $p->last_response()), "\\n";
 `;
 
@@ -21,7 +26,10 @@ echo ($ok ? 'published' : 'refused: ' . $p->last_response()), "\\n";
  * Debian's packages pings Crier for two topics in one request (issue 12); its
  * success test is a 204, and both topics' subscribers get their new entries.
  */
-describe.each(BACKENDS)('the PHP pubsubhubbub publisher on %s', (backend) => {
+describeWith(
+  { what: `php (${PHP})`, found: executable(PHP), install: `${INSTALL}, or set CRIER_PHP` },
+  { what: `the PHP publisher at ${AUTOLOAD}`, found: fs.existsSync(AUTOLOAD), install: `${INSTALL}, or set CRIER_PHP_PUBLISHER` },
+).each(BACKENDS)('the PHP pubsubhubbub publisher on %s', (backend) => {
   let hub: TestHub;
   let publisher: Publisher;
   let subscriber: Subscriber;
@@ -31,7 +39,7 @@ describe.each(BACKENDS)('the PHP pubsubhubbub publisher on %s', (backend) => {
   });
   afterAll(() => stopHubWithPeers({ hub, publisher, subscriber }));
 
-  const ping = async (...topics: string[]) => (await run('php', ['-r', PING, hub.url, ...topics])).stdout.trim();
+  const ping = async (...topics: string[]) => (await run(PHP, ['-r', PING, AUTOLOAD, hub.url, ...topics])).stdout.trim();
   const deliveriesTo = (path: string) => subscriber.deliveries().filter((d) => d.url === path);
 
   test('H17 H20: one ping for two topics is answered 204 and each subscriber gets only its new entries', async () => {

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/browser.js';
+import { CHROMIUM_PROGRAM, launchChromium } from '../helpers/browser.js';
+import { describeWith } from '../helpers/programs.js';
 import { rss } from '../helpers/feeds.js';
 import type { TestHub } from '../helpers/hub.js';
 import { startHubWithPeers, stopHubWithPeers } from '../helpers/peers.js';
@@ -54,7 +55,7 @@ function pageEventSource(page: Page, url: string) {
   );
 }
 
-describe('browser apps of the allowed origins read retrieve, long-poll and streams (issue 20, item 14)', () => {
+describeWith(CHROMIUM_PROGRAM)('browser apps of the allowed origins read retrieve, long-poll and streams (issue 20, item 14)', () => {
   let hub: TestHub;
   let publisher: Publisher;
   let subscriber: Subscriber;

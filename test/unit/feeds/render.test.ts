@@ -25,12 +25,12 @@ const ATOM = `<?xml version="1.0" encoding="utf-8"?>
 `;
 
 describe('rendering selected entries', () => {
-  it('keeps the prologue, the root with its namespaces, feed-level elements and the chosen entry byte-for-byte', () => {
+  it('H19: keeps the prologue, the root with its namespaces, feed-level elements and the chosen entry byte-for-byte, under the topic content type', () => {
     const body = Buffer.from(ATOM);
     const d = doc(body);
     const rendered = renderEntries(body, 'application/atom+xml', new Set([d.entries[0].key]));
     expect(rendered.body.toString('utf8')).toBe(ATOM.replace(`\n  ${ATOM_ENTRY_2}`, ''));
-    expect(rendered.contentType).toBe('application/atom+xml'); // H19: the topic's own header, verbatim
+    expect(rendered.contentType).toBe('application/atom+xml'); // the topic's own header, verbatim
   });
 
   it('keeps entries in source order whatever order the keys come in', () => {
