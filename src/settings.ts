@@ -297,8 +297,8 @@ export const SETTINGS = {
     env: 'HUB_ADMIN_PORT',
     doc:
       'port of a listener (on `HUB_HOST`) serving the `/admin/ui/` console and the `/admin/*` API, which the front then ' +
-      'answers 404: the console gets an origin of its own, apart from the topics the front serves (recommended; see Admin ' +
-      'console); 0 picks a free port',
+      'answers 404: the console gets an origin of its own, apart from the topics the front serves (recommended; see ' +
+      '[docs/console.md](docs/console.md)); 0 picks a free port',
     defaultText: 'unset (the front serves them)',
     read(raw: string | undefined, prior: Prior): number | undefined {
       if (raw === undefined || raw === '') return undefined;
@@ -384,7 +384,7 @@ export const SETTINGS = {
   }),
   poll: flag({
     env: 'HUB_POLL',
-    doc: '`0` turns off polling of subscribed topics (see Polling); they are then fetched only when pinged',
+    doc: '`0` turns off polling of subscribed topics (see [docs/operations.md](docs/operations.md#polling)); they are then fetched only when pinged',
     default: true,
   }),
   pollMinSeconds: int({

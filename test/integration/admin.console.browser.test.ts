@@ -9,7 +9,7 @@ import { startPublisher, startSubscriber, type Publisher, type Subscriber } from
 import { waitFor } from '../helpers/wait.js';
 
 const TOKEN = '3dda320d81fb485d20f363e1d6e850f3';
-// The README shows these, made by this run rather than by hand.
+// docs/console.md shows these, made by this run rather than by hand.
 const DOCS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../docs');
 
 describeWith(CHROMIUM_PROGRAM)('admin console in Chromium', () => {
