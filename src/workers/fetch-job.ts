@@ -133,7 +133,7 @@ export function fetchJob(deps: Deps, handOver: FirstPageHandOver, batches: State
       // A ping's fetch to be tried again keeps the ping's mark, so the retry is still the ping's (and is retried in turn).
       const servedUpTo = retried ? new Date(0) : startedAt;
       await recordFetch(deps.db.pool, topic.id, servedUpTo, { status, error: error.message }, poll);
-      log.warn({ ...ctx, err: error.message, permanent }, 'topic fetch failed');
+      log.warn({ ...ctx, err, permanent }, 'topic fetch failed');
       if (!retried) return;
       throw err;
     }

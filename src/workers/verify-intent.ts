@@ -117,7 +117,7 @@ export function createVerifier(deps: Deps) {
     await deleteIntents(deps.db.pool, finished);
     // crier.initial: stored with the subscription by the activation, so a lost enqueue is the sweep's to repair.
     await enqueueInitials(deps.queues, initials, deps.config.maxAttempts).catch((err: unknown) =>
-      log.warn({ err: (err as Error).message, subscriptions: initials.length }, 'initial deliveries not queued; the sweep queues them'),
+      log.warn({ err, subscriptions: initials.length }, 'initial deliveries not queued; the sweep queues them'),
     );
     return retry;
   }
