@@ -26,6 +26,6 @@ export function errorEventLogger(log: Logger, source: string, now: () => number 
     }
     if (seen.size >= MAX_REMEMBERED) seen.clear();
     seen.set(key, { loggedAt: t, repeats: 0 });
-    log.warn({ module: 'events', source, err: error.message, code, repeats: entry?.repeats ?? 0 }, `${source} reported an error`);
+    log.warn({ module: 'events', source, err: error, code, repeats: entry?.repeats ?? 0 }, `${source} reported an error`);
   };
 }

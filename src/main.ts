@@ -42,20 +42,51 @@ export interface HubOptions {
   clock?: () => number;
 }
 
-/** Composition root: builds the dependencies and starts the parts HUB_ROLE asks for. */
+/** A part start-up has started, and how to stop it should a later part fail to start. */
+type StartedPart = { name: string; close: () => Promise<void> | void };
+
+/**
+ * Composition root: builds the dependencies and starts the parts HUB_ROLE asks for. When a part fails
+ * to start (a port in use, say), the parts already started are closed, last first, and the error rethrown:
+ * a caller that goes on living (tests, an embedding program) is not left with workers and pools running.
+ */
 export async function startHub(config: Config, options: HubOptions = {}): Promise<RunningHub> {
   const log = options.log ?? createLogger(config);
+  const started: StartedPart[] = [];
+  try {
+    return await startParts(config, options, log, started);
+  } catch (err) {
+    for (const part of started.reverse()) {
+      await Promise.resolve()
+        .then(part.close)
+        .catch((closeErr: unknown) => log.warn({ part: part.name, err: closeErr }, 'part not closed after a failed start'));
+    }
+    throw err;
+  }
+}
+
+async function startParts(config: Config, options: HubOptions, log: Logger, started: StartedPart[]): Promise<RunningHub> {
   for (const name of unknownHubVariables()) log.warn({ variable: name }, `${name} is not a setting Crier reads (misspelt?); it is ignored`);
   const db = await createDatabase(config, { log, onLost: options.onFatal });
+  started.push({ name: 'database', close: () => db.close() });
   await migrate(db.pool);
   const queues = await createQueues(config, db, log);
+  started.push({ name: 'queues', close: () => queues.close() });
   const metrics = createMetrics();
   watchQueues(metrics, queues);
   const http = {
     callbacks: createCallbackClient(config),
     topics: createTopicFetcher(config),
   };
+  started.push({
+    name: 'http clients',
+    close: async () => {
+      http.topics.close();
+      await http.callbacks.close();
+    },
+  });
   const verifications = createVerifyBatcher(queues, db.pool, log);
+  started.push({ name: 'verify batcher', close: () => verifications.close() });
   const secrets = createSecretBox(
     config.secretKeys.length || !db.embedded ? config.secretKeys : [embeddedKey(config.dataDir)],
     config.secretCacheEntries,
@@ -71,6 +102,7 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
     );
   }
   const announcer = createAnnouncer(config, db, log);
+  started.push({ name: 'announcer', close: () => announcer.close() });
   const deps: Deps = { config, log, db, queues, http, secrets, verifications, metrics, clock: options.clock ?? Date.now, announcer };
 
   let server: RunningServer | undefined;
@@ -80,7 +112,11 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
   let readers: Readers | undefined;
   let updates: UpdateHub | undefined;
   let rendered: RenderedUpdates | undefined;
-  if (config.role !== 'web') workers = startWorkers(deps, { sweepIntervalMs: options.sweepIntervalMs });
+  if (config.role !== 'web') {
+    const running = startWorkers(deps, { sweepIntervalMs: options.sweepIntervalMs });
+    started.push({ name: 'workers', close: () => running.close() });
+    workers = running;
+  }
   if (config.role !== 'worker') {
     // Both asked at once: on a busy embedded database each waits its turn there, and one after the other waited twice.
     const health = async () =>
@@ -95,28 +131,38 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
       ).every(Boolean);
     // Streams and long-polls: woken by the workers' signals, reading each update from the log once per process.
     updates = new UpdateHub(db.pool, log);
-    wake = listenForUpdates(config, db, log, updates);
+    const listening = listenForUpdates(config, db, log, updates);
+    started.push({ name: 'update listener', close: () => listening.close() });
+    wake = listening;
     // Listening before answering, so no reader misses a signal; a backend that is down does not hold start-up (it retries).
     await Promise.race([wake.ready, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
-    readers = new Readers(config, (kind, delta) => metrics.openStreams.inc({ kind }, delta));
+    const streams = new Readers(config, (kind, delta) => metrics.openStreams.inc({ kind }, delta));
+    started.push({ name: 'streams', close: () => streams.closeAll() });
+    readers = streams;
     // A few answers' worth of parses and events, shared by every reader of this process.
     rendered = new RenderedUpdates(8 * config.retrieveMaxBytes);
-    server = await startServer(createApp(deps, health, { updates, readers, rendered }), {
+    const front = await startServer(createApp(deps, health, { updates, readers: streams, rendered }), {
       port: config.port,
       host: config.host,
       maxConnections: config.maxConnections,
       maxIdleConnectionsPerClient: config.maxIdleConnectionsPerClient,
     });
-    if (config.adminPort !== undefined)
-      adminServer = await startServer(createAdminApp(deps), {
+    started.push({ name: 'front', close: () => front.close() });
+    server = front;
+    if (config.adminPort !== undefined) {
+      const admin = await startServer(createAdminApp(deps), {
         port: config.adminPort,
         host: config.host,
         maxConnections: config.maxConnections,
       });
+      started.push({ name: 'console', close: () => admin.close() });
+      adminServer = admin;
+    }
   }
   const url = server ? frontUrl(server.address) : undefined;
   const adminUrl = adminServer ? frontUrl(adminServer.address) : undefined;
   const metricsServer = await startMetricsListener(config, deps, log);
+  if (metricsServer) started.push({ name: 'metrics listener', close: () => metricsServer.close() });
   const metricsUrl = metricsServer ? `${frontUrl(metricsServer.address)}metrics` : undefined;
   if (config.allowPrivateNetworks) {
     const why = 'HUB_ALLOW_PRIVATE_NETWORKS is on: this hub will contact loopback and private addresses; keep it off the network';

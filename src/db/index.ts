@@ -29,7 +29,7 @@ export { createStatementBatches } from './statement-batches.js';
 export type { StatementBatches } from './statement-batches.js';
 export { insertIntents, markIntentsEnqueued, findIntentsByIds, deleteIntent, deleteIntents, listUnqueuedIntents } from './intents.js';
 export type { Intent, IntentMode, DeliveryFormat } from './intents.js';
-export { getContentOfNotification } from './contents.js';
+export { findContentOfNotification } from './contents.js';
 export type { Content } from './contents.js';
 export {
   extendNotificationClaim,

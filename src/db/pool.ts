@@ -97,15 +97,19 @@ export async function createDatabase(config: Config, options: DatabaseOptions): 
 /** Runs `fn` in one transaction on one client; keep it short (PGlite serialises them). */
 export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  // Set when the rollback fails: the connection may still hold the transaction, so pg destroys it.
+  let broken: Error | undefined;
   try {
     await client.query('begin');
     const result = await fn(client);
     await client.query('commit');
     return result;
   } catch (err) {
-    await client.query('rollback').catch(() => {});
+    await client.query('rollback').catch((rollbackErr: unknown) => {
+      broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
+    });
     throw err;
   } finally {
-    client.release();
+    client.release(broken);
   }
 }

@@ -14,13 +14,21 @@ function fromParserError(err: { type?: string; status?: number }): HubError | un
   return undefined;
 }
 
-/** Last in the chain: HubError -> its status and a one-line text reason (H9); anything else -> 500, logged. */
+/**
+ * Last in the chain: HubError -> its status and a one-line text reason (H9); anything else -> 500, logged.
+ * An error after the response began cannot change its status: it is logged and the connection cut, so the
+ * client sees a truncated answer rather than one that looks complete.
+ */
 export function errorMiddleware(log: Logger): ErrorRequestHandler {
   // Express tells an error handler by its four parameters: `next` must be declared.
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
   return (err: unknown, req, res, _next) => {
     const hubErr = err instanceof HubError ? err : fromParserError(err ?? {});
-    if (res.headersSent) return;
+    if (res.headersSent) {
+      log.error({ module: 'http', err, method: req.method, path: req.path }, 'request failed after the response began; connection closed');
+      res.destroy();
+      return;
+    }
     if (hubErr) {
       if (typeof hubErr.details?.retryAfter === 'number') res.setHeader('Retry-After', String(hubErr.details.retryAfter));
       res.status(hubErr.statusCode).type('text/plain').send(`${hubErr.message}\n`);

@@ -97,7 +97,7 @@ export async function eventStream(
       .then(() => live.rendered.event(entry.seq, request.format, () => Promise.resolve(entry)))
       .then((bytes) => bytes && Readers.write(res, withRetry(bytes.toString('utf8'))))
       .catch((err) => {
-        deps.log.warn({ module: 'stream', err: (err as Error).message }, 'stream event not rendered; ending the stream');
+        deps.log.warn({ module: 'stream', err }, 'stream event not rendered; ending the stream');
         res.end();
       });
   };
@@ -132,7 +132,7 @@ export async function eventStream(
     pending = undefined;
     for (const entry of caught) if (!sent.has(entry.seq)) send(entry);
   } catch (err) {
-    deps.log.warn({ module: 'stream', err: (err as Error).message }, 'stream backlog not read; ending the stream');
+    deps.log.warn({ module: 'stream', err }, 'stream backlog not read; ending the stream');
     res.end();
   }
 }

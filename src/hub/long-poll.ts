@@ -56,7 +56,7 @@ export async function longPoll(
     }
     const url = urls.get(entries[0].topicId)!;
     sendUpdates(deps, live.rendered, res, url, [...entries].reverse(), request, { capped, direction: 'after' }).catch((err) => {
-      deps.log.warn({ module: 'long-poll', err: (err as Error).message }, 'long-poll answer not rendered');
+      deps.log.warn({ module: 'long-poll', err }, 'long-poll answer not rendered');
       if (!res.headersSent) res.status(500).type('text/plain').send('the answer could not be rendered; retry\n');
       else res.destroy();
     });

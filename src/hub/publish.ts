@@ -32,6 +32,6 @@ async function publish(deps: Deps, urls: string[]): Promise<void> {
       topics.map((t) => t.id),
     );
   } catch (err) {
-    deps.log.warn({ module: 'publish', err: (err as Error).message }, 'fetch enqueue failed; the sweep will retry');
+    deps.log.warn({ module: 'publish', err }, 'fetch enqueue failed; the sweep will retry');
   }
 }

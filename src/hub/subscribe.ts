@@ -46,7 +46,7 @@ export async function requestSubscription(
   const verifying = verifyNow(intentId);
   const verdict = await withinBound(verifying, deps.config.syncVerifyTimeoutMs);
   if (verdict === 'late') {
-    verifying.catch((err: unknown) => deps.log.warn({ module: 'verify', intentId, err: String(err) }, 'late sync verification failed'));
+    verifying.catch((err: unknown) => deps.log.warn({ module: 'verify', intentId, err }, 'late sync verification failed'));
     // Too slow to answer in time: verified asynchronously like any other request.
     await deps.queues.verify.add('verify', { intentId }, { jobId: jobIds.verify(intentId) });
     await markIntentsEnqueued(deps.db.pool, [intentId]);

@@ -1,4 +1,4 @@
-import got, { type Got } from 'got';
+import got, { RequestError, type Got } from 'got';
 import http from 'node:http';
 import https from 'node:https';
 import { HubError } from '../errors.js';
@@ -142,6 +142,8 @@ export function createTopicFetcher(options: TopicFetcherOptions): TopicFetcher {
       const cause = err as Error & { code?: string; cause?: unknown };
       if (cause.cause instanceof HubError) throw cause.cause;
       if (cause.code === 'EADDRBLOCKED') throw new HubError('HUB_ERR_ADDRESS_BLOCKED', `GET ${url}: ${cause.message}`, { cause });
+      // got reports every network, TLS, timeout and HTTP failure as a RequestError: anything else is a bug here.
+      if (!(err instanceof RequestError)) throw err;
       throw new HubError('HUB_ERR_TOPIC_FETCH_FAILED', `GET ${url} failed: ${cause.message}`, { cause });
     }
   }

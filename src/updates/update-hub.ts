@@ -77,9 +77,7 @@ export class UpdateHub implements WakeHandlers {
   }
 
   #enqueue(work: () => Promise<void>): void {
-    this.#chain = this.#chain
-      .then(work)
-      .catch((err) => this.log.warn({ module: 'updates', err: (err as Error).message }, 'update not read'));
+    this.#chain = this.#chain.then(work).catch((err) => this.log.warn({ module: 'updates', err }, 'update not read'));
   }
 
   /** The oldest cursor of any reader: where a catch-up starts when there is no horizon yet. */

@@ -6,7 +6,7 @@ import {
   findDeliveryStatus,
   isSubscriptionHostPaused,
   findSubscriptionById,
-  getContentOfNotification,
+  findContentOfNotification,
   listDeliveryTargetsForNotification,
   markNotificationEnqueued,
   recordDeliveries,
@@ -64,18 +64,22 @@ export function createDeliverer(deps: Deps, batches: StatementBatches): Delivere
   const { metrics } = deps;
   metrics.watchCircuits('callback', () => circuits.openCount());
   // A notification's body never changes: the pages of one fan-out read it once per process.
-  const contents = new Map<number, Promise<Content>>();
+  const contents = new Map<number, Promise<Content | undefined>>();
 
-  function cacheContent(notificationId: number, content: Promise<Content>): void {
+  function cacheContent(notificationId: number, content: Promise<Content | undefined>): void {
     if (contents.size >= 16) contents.delete(contents.keys().next().value!);
     contents.set(notificationId, content);
   }
 
-  function contentFor(notificationId: number): Promise<Content> {
+  function contentFor(notificationId: number): Promise<Content | undefined> {
     let content = contents.get(notificationId);
     if (!content) {
-      content = getContentOfNotification(deps.db.pool, notificationId);
-      content.catch(() => contents.delete(notificationId));
+      content = findContentOfNotification(deps.db.pool, notificationId);
+      // Neither a missing row nor a failed read is kept: the next page reads again.
+      content.then(
+        (found) => found ?? contents.delete(notificationId),
+        () => contents.delete(notificationId),
+      );
       cacheContent(notificationId, content);
     }
     return content;
@@ -279,7 +283,8 @@ export function createDeliverer(deps: Deps, batches: StatementBatches): Delivere
     const [n, targets, content] = await Promise.all([
       findNotificationById(deps.db.pool, data.notificationId),
       listDeliveryTargetsForNotification(deps.db.pool, data.notificationId, data.afterId, deps.config.deliverPageSize),
-      contentFor(data.notificationId).catch(() => undefined),
+      // A failed read fails the job, which is retried; only a missing row is "missing".
+      contentFor(data.notificationId),
     ]);
     if (!n || targets.length === 0) return;
     if (!content) throw new Error(`content of notification ${n.id} is missing`);
@@ -326,6 +331,7 @@ export function createDeliverer(deps: Deps, batches: StatementBatches): Delivere
     if (status === 'delivered' && !data.replay) return;
     const target = { ...targetOf(sub), paused };
     const content = await contentFor(n.id);
+    if (!content) throw new Error(`content of notification ${n.id} is missing`);
     const [result] = await slots.map([target], 0, (t) => attempt(n, content, t, data.replay !== undefined));
     const settled = settle(n, target, data.attempt, result, data.deferred ?? 0, true, data.replay);
     await record(n, [settled], [target]);

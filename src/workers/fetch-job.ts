@@ -118,8 +118,15 @@ export function fetchJob(deps: Deps, handOver: FirstPageHandOver, batches: State
       admission.pass.release(true);
     } catch (err) {
       metrics.fetchDuration.observe({ source }, (performance.now() - began) / 1000);
+      // The fetcher turns every network, HTTP and size failure into a HubError: anything else is a bug of
+      // ours, not the topic's failure. The job fails (and is retried); the topic's record is left alone.
+      if (!(err instanceof HubError)) {
+        admission.pass.release(true);
+        log.error({ ...ctx, err }, 'fetch job failed');
+        throw err;
+      }
       counted('failed');
-      const error = err as HubError;
+      const error = err;
       const status = (error.details?.status as number | undefined) ?? null;
       admission.pass.release(serverBehaved(error.code, status));
       const retryAfterSeconds = error.details?.retryAfter as number | undefined;
@@ -133,7 +140,7 @@ export function fetchJob(deps: Deps, handOver: FirstPageHandOver, batches: State
       // A ping's fetch to be tried again keeps the ping's mark, so the retry is still the ping's (and is retried in turn).
       const servedUpTo = retried ? new Date(0) : startedAt;
       await recordFetch(deps.db.pool, topic.id, servedUpTo, { status, error: error.message }, poll);
-      log.warn({ ...ctx, err: error.message, permanent }, 'topic fetch failed');
+      log.warn({ ...ctx, err, permanent }, 'topic fetch failed');
       if (!retried) return;
       throw err;
     }

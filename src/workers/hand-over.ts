@@ -30,7 +30,7 @@ export function createFirstPageHandOver(deps: Deps, deliverer: Deliverer): First
   async function deliver(n: Notification, content: Content, targets: DeliveryTarget[]): Promise<void> {
     const renew = setInterval(() => {
       extendNotificationClaim(deps.db.pool, n.id, claimSeconds).catch((err) =>
-        log.warn({ notificationId: n.id, err: (err as Error).message }, 'could not renew the first-page claim'),
+        log.warn({ notificationId: n.id, err }, 'could not renew the first-page claim'),
       );
     }, deps.config.jobLockMs / 3);
     try {
@@ -38,15 +38,12 @@ export function createFirstPageHandOver(deps: Deps, deliverer: Deliverer): First
       if (targets.length === 0) await markNotificationEnqueued(deps.db.pool, n.id);
       else await deliverer.firstPage(n, content, targets);
     } catch (err) {
-      log.warn({ notificationId: n.id, err: (err as Error).message }, 'first page failed in the fetch job; queueing it');
+      log.warn({ notificationId: n.id, err }, 'first page failed in the fetch job; queueing it');
       try {
         await queueFirstPage(deps, n.id);
       } catch (queueErr) {
         // A re-run of the fetch job would find the body unchanged and deliver nothing: the sweep is the way back.
-        log.warn(
-          { notificationId: n.id, err: (queueErr as Error).message },
-          'first page not queued either; the sweep queues it once the claim lapses',
-        );
+        log.warn({ notificationId: n.id, err: queueErr }, 'first page not queued either; the sweep queues it once the claim lapses');
       }
     } finally {
       clearInterval(renew);

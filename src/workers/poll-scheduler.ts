@@ -44,7 +44,7 @@ export function startPollScheduler(deps: Deps): PollScheduler {
         full = await round();
       } catch (err) {
         // A lost enqueue costs one interval: the claim already moved these topics' next poll.
-        log.warn({ err: (err as Error).message }, 'poll round failed');
+        log.warn({ err }, 'poll round failed');
       }
       if (!stopped) timer = setTimeout(loop, full > 0 ? 0 : TICK_MS);
     })();

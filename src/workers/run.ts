@@ -46,9 +46,7 @@ export function startWorkers(deps: Deps, options: { sweepIntervalMs?: number } =
     ),
   ];
   for (const worker of workers) {
-    worker.on('failed', (job, err) =>
-      deps.log.warn({ module: 'worker', queue: worker.name, jobId: job?.id, err: err.message }, 'job failed'),
-    );
+    worker.on('failed', (job, err) => deps.log.warn({ module: 'worker', queue: worker.name, jobId: job?.id, err }, 'job failed'));
   }
   let sweeping: Promise<void> = Promise.resolve();
   let swept = true;
@@ -57,7 +55,7 @@ export function startWorkers(deps: Deps, options: { sweepIntervalMs?: number } =
     if (!swept) return;
     swept = false;
     sweeping = sweep(deps)
-      .catch((err) => deps.log.warn({ module: 'sweep', err: (err as Error).message }, 'sweep failed'))
+      .catch((err) => deps.log.warn({ module: 'sweep', err }, 'sweep failed'))
       .finally(() => {
         swept = true;
       });

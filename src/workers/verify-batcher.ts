@@ -61,7 +61,7 @@ export function createVerifyBatcher(
       );
       await markIntentsEnqueued(db, ids);
     } catch (err) {
-      log.warn({ module: 'verify', intents: ids.length, err: (err as Error).message }, 'verify enqueue failed; the sweep will retry');
+      log.warn({ module: 'verify', intents: ids.length, err }, 'verify enqueue failed; the sweep will retry');
     }
   }
 

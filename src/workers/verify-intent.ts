@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Job } from 'bullmq';
 import type { Deps } from '../deps.js';
+import type { Logger } from '../log.js';
 import {
   activateSubscriptionsFromIntents,
   deleteIntent,
@@ -53,7 +54,7 @@ export function createVerifier(deps: Deps) {
 
   async function check(intent: Intent): Promise<Verdict> {
     if (intent.mode === 'denied') {
-      await notifyDenied(deps, intent.callback, intent.topicUrl, intent.reason ?? 'subscription refused');
+      await notifyDenied(deps, log, intent.callback, intent.topicUrl, intent.reason ?? 'subscription refused');
       return { kind: 'denied' };
     }
     if (intent.mode === 'subscribe') {
@@ -61,7 +62,7 @@ export function createVerifier(deps: Deps) {
       if (refusal !== undefined) {
         // WebSub §5.2 (H12): the hub may refuse a topic after accepting the request; it says so to
         // the callback, and a denied (topic, callback) keeps no subscription from before.
-        await notifyDenied(deps, intent.callback, intent.topicUrl, refusal);
+        await notifyDenied(deps, log, intent.callback, intent.topicUrl, refusal);
         await endSubscription(deps, intent);
         log.info({ callback: intent.callback, topic: intent.topicUrl, reason: refusal }, 'subscription denied: topic not allowed');
         return { kind: 'denied' };
@@ -117,7 +118,7 @@ export function createVerifier(deps: Deps) {
     await deleteIntents(deps.db.pool, finished);
     // crier.initial: stored with the subscription by the activation, so a lost enqueue is the sweep's to repair.
     await enqueueInitials(deps.queues, initials, deps.config.maxAttempts).catch((err: unknown) =>
-      log.warn({ err: (err as Error).message, subscriptions: initials.length }, 'initial deliveries not queued; the sweep queues them'),
+      log.warn({ err, subscriptions: initials.length }, 'initial deliveries not queued; the sweep queues them'),
     );
     return retry;
   }
@@ -184,7 +185,9 @@ async function endSubscription(deps: Deps, intent: Intent): Promise<void> {
   });
 }
 
-async function notifyDenied(deps: Deps, callback: string, topic: string, reason: string): Promise<void> {
+/** WebSub §5.2: tells the callback it was denied. Sent once: a notice that does not arrive is logged, not retried. */
+async function notifyDenied(deps: Deps, log: Logger, callback: string, topic: string, reason: string): Promise<void> {
   const url = withQuery(callback, { 'hub.mode': 'denied', 'hub.topic': topic, 'hub.reason': reason });
-  await deps.http.callbacks.get(url).catch(() => undefined);
+  // `callback` is logged as origin and path (log.ts): its query string may carry the subscriber's credentials.
+  await deps.http.callbacks.get(url).catch((err: unknown) => log.warn({ callback, topic, err }, 'denial notice not delivered'));
 }

@@ -33,10 +33,10 @@ describe('background error events (PostgreSQL + a Redis this test stops)', () =>
     expect(logged.find((l) => String(l.source).startsWith('worker '))).toMatchObject({
       level: 40,
       // Whatever the connection reported as Redis went away: ECONNREFUSED, EPIPE, a closed connection.
-      err: expect.stringMatching(/\S/),
+      err: { message: expect.stringMatching(/\S/), stack: expect.stringMatching(/\S/) },
     });
     // ioredis retries many times a second while Redis is down; each distinct error is logged once.
-    const keys = logged.map((l) => JSON.stringify([l.source, l.code, l.err]));
+    const keys = logged.map((l) => JSON.stringify([l.source, l.code, (l.err as { message?: string }).message]));
     expect(new Set(keys).size).toBe(keys.length);
   }, 60_000);
 });

@@ -1,4 +1,6 @@
+import { Writable } from 'node:stream';
 import { BACKENDS, startTestHub, type TestHub } from '../helpers/hub.js';
+import { freePort } from '../helpers/ports.js';
 import { startPublisher, startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -72,5 +74,35 @@ describe.each(BACKENDS)('subscription denial on %s', (backend) => {
     await waitFor(() => requestsTo('/was-active').length === 1, { what: 'denial notice' });
     expect(requestsTo('/was-active')[0].query.get('hub.mode')).toBe('denied');
     await waitFor(async () => (await subscriptionCount(callback)) === 0, { what: 'subscription removed' });
+  });
+});
+
+describe('a denial notice that cannot be delivered (issue 21, item 7)', () => {
+  let hub: TestHub;
+  const lines: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+
+  beforeAll(async () => {
+    hub = await startTestHub('pg-redis', { HUB_TOPIC_ALLOW: 'https://served.example/', LOG_LEVEL: 'warn' }, { logDestination: sink });
+  });
+  afterAll(async () => {
+    await hub?.stop();
+  });
+
+  test('is logged at warn with its stack and the callback without its query string', async () => {
+    // Nothing listens on this port: the notice's GET is refused.
+    const callback = `http://127.0.0.1:${await freePort()}/gone?apikey=subscriber-credential`;
+    const res = await hub.post({ 'hub.mode': 'subscribe', 'hub.callback': callback, 'hub.topic': 'https://elsewhere.example/x.xml' });
+    expect(res.status).toBe(202);
+    await waitFor(() => lines.some((l) => l.msg === 'denial notice not delivered'), { what: 'the failed notice logged' });
+    const line = lines.find((l) => l.msg === 'denial notice not delivered')!;
+    expect(line).toMatchObject({ level: 40, callback: callback.split('?')[0], topic: 'https://elsewhere.example/x.xml' });
+    expect((line.err as { stack: string }).stack).toMatch(/ECONNREFUSED/);
+    expect(JSON.stringify(lines)).not.toContain('subscriber-credential');
   });
 });

@@ -30,12 +30,14 @@ describe('error event logger', () => {
     ]);
     t += REPEAT_WINDOW_MS;
     report(refused);
-    expect(lines[2]).toMatchObject({ source: 'redis', err: refused.message, repeats: 49, msg: 'redis reported an error' });
+    expect(lines[2]).toMatchObject({ source: 'redis', err: { message: refused.message }, repeats: 49, msg: 'redis reported an error' });
+    // The error goes to pino whole, so the line keeps where it was raised.
+    expect((lines[2].err as { stack: string }).stack).toContain('error-events.test.ts');
   });
 
   test('a thrown non-Error is logged too', () => {
     const { log, lines } = capture();
     errorEventLogger(log, 'queue fetch')('a string');
-    expect(lines[0]).toMatchObject({ source: 'queue fetch', err: 'a string' });
+    expect(lines[0]).toMatchObject({ source: 'queue fetch', err: { message: 'a string' } });
   });
 });
