@@ -26,7 +26,7 @@ registerAdminCommands(program);
 const feed = program.command('feed').description('look at feeds the way the hub does');
 feed
   .command('inspect')
-  .description("JSON: a feed's format, title and each entry's identity, key, link, title, dates and hash")
+  .description("JSON: a feed's format, title and each entry's identity, key, link, title, dates and hash (XML well-formedness on stderr)")
   .argument('<file-or-url>')
   .action(async (location: string) => {
     const { runFeedCommand } = await import('./feed-cli.js');

@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { parseFeed, selectNewContent, type ParseOutcome } from './feeds/index.js';
+import { checkWellFormed, describeWellFormedness, parseFeed, selectNewContent, type ParseOutcome } from './feeds/index.js';
 
 /**
  * `crier feed ...`: look at feeds the way the hub does.
- *   feed inspect <file-or-url>   JSON: format, title, each entry's identity, key, link, title, dates, hash
+ *   feed inspect <file-or-url>   stdout: JSON: format, title, each entry's identity, key, link, title, dates, hash;
+ *                                stderr, for markup: whether a strict XML parser finds it well-formed
  *   feed diff <old> <new>        stdout: the document Crier would deliver for <new> after <old>;
  *                                stderr: a line with the new/updated counts
  * Files are read with fs (content type unknown, so the format is sniffed);
@@ -31,14 +32,17 @@ function describeOutcome(outcome: ParseOutcome): unknown {
   return { kind: 'feed', format, title, selfUrl, hubUrls, entryCount: entries.length, problems: problems ?? [], entries };
 }
 
-async function inspect(location: string, out: NodeJS.WritableStream): Promise<number> {
+async function inspect(location: string, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
   const source = await load(location);
   const outcome = parseFeed(source.body, source.contentType);
   out.write(`${JSON.stringify(describeOutcome(outcome), null, 2)}\n`);
+  // The hub reads feeds leniently; this is a strict reader's verdict, for the publisher (it changes nothing above).
+  const verdict = checkWellFormed(source.body, source.contentType);
+  if (verdict) err.write(`${describeWellFormedness(verdict)}\n`);
   return outcome.kind === 'unparseable' ? 1 : 0;
 }
 
-async function diff(oldLocation: string, newLocation: string, out: NodeJS.WritableStream): Promise<number> {
+async function diff(oldLocation: string, newLocation: string, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
   const [previous, current] = await Promise.all([load(oldLocation), load(newLocation)]);
   const before = parseFeed(previous.body, previous.contentType);
   const seen = new Map(before.kind === 'feed' ? before.doc.entries.map((e) => [e.key, e.contentHash] as const) : []);
@@ -46,27 +50,31 @@ async function diff(oldLocation: string, newLocation: string, out: NodeJS.Writab
   if (selection.outcome.kind !== 'feed') {
     // Crier delivers non-feed and unparseable topics whole whenever their bytes change.
     const changed = !previous.body.equals(current.body);
-    process.stderr.write(`${selection.outcome.kind} document; ${changed ? 'changed, delivered whole' : 'unchanged, nothing delivered'}\n`);
+    err.write(`${selection.outcome.kind} document; ${changed ? 'changed, delivered whole' : 'unchanged, nothing delivered'}\n`);
     if (changed) out.write(current.body);
     return 0;
   }
   const { newKeys, updatedKeys } = selection.diff ?? { newKeys: [], updatedKeys: [] };
   const type = selection.rendered ? `, content-type: ${selection.rendered.contentType}` : '';
-  process.stderr.write(`new: ${newKeys.length}, updated: ${updatedKeys.length}${type}\n`);
+  err.write(`new: ${newKeys.length}, updated: ${updatedKeys.length}${type}\n`);
   if (selection.rendered) out.write(selection.rendered.body);
   return 0;
 }
 
 /** Runs `feed <subcommand> ...` (args after `feed`); resolves to the exit code. */
-export async function runFeedCommand(args: string[], out: NodeJS.WritableStream): Promise<number> {
+export async function runFeedCommand(
+  args: string[],
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream = process.stderr,
+): Promise<number> {
   const [command, ...rest] = args;
   try {
-    if (command === 'inspect' && rest.length === 1) return await inspect(rest[0], out);
-    if (command === 'diff' && rest.length === 2) return await diff(rest[0], rest[1], out);
-  } catch (err) {
-    process.stderr.write(`crier feed ${command}: ${(err as Error).message}\n`);
+    if (command === 'inspect' && rest.length === 1) return await inspect(rest[0], out, err);
+    if (command === 'diff' && rest.length === 2) return await diff(rest[0], rest[1], out, err);
+  } catch (failure) {
+    err.write(`crier feed ${command}: ${(failure as Error).message}\n`);
     return 1;
   }
-  process.stderr.write(USAGE);
+  err.write(USAGE);
   return 2;
 }

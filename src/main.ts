@@ -6,6 +6,7 @@ import { createSecretBox, embeddedKey, unlistedEmbeddedKey } from './db/secret-b
 import { createAdminApp, createApp, createAuthThrottle, startServer, type RunningServer } from './hub/index.js';
 import { createLogger, type Logger } from './log.js';
 import { memoryBreakdown } from './memory.js';
+import { setUpProcess } from './process-setup.js';
 import { createMetrics, startMetricsServer, watchQueues, type MetricsServer } from './metrics/index.js';
 import { createCallbackClient, createTopicFetcher } from './net/index.js';
 import { createAnnouncer, listenForUpdates, UpdateHub, type WakeSource } from './updates/index.js';
@@ -51,6 +52,7 @@ type StartedPart = { name: string; close: () => Promise<void> | void };
  * a caller that goes on living (tests, an embedding program) is not left with workers and pools running.
  */
 export async function startHub(config: Config, options: HubOptions = {}): Promise<RunningHub> {
+  setUpProcess();
   const log = options.log ?? createLogger(config);
   const started: StartedPart[] = [];
   try {

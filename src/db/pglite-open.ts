@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
-import v8 from 'node:v8';
 import { PGlite } from '@electric-sql/pglite';
+import { keepWasmOnBaselineCompiler } from '../process-setup.js';
 
 /** What opening the embedded database needs, in the PGlite thread and in the first start's initdb process alike. */
 export interface OpenOptions {
@@ -21,26 +21,10 @@ export interface OpenOptions {
  */
 export async function openPglite(options: OpenOptions): Promise<PGlite> {
   await fs.mkdir(options.dir, { recursive: true });
-  if (options.wasmBaselineOnly) baselineOnly();
+  if (options.wasmBaselineOnly) keepWasmOnBaselineCompiler();
   return PGlite.create(options.dir, {
     startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${options.sharedBuffersMb}MB`],
   });
-}
-
-/**
- * Stops V8 from recompiling hot WebAssembly functions with its optimising
- * compiler (TurboFan), so PostgreSQL runs on the code of its baseline
- * compiler (Liftoff) throughout. The optimised code and the compilers' freed
- * working memory (which the C heap keeps) came to about 70 MB of an idle hub;
- * the price is CPU (about a third more of the hub's CPU per topic in the
- * many-topics bench). V8's flags belong to the process, and V8 reads them
- * each time a function is due for tier-up, not once per module (switching
- * them back on after PGlite had opened let it tier up again as it worked),
- * so this holds for every WebAssembly module in the process from now on,
- * undici's HTTP parser on the hub's thread included.
- */
-function baselineOnly(): void {
-  v8.setFlagsFromString('--liftoff-only');
 }
 
 /**

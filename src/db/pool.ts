@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { errorEventLogger } from '../error-events.js';
 import type { ThreadMemory } from './pglite-protocol.js';
+import { setUpProcess } from '../process-setup.js';
 
 /** Anything that runs a query: the pool or a client inside a transaction. */
 export type Queryable = Pick<pg.Pool, 'query'>;
@@ -19,9 +20,6 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** int8 as number: our ids stay far below 2^53. */
-pg.types.setTypeParser(20, (value: string) => Number(value));
-
 export interface DatabaseOptions {
   max?: number;
   log: Logger;
@@ -36,6 +34,7 @@ export interface DatabaseOptions {
  * code serves both and the database never queues behind the HTTP front.
  */
 export async function createDatabase(config: Config, options: DatabaseOptions): Promise<Database> {
+  setUpProcess();
   const max = options.max ?? config.dbPoolSize;
   // An idle client's lost connection: the next query reports it to its caller, this to the operator.
   const onPoolError = errorEventLogger(options.log, 'database pool');

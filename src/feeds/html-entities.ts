@@ -3,7 +3,7 @@
  * XML ones plus the 248 of HTML 4 (&nbsp; &hellip; &eacute; ...). Publishers
  * paste HTML into feeds and servers serve them without a DTD, so a strict XML
  * parser rejects them; feedparser's lenient mode accepts them and so do we.
- * Entities declared in a DOCTYPE are never expanded (see xml-options.ts).
+ * Entities declared in a DOCTYPE are never expanded (see checkReferences below).
  */
 const TABLE =
   'quot 34 amp 38 apos 39 lt 60 gt 62 nbsp 160 iexcl 161 cent 162 pound 163 curren 164 yen 165 brvbar 166 ' +

@@ -3,7 +3,8 @@ export { parseFeed, bodyHash, MAX_FEED_BYTES } from './parse.js';
 export { diffEntries } from './diff.js';
 export { prepareSelection, prepareSelectionAsync, renderEntries, selectNewContent } from './render.js';
 export { entryIdentity } from './entry-id.js';
-export { XML_OPTIONS, createXmlParser } from './xml-options.js';
+export { checkWellFormed, describeWellFormedness } from './well-formed.js';
+export type { WellFormedness } from './well-formed.js';
 export {
   parseLoggedBody,
   parsedWeight,

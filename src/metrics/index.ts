@@ -1,4 +1,4 @@
-export { createMetrics, fetchSource, FETCH_SOURCES } from './registry.js';
+export { createMetrics, FETCH_SOURCES } from './registry.js';
 export type { Metrics, FetchSource, FetchOutcome, DeliveryOutcome, VerificationOutcome, RequestMode } from './registry.js';
 export { watchQueues } from './queue-depth.js';
 export { checkScraper, metricsRoute, startMetricsServer } from './endpoint.js';

@@ -177,8 +177,3 @@ export function createMetrics(): Metrics {
   for (const source of FETCH_SOURCES) for (const outcome of FETCH_OUTCOMES) metrics.fetches.inc({ source, outcome }, 0);
   return metrics;
 }
-
-/** A fetch source from job data written by any version: unknown values count as pings. */
-export function fetchSource(raw: unknown): FetchSource {
-  return (FETCH_SOURCES as readonly unknown[]).includes(raw) ? (raw as FetchSource) : 'ping';
-}
