@@ -26,7 +26,7 @@ import { createCircuitBreakers } from './circuit.js';
 import { createDeliverySlots } from './delivery-slots.js';
 import { sign, type SignatureAlgorithm } from './signature.js';
 import { createInitialDelivery } from './initial-delivery.js';
-import { enqueuePage, jobIds, type DeliverPage, type DeliverRetry, type JobData } from './queues.js';
+import { enqueuePage, jobIds, type DeliverPage, type DeliverRetry, type JobData } from '../queue/index.js';
 
 /** How long a delivery to a paused host waits before it looks again (a resume queues it at once). */
 const PAUSED_RECHECK_MS = 60_000;
