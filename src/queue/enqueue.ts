@@ -1,6 +1,5 @@
-import type { FetchSource } from '../metrics/index.js';
 import { bounded } from './bounded.js';
-import { jobIds } from './jobs.js';
+import { jobIds, type FetchSource } from './jobs.js';
 import type { Queues } from './queues.js';
 
 /** Queues the page of a notification's subscribers after `afterId`; its job id makes a repeat a no-op. */

@@ -1,5 +1,5 @@
-export { jobIds, QUEUE_NAMES } from './jobs.js';
-export type { JobData, QueueName, DeliverPage, DeliverRetry, DeliverInitial } from './jobs.js';
+export { FETCH_SOURCES, jobIds, QUEUE_NAMES } from './jobs.js';
+export type { FetchSource, JobData, QueueName, DeliverPage, DeliverRetry, DeliverInitial } from './jobs.js';
 export { createQueues, defaultJobOptions } from './queues.js';
 export type { Queues } from './queues.js';
 export { enqueueFetches, enqueueInitials, enqueuePage } from './enqueue.js';

@@ -1,4 +1,6 @@
-import type { FetchSource } from '../metrics/index.js';
+/** What asked for a fetch; also the fetch metrics' `source` label (a closed set). */
+export const FETCH_SOURCES = ['ping', 'poll', 'subscribe'] as const;
+export type FetchSource = (typeof FETCH_SOURCES)[number];
 
 /** The queues and what their jobs carry: ids only, never rows or secrets. */
 export type JobData = {

@@ -9,7 +9,7 @@ import {
   type Subscription,
 } from '../db/index.js';
 import { renderHistoryAsync } from '../feeds/index.js';
-import type { AttemptResult } from './deliver.js';
+import type { AttemptResult } from './attempt-result.js';
 import { enqueueFetches, type DeliverInitial } from '../queue/index.js';
 
 /** How long an initial delivery waits for the first fetch of a topic the hub had never fetched, and how often it looks. */
