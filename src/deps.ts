@@ -4,7 +4,7 @@ import type { Metrics } from './metrics/index.js';
 import type { Database } from './db/index.js';
 import type { SecretBox } from './db/secret-box.js';
 import type { CallbackClient, TopicFetcher } from './net/index.js';
-import type { Queues, VerifyBatcher } from './workers/index.js';
+import type { Queues, VerifyBatcher } from './queue/index.js';
 import type { Announcer } from './updates/index.js';
 
 /** What every use-case and processor is given; built once in main.ts. */

@@ -12,7 +12,8 @@ import { createCallbackClient, createTopicFetcher } from './net/index.js';
 import { createAnnouncer, listenForUpdates, UpdateHub, type WakeSource } from './updates/index.js';
 import { Readers } from './hub/readers.js';
 import { RenderedUpdates } from './hub/rendered-updates.js';
-import { createQueues, createVerifyBatcher, startWorkers, type WorkerSet } from './workers/index.js';
+import { createQueues, createVerifyBatcher } from './queue/index.js';
+import { startWorkers, type WorkerSet } from './workers/index.js';
 
 export interface RunningHub {
   deps: Deps;

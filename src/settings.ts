@@ -1,6 +1,5 @@
 import net from 'node:net';
 import path from 'node:path';
-import { decodeKey } from './db/secret-box.js';
 import {
   flag,
   hostAddress,
@@ -15,7 +14,7 @@ import {
   type Prior,
   type Setting,
 } from './setting-kinds.js';
-import { SIGNATURE_ALGORITHMS, type SignatureAlgorithm } from './workers/signature.js';
+import { decodeKey, SIGNATURE_ALGORITHMS, type SignatureAlgorithm } from './secret-formats.js';
 
 const DEFAULT_WORKER_METRICS_PORT = 9464;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;

@@ -14,7 +14,7 @@ import {
   type ConsoleTopic,
 } from '../db/index.js';
 import { HubError } from '../errors.js';
-import { enqueueFetches, jobIds } from '../workers/index.js';
+import { enqueueFetches, jobIds } from '../queue/index.js';
 
 /** What an action works on, resolved from the form (never trusted as given). */
 export type Target =
@@ -91,7 +91,7 @@ export const ACTIONS: Record<string, Action> = {
     async run(deps, target) {
       const topic = topicOf(target);
       await requestFetches(deps.db.pool, [topic.url]);
-      await enqueueFetches(deps, [topic.id]);
+      await enqueueFetches(deps.queues, [topic.id]);
       return topic.pausedAt ? 'Fetch requested; it runs when the topic is resumed.' : 'Fetch queued.';
     },
   },
@@ -113,7 +113,7 @@ export const ACTIONS: Record<string, Action> = {
     async run(deps, target) {
       const topic = topicOf(target);
       const state = await setTopicPaused(deps.db.pool, topic.id, false);
-      if (state?.fetchRequested) await enqueueFetches(deps, [topic.id]);
+      if (state?.fetchRequested) await enqueueFetches(deps.queues, [topic.id]);
       return state?.fetchRequested ? 'Topic resumed; the waiting ping is being served.' : 'Topic resumed.';
     },
   },

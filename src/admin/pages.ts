@@ -13,7 +13,7 @@ import {
 } from '../db/index.js';
 import { HubError } from '../errors.js';
 import { parseFeed } from '../feeds/index.js';
-import { QUEUE_NAMES } from '../workers/index.js';
+import { QUEUE_NAMES } from '../queue/index.js';
 import { hostOfUrl } from './actions.js';
 import { minuteChart } from './chart.js';
 

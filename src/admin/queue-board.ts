@@ -4,7 +4,7 @@ import { ExpressAdapter } from '@bull-board/express';
 import type express from 'express';
 import helmet from 'helmet';
 import type { Deps } from '../deps.js';
-import { QUEUE_NAMES } from '../workers/index.js';
+import { QUEUE_NAMES } from '../queue/index.js';
 
 /**
  * bull-board's queue browser (jobs, their data, errors and attempts), read-only:

@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Command } from 'commander';
 import { parseFeed } from '../feeds/index.js';
-import { SIGNATURE_ALGORITHMS } from '../workers/signature.js';
+import { SIGNATURE_ALGORITHMS } from '../secret-formats.js';
 import { accepted, describeAnswer, httpUrl, postForm } from './client.js';
 import { oneLine, printable, printableJson } from './printable.js';
 

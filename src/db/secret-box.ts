@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { HubError } from '../errors.js';
+import { decodeKey } from '../secret-formats.js';
 
 /**
  * Subscriber secrets at rest. With keys (HUB_SECRET_KEY), a secret is stored
@@ -22,13 +23,6 @@ const PREFIX = 'v1:';
 /** Opened secrets kept, so a fan-out decrypts each subscription's secret once, not once per delivery. */
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
-
-/** A key as written in HUB_SECRET_KEY: 64 hex digits, or base64 of 32 bytes. */
-export function decodeKey(text: string): Buffer | undefined {
-  const t = text.trim();
-  const key = /^[0-9a-fA-F]{64}$/.test(t) ? Buffer.from(t, 'hex') : Buffer.from(t, 'base64');
-  return key.length === 32 ? key : undefined;
-}
 
 function keyId(key: Buffer): string {
   return crypto.createHash('sha256').update(key).digest('hex').slice(0, 8);

@@ -12,7 +12,7 @@ import {
 import { HubError } from '../errors.js';
 import { createAuthThrottle } from './auth-throttle.js';
 import { parseHubUrl } from './urls.js';
-import { QUEUE_NAMES } from '../workers/index.js';
+import { QUEUE_NAMES } from '../queue/index.js';
 
 function sameToken(given: string, expected: string): boolean {
   // Compare digests so neither the length nor the content leaks through timing.

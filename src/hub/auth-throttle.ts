@@ -1,6 +1,7 @@
-import type { Deps } from '../deps.js';
-import { hitRateLimits, refundRateLimit } from '../db/index.js';
+import type { Config } from '../config.js';
+import { hitRateLimits, refundRateLimit, type Database } from '../db/index.js';
 import { HubError } from '../errors.js';
+import type { Logger } from '../log.js';
 import { clientKey } from '../net/target-key.js';
 
 const WINDOW_MS = 60_000;
@@ -17,6 +18,14 @@ export interface AuthThrottle {
   attempt(client: string | undefined, check: () => boolean): Promise<boolean>;
 }
 
+/** What the throttle uses of a hub's Deps (named here, not imported: metrics/endpoint.ts uses the throttle). */
+export interface AuthThrottleDeps {
+  db: Database;
+  clock: () => number;
+  log: Logger;
+  config: Pick<Config, 'adminAuthFailuresPerMinute'>;
+}
+
 /**
  * Failed admin authentication counted per client in the shared database (rate_limits), so every web
  * process sees one total, in fixed one-minute windows. Each attempt is counted before it is checked
@@ -24,7 +33,7 @@ export interface AuthThrottle {
  * first failure is recorded. Logged once at the first failure of a window and once when the
  * throttle starts, never once per try.
  */
-export function createAuthThrottle(deps: Pick<Deps, 'db' | 'clock' | 'log' | 'config'>, scope: AuthScope): AuthThrottle {
+export function createAuthThrottle(deps: AuthThrottleDeps, scope: AuthScope): AuthThrottle {
   const log = deps.log.child({ module: 'auth-throttle', scope });
   const limit = deps.config.adminAuthFailuresPerMinute;
   return {

@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import { HubError } from '../errors.js';
 import type { DeliveryFormat } from '../db/index.js';
-import { SIGNATURE_ALGORITHMS, type SignatureAlgorithm } from '../workers/signature.js';
+import { SIGNATURE_ALGORITHMS, type SignatureAlgorithm } from '../secret-formats.js';
 import { DEFAULT_COUNT, MAX_COUNT } from './retrieve-params.js';
 import { parseHubUrl } from './urls.js';
 

@@ -1,7 +1,7 @@
 import type { Deps } from '../deps.js';
 import { mergeRequests } from '../db/merged-requests.js';
 import { requestFetches } from '../db/index.js';
-import { enqueueFetches } from '../workers/index.js';
+import { enqueueFetches } from '../queue/index.js';
 
 /** Pings merged into one mark and one enqueue at most. */
 const MAX_PINGS_MERGED = 64;
@@ -28,7 +28,7 @@ async function publish(deps: Deps, urls: string[]): Promise<void> {
   const topics = await requestFetches(deps.db.pool, urls);
   try {
     await enqueueFetches(
-      deps,
+      deps.queues,
       topics.map((t) => t.id),
     );
   } catch (err) {

@@ -1,7 +1,7 @@
 import type { Deps } from '../deps.js';
 import { claimReplay, deleteReplay, findLiveSubscription, listLatestNotificationIds } from '../db/index.js';
 import { HubError } from '../errors.js';
-import { jobIds } from '../workers/index.js';
+import { jobIds } from '../queue/index.js';
 import type { HubRequest } from './params.js';
 import { proveReplay, type ReplayEvidence } from './replay-proof.js';
 

@@ -4,7 +4,6 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Request, Response, NextFunction } from 'express';
 import type { Config } from '../config.js';
-import type { Deps } from '../deps.js';
 import { HubError } from '../errors.js';
 import type { AuthThrottle } from '../hub/auth-throttle.js';
 import type { Logger } from '../log.js';
@@ -50,7 +49,7 @@ export async function checkScraper(
 }
 
 /** GET /metrics on the front (Express); errors go to the front's error middleware. */
-export function metricsRoute(deps: Pick<Deps, 'config' | 'metrics'>, throttle: AuthThrottle) {
+export function metricsRoute(deps: { config: Pick<Config, 'metricsToken'>; metrics: Metrics }, throttle: AuthThrottle) {
   const { config, metrics } = deps;
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     try {

@@ -1,5 +1,4 @@
-import type { Queues, QueueName } from '../workers/index.js';
-import { QUEUE_NAMES } from '../workers/index.js';
+import { QUEUE_NAMES, type Queues, type QueueName } from '../queue/index.js';
 import type { Metrics } from './registry.js';
 
 const STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed'] as const;

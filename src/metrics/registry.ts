@@ -1,11 +1,10 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { FETCH_SOURCES, type FetchSource } from '../queue/index.js';
 
 /**
  * Label values are closed sets: a label never holds a URL, id or message, so
  * the number of series stays fixed however many topics and callbacks a hub has.
  */
-export const FETCH_SOURCES = ['ping', 'poll', 'subscribe'] as const;
-export type FetchSource = (typeof FETCH_SOURCES)[number];
 export const FETCH_OUTCOMES = ['new_content', 'unchanged', 'not_modified', 'failed'] as const;
 export type FetchOutcome = (typeof FETCH_OUTCOMES)[number];
 /** `deferred`: not attempted, the callback origin's circuit is open (no attempt is spent). */

@@ -24,17 +24,14 @@ import { toJsonFeedAsync } from '../feeds/index.js';
 import { retryDelay } from './backoff.js';
 import { createCircuitBreakers } from './circuit.js';
 import { createDeliverySlots } from './delivery-slots.js';
-import { sign, type SignatureAlgorithm } from './signature.js';
+import type { SignatureAlgorithm } from '../secret-formats.js';
+import { sign } from './signature.js';
+import type { AttemptResult } from './attempt-result.js';
 import { createInitialDelivery } from './initial-delivery.js';
-import { enqueuePage, jobIds, type DeliverPage, type DeliverRetry, type JobData } from './queues.js';
+import { enqueuePage, jobIds, type DeliverPage, type DeliverRetry, type JobData } from '../queue/index.js';
 
 /** How long a delivery to a paused host waits before it looks again (a resume queues it at once). */
 const PAUSED_RECHECK_MS = 60_000;
-export type AttemptResult =
-  | { ok: true }
-  | { ok: false; gone: boolean; status: number | null; error: string }
-  /** Not attempted: the origin's circuit is open, or an operator paused its host, until `retryAt`. */
-  | { ok: false; deferred: true; retryAt: number; error: string };
 
 export interface Deliverer {
   /** The deliver queue's processor: page jobs, retry jobs (a replay's too) and initial deliveries. */

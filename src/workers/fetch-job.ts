@@ -8,7 +8,7 @@ import { type FetchOutcome } from '../metrics/index.js';
 import { createFetchGate } from './fetch-gate.js';
 import type { FirstPageHandOver } from './hand-over.js';
 import { nextPollAt, nextPollInterval, type FetchOutcomeForPoll, type FetchSource, type PollReason } from './poll-interval.js';
-import type { JobData } from './queues.js';
+import type { JobData } from '../queue/index.js';
 
 /** Longest a fetch waits in its job for a busy target's slot before it goes back to the queue. */
 const BUSY_WAIT_MS = 250;

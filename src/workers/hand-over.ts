@@ -1,7 +1,7 @@
 import type { Deps } from '../deps.js';
 import { extendNotificationClaim, markNotificationEnqueued, type Content, type DeliveryTarget, type Notification } from '../db/index.js';
 import type { Deliverer } from './deliver.js';
-import { enqueuePage } from './queues.js';
+import { enqueuePage } from '../queue/index.js';
 
 /**
  * The first-page hand-over (docs/jobs.md): the fetch job that stored a

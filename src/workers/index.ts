@@ -1,13 +1,8 @@
-export { createQueues, jobIds, QUEUE_NAMES } from './queues.js';
-export type { Queues, JobData, QueueName } from './queues.js';
 export { startWorkers } from './run.js';
 export type { WorkerSet } from './run.js';
-export { enqueueFetches, sweep } from './sweep.js';
+export { sweep } from './sweep.js';
 export { sign } from './signature.js';
-export type { SignatureAlgorithm } from './signature.js';
 export { retryDelay } from './backoff.js';
 export { withQuery } from './callback-url.js';
-export { createVerifyBatcher } from './verify-batcher.js';
 export { createVerifier } from './verify-intent.js';
 export type { Verdict } from './verify-intent.js';
-export type { VerifyBatcher } from './verify-batcher.js';

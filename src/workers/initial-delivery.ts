@@ -9,9 +9,8 @@ import {
   type Subscription,
 } from '../db/index.js';
 import { renderHistoryAsync } from '../feeds/index.js';
-import type { AttemptResult } from './deliver.js';
-import type { DeliverInitial } from './queues.js';
-import { enqueueFetches } from './sweep.js';
+import type { AttemptResult } from './attempt-result.js';
+import { enqueueFetches, type DeliverInitial } from '../queue/index.js';
 
 /** How long an initial delivery waits for the first fetch of a topic the hub had never fetched, and how often it looks. */
 const FIRST_FETCH_WAIT_MS = 60_000;
@@ -46,7 +45,7 @@ export function createInitialDelivery(deps: Deps, batches: StatementBatches, io:
       // w3c/websub#174: a subscriber reading the feed, then subscribing, misses nothing: the first fetch comes first.
       if (found && found.topic.lastFetchAt === null && Date.now() - data.requestedAt < FIRST_FETCH_WAIT_MS) {
         if (!data.fetchAsked) {
-          await enqueueFetches(deps, [sub.topicId], 'subscribe');
+          await enqueueFetches(deps.queues, [sub.topicId], 'subscribe');
           await job.updateData({ ...data, fetchAsked: true });
         }
         await job.moveToDelayed(Date.now() + FIRST_FETCH_RECHECK_MS, token);

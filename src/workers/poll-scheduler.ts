@@ -1,6 +1,6 @@
 import type { Deps } from '../deps.js';
 import { claimDueTopics } from '../db/index.js';
-import { enqueueFetches } from './sweep.js';
+import { enqueueFetches } from '../queue/index.js';
 
 /** How often the scheduler looks for due topics when the last look found fewer than a batch. */
 const TICK_MS = 500;
@@ -31,7 +31,7 @@ export function startPollScheduler(deps: Deps): PollScheduler {
     if (room <= 0) return 0;
     const topics = await claimDueTopics(deps.db.pool, room, deps.config.pollMinSeconds);
     if (topics.length > 0) {
-      await enqueueFetches(deps, topics);
+      await enqueueFetches(deps.queues, topics);
       log.debug({ topics: topics.length }, 'due topics queued for polling');
     }
     return topics.length === room ? topics.length : 0;

@@ -14,10 +14,8 @@ import {
   pruneUpdateLog,
   requestReconfirmations,
 } from '../db/index.js';
-import { bounded } from './bounded.js';
-import type { FetchSource } from '../metrics/index.js';
 import { queueFirstPage } from './hand-over.js';
-import { enqueueInitials, jobIds } from './queues.js';
+import { enqueueFetches, enqueueInitials, jobIds } from '../queue/index.js';
 
 /**
  * Housekeeping that makes the database the source of truth: expired leases
@@ -44,7 +42,7 @@ export async function sweep(deps: Deps, graceSeconds = 10): Promise<void> {
   if (trimmed > 0) deps.log.debug({ module: 'sweep', notifications: trimmed }, 'update log trimmed');
   // A fetch request also waits while its job is queued behind others; re-enqueueing it then is harmless (deduplicated).
   const topics = await listStaleFetchRequests(db, graceSeconds);
-  await enqueueFetches(deps, topics);
+  await enqueueFetches(deps.queues, topics);
 
   // H16: leases about to end are re-confirmed with their subscribers through the usual verification.
   // Last, so that nothing here holds up the repairs above.
@@ -63,21 +61,4 @@ async function enqueueVerifications(deps: Deps, intentIds: number[]): Promise<vo
     intentIds.map((intentId) => ({ name: 'verify', data: { intentId }, opts: { jobId: jobIds.verify(intentId) } })),
   );
   await markIntentsEnqueued(deps.db.pool, intentIds);
-}
-
-/**
- * One fetch per topic at a time; a ping during a fetch queues exactly one more
- * (no update missed). One call to the queue backend for all of a ping's topics.
- */
-export async function enqueueFetches(deps: Deps, topicIds: number[], source: FetchSource = 'ping'): Promise<void> {
-  if (topicIds.length === 0) return;
-  const jobs = topicIds.map((topicId) => ({
-    name: 'fetch',
-    data: { topicId, source },
-    opts: { deduplication: { id: jobIds.fetch(topicId), keepLastIfActive: true } },
-  }));
-  await bounded(
-    deps.queues.fetch.addBulk(jobs),
-    topicIds.length === 1 ? `fetch of topic ${topicIds[0]}` : `fetches of ${topicIds.length} topics`,
-  );
 }

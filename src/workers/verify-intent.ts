@@ -16,7 +16,7 @@ import { assertUrlAllowed } from '../net/index.js';
 import { HubError } from '../errors.js';
 import { retryDelay } from './backoff.js';
 import { withQuery } from './callback-url.js';
-import { enqueueInitials, jobIds, type JobData } from './queues.js';
+import { enqueueInitials, jobIds, type JobData } from '../queue/index.js';
 
 /** What one verification GET decided. */
 /**

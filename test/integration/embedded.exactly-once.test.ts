@@ -5,7 +5,7 @@ import type { Worker } from 'bullmq';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { createDatabase, migrate, type Database } from '../../src/db/index.js';
-import { createQueues, type Queues } from '../../src/workers/index.js';
+import { createQueues, type Queues } from '../../src/queue/index.js';
 import { TEST_ENV, uniqueName } from '../helpers/hub.js';
 import { waitFor } from '../helpers/wait.js';
 

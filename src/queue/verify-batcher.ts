@@ -1,7 +1,8 @@
 import type { Logger } from '../log.js';
 import { insertIntents, markIntentsEnqueued, type Intent, type Queryable } from '../db/index.js';
 import { bounded } from './bounded.js';
-import { jobIds, type Queues } from './queues.js';
+import { jobIds } from './jobs.js';
+import type { Queues } from './queues.js';
 
 export interface VerifyBatcher {
   /**

@@ -1,0 +1,44 @@
+import { bounded } from './bounded.js';
+import { jobIds, type FetchSource } from './jobs.js';
+import type { Queues } from './queues.js';
+
+/** Queues the page of a notification's subscribers after `afterId`; its job id makes a repeat a no-op. */
+export async function enqueuePage(queues: Pick<Queues, 'deliver'>, notificationId: number, afterId: number): Promise<void> {
+  await queues.deliver.add('page', { kind: 'page', notificationId, afterId }, { jobId: jobIds.page(notificationId, afterId) });
+}
+
+/**
+ * Queues pending crier.initial deliveries (one job each, retried by BullMQ like a verification); the job id
+ * makes a repeat (the sweep's) a no-op.
+ */
+export async function enqueueInitials(
+  queues: Pick<Queues, 'deliver'>,
+  pending: Array<{ subscriptionId: number; requestedAt: Date }>,
+  maxAttempts: number,
+): Promise<void> {
+  if (pending.length === 0) return;
+  await queues.deliver.addBulk(
+    pending.map(({ subscriptionId, requestedAt }) => ({
+      name: 'initial',
+      data: { kind: 'initial' as const, subscriptionId, requestedAt: requestedAt.getTime() },
+      opts: { jobId: jobIds.initial(subscriptionId, requestedAt.getTime()), attempts: maxAttempts, backoff: { type: 'crier' } },
+    })),
+  );
+}
+
+/**
+ * One fetch per topic at a time; a ping during a fetch queues exactly one more
+ * (no update missed). One call to the queue backend for all of a ping's topics.
+ */
+export async function enqueueFetches(queues: Pick<Queues, 'fetch'>, topicIds: number[], source: FetchSource = 'ping'): Promise<void> {
+  if (topicIds.length === 0) return;
+  const jobs = topicIds.map((topicId) => ({
+    name: 'fetch',
+    data: { topicId, source },
+    opts: { deduplication: { id: jobIds.fetch(topicId), keepLastIfActive: true } },
+  }));
+  await bounded(
+    queues.fetch.addBulk(jobs),
+    topicIds.length === 1 ? `fetch of topic ${topicIds[0]}` : `fetches of ${topicIds.length} topics`,
+  );
+}
