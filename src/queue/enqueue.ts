@@ -1,5 +1,5 @@
 import { bounded } from './bounded.js';
-import { jobIds, type FetchSource } from './jobs.js';
+import { jobIds } from './jobs.js';
 import type { Queues } from './queues.js';
 
 /** Queues the page of a notification's subscribers after `afterId`; its job id makes a repeat a no-op. */
@@ -30,11 +30,11 @@ export async function enqueueInitials(
  * One fetch per topic at a time; a ping during a fetch queues exactly one more
  * (no update missed). One call to the queue backend for all of a ping's topics.
  */
-export async function enqueueFetches(queues: Pick<Queues, 'fetch'>, topicIds: number[], source: FetchSource = 'ping'): Promise<void> {
+export async function enqueueFetches(queues: Pick<Queues, 'fetch'>, topicIds: number[]): Promise<void> {
   if (topicIds.length === 0) return;
   const jobs = topicIds.map((topicId) => ({
     name: 'fetch',
-    data: { topicId, source },
+    data: { topicId },
     opts: { deduplication: { id: jobIds.fetch(topicId), keepLastIfActive: true } },
   }));
   await bounded(

@@ -6,11 +6,8 @@ export type FetchSource = (typeof FETCH_SOURCES)[number];
 export type JobData = {
   /** One intent (a retry, or re-enqueued by the sweep) or a batch of fresh ones. */
   verify: { intentId: number } | { intentIds: number[] };
-  /**
-   * `source`: what asked for the fetch (a deduplicated job keeps its first asker's). Not read: the fetch job
-   * takes its source from the topic's row (docs/jobs.md, fetch).
-   */
-  fetch: { topicId: number; source?: FetchSource };
+  /** The job carries no source: the fetch job reads it from the topic's row (docs/jobs.md, fetch). */
+  fetch: { topicId: number };
   deliver: DeliverPage | DeliverRetry | DeliverInitial;
 };
 export type QueueName = keyof JobData;

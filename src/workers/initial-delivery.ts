@@ -45,7 +45,7 @@ export function createInitialDelivery(deps: Deps, batches: StatementBatches, io:
       // w3c/websub#174: a subscriber reading the feed, then subscribing, misses nothing: the first fetch comes first.
       if (found && found.topic.lastFetchAt === null && Date.now() - data.requestedAt < FIRST_FETCH_WAIT_MS) {
         if (!data.fetchAsked) {
-          await enqueueFetches(deps.queues, [sub.topicId], 'subscribe');
+          await enqueueFetches(deps.queues, [sub.topicId]);
           await job.updateData({ ...data, fetchAsked: true });
         }
         await job.moveToDelayed(Date.now() + FIRST_FETCH_RECHECK_MS, token);
