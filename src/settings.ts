@@ -111,7 +111,8 @@ export const SETTINGS = {
   maxIdleConnectionsPerClient: int({
     env: 'HUB_MAX_IDLE_CONNECTIONS_PER_CLIENT',
     doc:
-      'front connections without a request in progress per client address (IPv6: per /64); more are closed. ' +
+      'front connections without a request in progress per client address (IPv6: per /64); past it, a keep-alive ' +
+      'connection falling idle is closed, and a new one that sends no request within 2 s. ' +
       "Behind a proxy the proxy is the client: keep it above the proxy's keep-alive pool",
     default: 100,
     min: 1,

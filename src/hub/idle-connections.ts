@@ -12,12 +12,19 @@ interface Connection {
 }
 
 /**
+ * A new connection over the cap may still send its request this soon: a client's burst of requests opens
+ * many connections at once, each idle only until its request line arrives.
+ */
+const NEW_CONNECTION_GRACE_MS = 2000;
+
+/**
  * Caps the connections one client (its IPv4 address or IPv6 /64, as every
  * other limit) holds open with no request in progress, so that one client's
  * idle or half-sent connections cannot take all of HUB_MAX_CONNECTIONS. A new
- * connection over the cap is closed as it arrives; a keep-alive connection
- * falling idle over it is closed. A connection carrying a request (a stream,
- * a long-poll) is not idle: HUB_MAX_STREAMS_PER_CLIENT bounds those.
+ * connection over the cap that sends no request within a moment is closed; a
+ * keep-alive connection falling idle over it is closed. A connection carrying
+ * a request (a stream, a long-poll) is not idle: HUB_MAX_STREAMS_PER_CLIENT
+ * bounds those.
  */
 export function capIdleConnections(server: http.Server, maxIdlePerClient: number): void {
   const idle = new Map<string, number>();
@@ -33,14 +40,15 @@ export function capIdleConnections(server: http.Server, maxIdlePerClient: number
   server.on('connection', (socket: Socket) => {
     // No address: it is gone already.
     if (socket.remoteAddress === undefined) return;
-    const key = clientKey(socket.remoteAddress);
-    if ((idle.get(key) ?? 0) >= maxIdlePerClient) {
-      socket.destroy();
-      return;
-    }
-    const c: Connection = { key, busy: 0, idle: false, closed: false };
+    const c: Connection = { key: clientKey(socket.remoteAddress), busy: 0, idle: false, closed: false };
     connections.set(socket, c);
-    setIdle(c, true);
+    if (setIdle(c, true) > maxIdlePerClient) {
+      const timer = setTimeout(() => {
+        if (c.idle && !c.closed) socket.destroy();
+      }, NEW_CONNECTION_GRACE_MS);
+      timer.unref();
+      socket.once('close', () => clearTimeout(timer));
+    }
     socket.once('close', () => {
       c.closed = true;
       setIdle(c, false);

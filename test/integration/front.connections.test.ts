@@ -51,6 +51,15 @@ describe("one client's idle connections cannot take the front (issue 20, item 9)
     expect(await getFrom(hub.url, '127.0.0.2', '/healthz')).toBe(200);
   });
 
+  test('a burst of connections past the cap, all open before any sends its request, is served in full', async () => {
+    const burst = Array.from({ length: 2 * MAX_IDLE }, () => connectFrom(hub.url, '127.0.0.4'));
+    sockets.push(...burst);
+    // Each is idle, and the client past its cap, until its request line arrives.
+    await waitFor(() => burst.every((s) => s.socket.readyState === 'open'), { what: 'every connection open' });
+    for (const s of burst) s.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    await waitFor(() => burst.every((s) => s.received().startsWith('HTTP/1.1 200 ')), { what: 'every request answered' });
+  });
+
   test('a connection carrying a request is not idle; one whose request is answered is idle again, and closed over the cap', async () => {
     const topic = 'http://publisher.example/held.xml';
     await hub.query('insert into topics (url) values ($1)', [topic]);
