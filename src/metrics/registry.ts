@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { FETCH_SOURCES, type FetchSource } from '../queue/index.js';
+import { FETCH_SOURCES } from '../queue/index.js';
 
 /**
  * Label values are closed sets: a label never holds a URL, id or message, so
