@@ -384,7 +384,9 @@ export const SETTINGS = {
   }),
   poll: flag({
     env: 'HUB_POLL',
-    doc: '`0` turns off polling of subscribed topics (see [docs/operations.md](docs/operations.md#polling)); they are then fetched only when pinged',
+    doc:
+      '`0` turns off polling of subscribed topics (see [docs/operations.md](docs/operations.md#polling)); ' +
+      'they are then fetched only when pinged',
     default: true,
   }),
   pollMinSeconds: int({

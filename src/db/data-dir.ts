@@ -16,7 +16,10 @@ import { HubError } from '../errors.js';
  * next pass tightens it.
  */
 
-/** Creates `dir` 0700 when missing, then takes group and other access off it and everything under it; returns how many entries it changed. */
+/**
+ * Creates `dir` 0700 when missing, then takes group and other access off it
+ * and everything under it; returns how many entries it changed.
+ */
 export function secureDataDir(dir: string): number {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const top = fs.lstatSync(dir);
