@@ -14,7 +14,7 @@ import {
   type ConsoleTopic,
 } from '../db/index.js';
 import { HubError } from '../errors.js';
-import { enqueueFetches, jobIds } from '../queue/index.js';
+import { enqueueFetches, enqueueRetries } from '../queue/index.js';
 
 /** What an action works on, resolved from the form (never trusted as given). */
 export type Target =
@@ -47,11 +47,13 @@ export const ACTIONS: Record<string, Action> = {
       if (notificationIds.length === 0) return 'No dropped deliveries to retry.';
       const at = Date.now();
       // Queued first, then marked: a job that finishes first is not overwritten (the mark only changes rows still dropped).
-      await deps.queues.deliver.addBulk(
+      await enqueueRetries(
+        deps.queues,
         notificationIds.map((notificationId) => ({
-          name: 'retry',
-          data: { kind: 'retry' as const, notificationId, subscriptionId: sub.id, attempt: deps.config.maxAttempts },
-          opts: { jobId: jobIds.manualRetry(notificationId, sub.id, at) },
+          notificationId,
+          subscriptionId: sub.id,
+          attempt: deps.config.maxAttempts,
+          manualAt: at,
         })),
       );
       await markDroppedRetrying(deps.db.pool, sub.id, notificationIds);
@@ -137,16 +139,13 @@ export const ACTIONS: Record<string, Action> = {
       await resumeHost(deps.db.pool, host);
       const waiting = (await listRetryingDeliveries(deps.db.pool)).filter((d) => hostOfUrl(d.callback) === host);
       const at = Date.now();
-      await deps.queues.deliver.addBulk(
+      await enqueueRetries(
+        deps.queues,
         waiting.map((d) => ({
-          name: 'retry',
-          data: {
-            kind: 'retry' as const,
-            notificationId: d.notificationId,
-            subscriptionId: d.subscriptionId,
-            attempt: Math.min(d.attempts + 1, deps.config.maxAttempts),
-          },
-          opts: { jobId: jobIds.manualRetry(d.notificationId, d.subscriptionId, at) },
+          notificationId: d.notificationId,
+          subscriptionId: d.subscriptionId,
+          attempt: Math.min(d.attempts + 1, deps.config.maxAttempts),
+          manualAt: at,
         })),
       );
       return `Callback host resumed; ${waiting.length} waiting deliver${waiting.length === 1 ? 'y' : 'ies'} queued now.`;

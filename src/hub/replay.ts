@@ -1,7 +1,7 @@
 import type { Deps } from '../deps.js';
 import { claimReplay, deleteReplay, findLiveSubscription, listLatestNotificationIds } from '../db/index.js';
 import { HubError } from '../errors.js';
-import { jobIds } from '../queue/index.js';
+import { enqueueRetries } from '../queue/index.js';
 import type { HubRequest } from './params.js';
 import { proveReplay, type ReplayEvidence } from './replay-proof.js';
 
@@ -37,12 +37,9 @@ export async function replay(deps: Deps, request: ReplayRequest, evidence: Repla
     throw new HubError('HUB_ERR_REPLAY_LIMITED', `${why}; retry in ${retryAfter}s`, { details: { retryAfter } });
   }
   try {
-    await deps.queues.deliver.addBulk(
-      ids.map((notificationId) => ({
-        name: 'retry',
-        data: { kind: 'retry' as const, notificationId, subscriptionId: sub.id, attempt: 1, replay: replayed },
-        opts: { jobId: jobIds.retry(notificationId, sub.id, 1, 0, replayed) },
-      })),
+    await enqueueRetries(
+      deps.queues,
+      ids.map((notificationId) => ({ notificationId, subscriptionId: sub.id, attempt: 1, replay: replayed })),
     );
   } catch (err) {
     await deleteReplay(deps.db.pool, claim.id);
