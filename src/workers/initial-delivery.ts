@@ -9,8 +9,11 @@ import {
   type Subscription,
 } from '../db/index.js';
 import { renderHistoryAsync } from '../feeds/index.js';
-import type { AttemptResult } from './attempt-result.js';
+import { decideOutcome, endedBeforeAttempt, type AttemptResult } from './delivery-outcome.js';
+import { countOutcome } from './settle.js';
 import { enqueueFetches, type DeliverInitial } from '../queue/index.js';
+
+type PendingInitial = { subscriptionId: number; requestedAt: Date };
 
 /** How long an initial delivery waits for the first fetch of a topic the hub had never fetched, and how often it looks. */
 const FIRST_FETCH_WAIT_MS = 60_000;
@@ -26,17 +29,17 @@ export interface InitialDeliveryIo {
  * crier.initial: one delivery of the topic's latest entries, right after verification. A topic the hub
  * never fetched is fetched first (the job waits for it, up to FIRST_FETCH_WAIT_MS). An empty log sends
  * nothing. Retried by BullMQ (the job's attempts and backoff); an open circuit or a paused host postpones it.
+ * What an attempt comes to is decided in delivery-outcome.ts, as for every other delivery.
  */
 export function createInitialDelivery(deps: Deps, batches: StatementBatches, io: InitialDeliveryIo) {
   const log = deps.log.child({ module: 'deliver' });
-  const { metrics } = deps;
-  return async function runInitial(job: Job, data: DeliverInitial, token?: string): Promise<void> {
-    const pending = { subscriptionId: data.subscriptionId, requestedAt: new Date(data.requestedAt) };
+
+  async function runInitial(job: Job, data: DeliverInitial, token?: string): Promise<void> {
+    const pending: PendingInitial = { subscriptionId: data.subscriptionId, requestedAt: new Date(data.requestedAt) };
     const sub = await findSubscriptionById(deps.db.pool, data.subscriptionId);
     // Delivered, given up or superseded by a renewal's newer request (whose own job sends it).
     if (!sub || sub.initialCount === null || sub.initialRequestedAt?.getTime() !== data.requestedAt) return;
-    const ctx = { jobId: job.id, subscriptionId: sub.id };
-    if (sub.expiresAt.getTime() <= Date.now()) return clearPendingInitial(deps.db.pool, pending);
+    if (endedBeforeAttempt({ expiresAt: sub.expiresAt, now: Date.now() })) return clearPendingInitial(deps.db.pool, pending);
     const [entries, found] = await Promise.all([
       readLatestUpdates(deps.db.pool, sub.topicId, sub.initialCount),
       batches.topicForFetch(sub.topicId),
@@ -51,7 +54,7 @@ export function createInitialDelivery(deps: Deps, batches: StatementBatches, io:
         await job.moveToDelayed(Date.now() + FIRST_FETCH_RECHECK_MS, token);
         throw new DelayedError();
       }
-      log.info(ctx, 'initial delivery skipped: the topic has no entries in its log');
+      log.info({ jobId: job.id, subscriptionId: sub.id }, 'initial delivery skipped: the topic has no entries in its log');
       return clearPendingInitial(deps.db.pool, pending);
     }
     const topicUrl = entries[0].topicUrl;
@@ -64,33 +67,47 @@ export function createInitialDelivery(deps: Deps, batches: StatementBatches, io:
     };
     if (doc.newestSeq !== undefined) headers['x-crier-seq'] = String(doc.newestSeq);
     const result = await io.send(sub, doc.body, headers);
-    if (!result.ok && 'deferred' in result) {
-      metrics.delivery.deferred.inc();
-      await job.moveToDelayed(result.retryAt + Math.floor(Math.random() * 1000), token);
-      throw new DelayedError();
-    }
-    if (result.ok || result.gone) {
-      metrics.delivery[result.ok ? 'delivered' : 'gone'].inc();
-      if (!result.ok) await deleteSubscriptionById(deps.db.pool, sub.id);
-      else {
-        const outcome = { subscriptionId: sub.id, status: 'delivered' as const, error: null, nextRetryAt: null };
-        await batches.pageOutcomes({ outcomes: [outcome], counts: { delivered: 1, failed: 0 } });
+    await settleInitial(job, pending, result, token);
+  }
+
+  /**
+   * Acts on the attempt's outcome. Its attempts are the job's (BullMQ's attempts and backoff): a retry throws,
+   * a postponement delays the job without spending one.
+   */
+  async function settleInitial(job: Job, pending: PendingInitial, result: AttemptResult, token?: string): Promise<void> {
+    const { subscriptionId } = pending;
+    const ctx = { jobId: job.id, subscriptionId };
+    const attempt = job.attemptsMade + 1;
+    const policy = { maxAttempts: job.opts.attempts ?? 1, retryBaseMs: deps.config.retryBaseMs };
+    const outcome = decideOutcome({ result, attempt, policy, now: Date.now() });
+    countOutcome(deps.metrics, outcome);
+    switch (outcome.kind) {
+      case 'postponed':
+        await job.moveToDelayed(outcome.until, token);
+        throw new DelayedError();
+      case 'ended':
+        await deleteSubscriptionById(deps.db.pool, subscriptionId);
+        log.info({ ...ctx, ok: false, attempt }, 'initial delivery done');
+        return;
+      case 'delivered':
+        await batches.pageOutcomes({
+          outcomes: [{ subscriptionId, status: 'delivered', error: null, nextRetryAt: null }],
+          counts: { delivered: 1, failed: 0 },
+        });
         await clearPendingInitial(deps.db.pool, pending);
-      }
-      log.info({ ...ctx, ok: result.ok, attempt: job.attemptsMade + 1 }, 'initial delivery done');
-      return;
+        log.info({ ...ctx, ok: true, attempt }, 'initial delivery done');
+        return;
     }
-    const exhausted = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    const status = exhausted ? 'dropped' : 'retrying';
-    metrics.delivery[status].inc();
+    // BullMQ's backoff times the retry, so no next retry time is stored.
+    const status = outcome.kind === 'dropped' ? 'dropped' : 'retrying';
     await batches.pageOutcomes({
-      outcomes: [{ subscriptionId: sub.id, status, error: result.error, nextRetryAt: null }],
+      outcomes: [{ subscriptionId, status, error: outcome.error, nextRetryAt: null }],
       counts: { delivered: 0, failed: 1 },
     });
-    if (exhausted) {
-      log.warn({ ...ctx, err: result.error }, 'initial delivery dropped after its last attempt');
-      return clearPendingInitial(deps.db.pool, pending);
-    }
-    throw new Error(`initial delivery: ${result.error}`);
-  };
+    if (outcome.kind === 'retry') throw new Error(`initial delivery: ${outcome.error}`);
+    log.warn({ ...ctx, err: outcome.error }, 'initial delivery dropped after its last attempt');
+    return clearPendingInitial(deps.db.pool, pending);
+  }
+
+  return runInitial;
 }
