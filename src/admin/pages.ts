@@ -13,7 +13,7 @@ import {
 } from '../db/index.js';
 import { HubError } from '../errors.js';
 import { parseFeed } from '../feeds/index.js';
-import { QUEUE_NAMES } from '../queue/index.js';
+import { countQueues } from '../queue/index.js';
 import { hostOfUrl } from './actions.js';
 import { minuteChart } from './chart.js';
 
@@ -33,25 +33,21 @@ export function pathId(req: Request): number {
   throw new HubError('HUB_ERR_NOT_FOUND');
 }
 
+/** Each queue's counts as the console shows them: one "waiting" column, prioritized jobs included. */
 export async function queueCounts(deps: Deps) {
-  return Promise.all(
-    QUEUE_NAMES.map(async (name) => {
-      try {
-        const c = await deps.queues[name].getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed');
-        return {
+  return (await countQueues(deps.queues)).map(({ name, counts, error }) =>
+    counts
+      ? {
           name,
           counts: {
-            waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
-            active: c.active ?? 0,
-            delayed: c.delayed ?? 0,
-            failed: c.failed ?? 0,
-            completed: c.completed ?? 0,
+            waiting: counts.waiting + counts.prioritized,
+            active: counts.active,
+            delayed: counts.delayed,
+            failed: counts.failed,
+            completed: counts.completed,
           },
-        };
-      } catch (err) {
-        return { name, counts: undefined, error: (err as Error).message };
-      }
-    }),
+        }
+      : { name, counts: undefined, error: error.message },
   );
 }
 

@@ -12,7 +12,7 @@ import {
 import { HubError } from '../errors.js';
 import { createAuthThrottle } from './auth-throttle.js';
 import { parseHubUrl } from './urls.js';
-import { QUEUE_NAMES } from '../queue/index.js';
+import { countQueues, DEPTH_STATES } from '../queue/index.js';
 
 function sameToken(given: string, expected: string): boolean {
   // Compare digests so neither the length nor the content leaks through timing.
@@ -73,10 +73,11 @@ export function adminRouter(deps: Deps): express.Router {
   });
 
   router.get('/status', async (_req, res) => {
-    const counts = await Promise.all(
-      QUEUE_NAMES.map((name) => deps.queues[name].getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed')),
-    );
-    const queues: Record<string, Record<string, number>> = Object.fromEntries(QUEUE_NAMES.map((name, i) => [name, counts[i]]));
+    const queues: Record<string, Record<string, number>> = {};
+    for (const { name, counts, error } of await countQueues(deps.queues)) {
+      if (error) throw error;
+      queues[name] = Object.fromEntries(DEPTH_STATES.map((state) => [state, counts[state]]));
+    }
     res.json({ role: deps.config.role, ...(await adminCounts(deps.db.pool)), queues });
   });
 

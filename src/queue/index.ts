@@ -3,6 +3,8 @@ export type { FetchSource, JobData, QueueName, DeliverPage, DeliverRetry, Delive
 export { createQueues, defaultJobOptions } from './queues.js';
 export type { Queues } from './queues.js';
 export { enqueueFetches, enqueueInitials, enqueuePage } from './enqueue.js';
-export { bounded, ENQUEUE_TIMEOUT_MS } from './bounded.js';
+export { bounded, ENQUEUE_TIMEOUT_MS, withTimeout } from './bounded.js';
+export { countJobs, countQueues, DEPTH_STATES, JOB_STATES } from './counts.js';
+export type { JobCounts, JobState, QueueCounts } from './counts.js';
 export { createVerifyBatcher } from './verify-batcher.js';
 export type { VerifyBatcher } from './verify-batcher.js';
