@@ -7,6 +7,7 @@ import {
   listDeliveryHistory,
   listPausedHosts,
   listRecentNotifications,
+  parseRowId,
   searchSubscriptions,
   searchTopics,
   type RecentNotification,
@@ -27,10 +28,11 @@ export function searchText(raw: unknown): string {
   return raw.trim();
 }
 
-export function pathId(req: Request): number {
-  const raw = req.params.id;
-  if (typeof raw === 'string' && /^\d{1,15}$/.test(raw)) return Number(raw);
-  throw new HubError('HUB_ERR_NOT_FOUND');
+/** The row id in the page's path; anything else is no such page. */
+function pathId(req: Request): number {
+  const id = parseRowId(req.params.id);
+  if (id === undefined) throw new HubError('HUB_ERR_NOT_FOUND');
+  return id;
 }
 
 /** Each queue's counts as the console shows them: one "waiting" column, prioritized jobs included. */

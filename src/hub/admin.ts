@@ -8,6 +8,7 @@ import {
   listAdminSubscriptions,
   listAdminTopics,
   listDeliveriesForSubscription,
+  parseRowId,
 } from '../db/index.js';
 import { HubError } from '../errors.js';
 import { createAuthThrottle } from './auth-throttle.js';
@@ -21,9 +22,9 @@ function sameToken(given: string, expected: string): boolean {
   return crypto.timingSafeEqual(a, b);
 }
 
-/** A query value as a database id: digits only, at most 15 of them (no 500 from PostgreSQL on 1e30 or -1). */
+/** A path or query value as a row id, else the fallback (0 finds nothing). */
 function id(raw: unknown, fallback = 0): number {
-  return typeof raw === 'string' && /^\d{1,15}$/.test(raw) ? Number(raw) : fallback;
+  return parseRowId(raw) ?? fallback;
 }
 
 function page(req: Request): { afterId: number; limit: number } {
