@@ -14,7 +14,7 @@ import {
 } from '../db/index.js';
 import { HubError } from '../errors.js';
 import { parseFeed } from '../feeds/index.js';
-import { countQueues } from '../queue/index.js';
+import { BROWSABLE_STATES, countQueues, QUEUE_NAMES, recentJobs, type BrowsableState, type QueueName } from '../queue/index.js';
 import { hostOfUrl } from './actions.js';
 import { minuteChart } from './chart.js';
 
@@ -111,4 +111,17 @@ export async function subscriptionPage(deps: Deps, req: Request) {
 
 export async function queuesPage(deps: Deps) {
   return { queues: await queueCounts(deps), backend: deps.config.redisUrl ? 'Redis' : 'PostgreSQL backend on the database' };
+}
+
+/** Most jobs one queue page lists. */
+const JOBS_SHOWN = 50;
+
+/** The newest jobs of one queue in one state; a queue or state the console does not know is no such page. */
+export async function queueJobsPage(deps: Deps, req: Request) {
+  const { name, state } = req.params;
+  if (!(QUEUE_NAMES as readonly unknown[]).includes(name) || !(BROWSABLE_STATES as readonly unknown[]).includes(state))
+    throw new HubError('HUB_ERR_NOT_FOUND', 'no such queue or job state');
+  const queue = name as QueueName;
+  const jobs = await recentJobs(deps.queues[queue], state as BrowsableState, JOBS_SHOWN);
+  return { name: queue, state, states: BROWSABLE_STATES, limit: JOBS_SHOWN, jobs };
 }

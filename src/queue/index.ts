@@ -8,3 +8,5 @@ export { countJobs, countQueues, DEPTH_STATES, JOB_STATES } from './counts.js';
 export type { JobCounts, JobState, QueueCounts } from './counts.js';
 export { createVerifyBatcher } from './verify-batcher.js';
 export type { VerifyBatcher } from './verify-batcher.js';
+export { BROWSABLE_STATES, recentJobs } from './browse.js';
+export type { BrowsableState, JobSummary } from './browse.js';
