@@ -6,13 +6,14 @@ export type WholeNumberCode =
 
 /**
  * A parameter's whole number from `min` to `max`: undefined when absent or
- * blank, else digits only (at most 16, so the value is exact), or the error
- * `code` naming the field.
+ * blank, else digits only, no more of them than `max` has ("0010" is no
+ * count up to 50), or the error `code` naming the field.
  */
 export function wholeNumber(raw: string | undefined, name: string, min: number, max: number, code: WholeNumberCode): number | undefined {
   if (raw === undefined || raw.trim() === '') return undefined;
-  const value = Number(raw.trim());
-  if (!/^\d{1,16}$/.test(raw.trim()) || value < min || value > max)
+  const digits = raw.trim();
+  const value = Number(digits);
+  if (!/^\d+$/.test(digits) || digits.length > String(max).length || value < min || value > max)
     throw new HubError(code, `${name} must be a whole number from ${min} to ${max}, got "${raw.slice(0, 40)}"`);
   return value;
 }
