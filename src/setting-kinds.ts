@@ -117,6 +117,22 @@ export function hostAddress(spec: Spec<string | undefined> & { default: Fallback
   });
 }
 
+type ListItem<T> = { value: T; problem?: undefined } | { problem: string };
+
+/** A comma-separated list read item by item; every bad item is named in one SettingProblem. Empty items are skipped unless kept. */
+function readList<T>(raw: string, readItem: (item: string) => ListItem<T>, options: { keepEmpty?: boolean } = {}): readonly T[] {
+  const items = raw.split(',').map((item) => item.trim());
+  const list: T[] = [];
+  const problems: string[] = [];
+  for (const item of options.keepEmpty ? items : items.filter(Boolean)) {
+    const read = readItem(item);
+    if (read.problem === undefined) list.push(read.value);
+    else problems.push(read.problem);
+  }
+  if (problems.length) throw new SettingProblem(problems.join('; '));
+  return Object.freeze(list);
+}
+
 /**
  * Comma-separated http(s) URL prefixes in normal form (an origin gains its "/",
  * so https://a.example never matches https://a.example.evil/).
@@ -127,24 +143,17 @@ export function urlPrefixes(spec: Spec<readonly string[] | undefined>): Setting<
     defaultText: spec.defaultText ?? 'unset',
     read(raw) {
       if (raw === undefined || raw.trim() === '') return undefined;
-      const list: string[] = [];
-      const problems: string[] = [];
-      for (const item of raw
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean)) {
+      return readList(raw, (item): ListItem<string> => {
         try {
           const parsed = new URL(item);
           if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
-            problems.push(`${spec.env} entries must be http or https URLs, got "${item}"`);
+            return { problem: `${spec.env} entries must be http or https URLs, got "${item}"` };
           parsed.hash = '';
-          list.push(parsed.href);
+          return { value: parsed.href };
         } catch {
-          problems.push(`${spec.env} entries must be URLs, got "${item}"`);
+          return { problem: `${spec.env} entries must be URLs, got "${item}"` };
         }
-      }
-      if (problems.length) throw new SettingProblem(problems.join('; '));
-      return Object.freeze(list);
+      });
     },
   };
 }
@@ -160,20 +169,13 @@ export function origins(spec: Spec<CorsOrigins>): Setting<CorsOrigins> {
     read(raw) {
       if (raw === undefined || raw.trim() === '') return undefined;
       if (raw.trim() === '*') return '*';
-      const list: string[] = [];
-      const problems: string[] = [];
-      for (const item of raw
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean)) {
+      return readList(raw, (item): ListItem<string> => {
         const parsed = URL.canParse(item) ? new URL(item) : undefined;
         const bare = parsed && parsed.pathname === '/' && !parsed.search && !parsed.hash && !parsed.username && !parsed.password;
         if (!bare || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:'))
-          problems.push(`${spec.env} entries must be http(s) origins such as https://app.example (no path), or *, got "${item}"`);
-        else list.push(parsed.origin);
-      }
-      if (problems.length) throw new SettingProblem(problems.join('; '));
-      return Object.freeze(list);
+          return { problem: `${spec.env} entries must be http(s) origins such as https://app.example (no path), or *, got "${item}"` };
+        return { value: parsed.origin };
+      });
     },
   };
 }
@@ -185,18 +187,18 @@ export function portRanges(spec: Spec<readonly PortRange[] | undefined>): Settin
     defaultText: spec.defaultText ?? 'unset',
     read(raw) {
       if (raw === undefined || raw.trim() === '') return undefined;
-      const ranges: PortRange[] = [];
-      const problems: string[] = [];
-      for (const item of raw.split(',').map((p) => p.trim())) {
-        const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(item);
-        const lo = Number(m?.[1]);
-        const hi = Number(m?.[2] ?? m?.[1]);
-        if (!m || lo < 1 || hi > 65535 || lo > hi)
-          problems.push(`${spec.env} entries must be ports or ranges such as 8000-8999, got "${item}"`);
-        else ranges.push([lo, hi]);
-      }
-      if (problems.length) throw new SettingProblem(problems.join('; '));
-      return Object.freeze(ranges);
+      return readList(
+        raw,
+        (item): ListItem<PortRange> => {
+          const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(item);
+          const lo = Number(m?.[1]);
+          const hi = Number(m?.[2] ?? m?.[1]);
+          if (!m || lo < 1 || hi > 65535 || lo > hi)
+            return { problem: `${spec.env} entries must be ports or ranges such as 8000-8999, got "${item}"` };
+          return { value: [lo, hi] };
+        },
+        { keepEmpty: true },
+      );
     },
   };
 }

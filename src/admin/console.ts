@@ -9,8 +9,7 @@ import { isConsoleSignedOut, recordConsoleSignOut } from '../db/index.js';
 import { HubError } from '../errors.js';
 import { createAuthThrottle } from '../hub/auth-throttle.js';
 import { ACTIONS, describeTarget, resolveTarget, type Action } from './actions.js';
-import { overviewPage, queuesPage, subscriptionPage, subscriptionsPage, topicPage, topicsPage } from './pages.js';
-import { queueBoard } from './queue-board.js';
+import { overviewPage, queueJobsPage, queuesPage, subscriptionPage, subscriptionsPage, topicPage, topicsPage } from './pages.js';
 import { createConsoleSession } from './session.js';
 import { CONSOLE_DIR, createViews } from './views.js';
 
@@ -56,10 +55,6 @@ export function consoleRouter(deps: Deps, base = '/admin/ui'): express.Router {
   const checkCsrf = (req: Request, res: Response, next: NextFunction) => {
     csrf.doubleCsrfProtection(req, res, (err?: unknown) => next(err ? new HubError('HUB_ERR_CSRF') : undefined));
   };
-
-  // bull-board's queue browser has its own headers (its UI is a script app); the same session and CSRF rules apply.
-  const board = queueBoard(deps, `${base}/queues/board`);
-  router.use('/queues/board', board.headers, cookieParser(), liveSession, requireSession, checkCsrf, board.router);
 
   router.use(
     helmet({
@@ -146,6 +141,7 @@ export function consoleRouter(deps: Deps, base = '/admin/ui'): express.Router {
     render(req, res, 'subscription', { ...(await subscriptionPage(deps, req)), notice: notice(req) }),
   );
   router.get('/queues', async (req, res) => render(req, res, 'queues', await queuesPage(deps)));
+  router.get('/queues/:name/:state', async (req, res) => render(req, res, 'queue-jobs', await queueJobsPage(deps, req)));
 
   const actionOf = (req: Request): Action => {
     const action = Object.hasOwn(ACTIONS, req.params.action as string) ? ACTIONS[req.params.action as string] : undefined;

@@ -7,13 +7,14 @@ import {
   listDeliveryHistory,
   listPausedHosts,
   listRecentNotifications,
+  parseRowId,
   searchSubscriptions,
   searchTopics,
   type RecentNotification,
 } from '../db/index.js';
 import { HubError } from '../errors.js';
 import { parseFeed } from '../feeds/index.js';
-import { QUEUE_NAMES } from '../queue/index.js';
+import { BROWSABLE_STATES, countQueues, QUEUE_NAMES, recentJobs, type BrowsableState, type QueueName } from '../queue/index.js';
 import { hostOfUrl } from './actions.js';
 import { minuteChart } from './chart.js';
 
@@ -27,31 +28,28 @@ export function searchText(raw: unknown): string {
   return raw.trim();
 }
 
-export function pathId(req: Request): number {
-  const raw = req.params.id;
-  if (typeof raw === 'string' && /^\d{1,15}$/.test(raw)) return Number(raw);
-  throw new HubError('HUB_ERR_NOT_FOUND');
+/** The row id in the page's path; anything else is no such page. */
+function pathId(req: Request): number {
+  const id = parseRowId(req.params.id);
+  if (id === undefined) throw new HubError('HUB_ERR_NOT_FOUND');
+  return id;
 }
 
+/** Each queue's counts as the console shows them: one "waiting" column, prioritized jobs included. */
 export async function queueCounts(deps: Deps) {
-  return Promise.all(
-    QUEUE_NAMES.map(async (name) => {
-      try {
-        const c = await deps.queues[name].getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed');
-        return {
+  return (await countQueues(deps.queues)).map(({ name, counts, error }) =>
+    counts
+      ? {
           name,
           counts: {
-            waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
-            active: c.active ?? 0,
-            delayed: c.delayed ?? 0,
-            failed: c.failed ?? 0,
-            completed: c.completed ?? 0,
+            waiting: counts.waiting + counts.prioritized,
+            active: counts.active,
+            delayed: counts.delayed,
+            failed: counts.failed,
+            completed: counts.completed,
           },
-        };
-      } catch (err) {
-        return { name, counts: undefined, error: (err as Error).message };
-      }
-    }),
+        }
+      : { name, counts: undefined, error: error.message },
   );
 }
 
@@ -113,4 +111,17 @@ export async function subscriptionPage(deps: Deps, req: Request) {
 
 export async function queuesPage(deps: Deps) {
   return { queues: await queueCounts(deps), backend: deps.config.redisUrl ? 'Redis' : 'PostgreSQL backend on the database' };
+}
+
+/** Most jobs one queue page lists. */
+const JOBS_SHOWN = 50;
+
+/** The newest jobs of one queue in one state; a queue or state the console does not know is no such page. */
+export async function queueJobsPage(deps: Deps, req: Request) {
+  const { name, state } = req.params;
+  if (!(QUEUE_NAMES as readonly unknown[]).includes(name) || !(BROWSABLE_STATES as readonly unknown[]).includes(state))
+    throw new HubError('HUB_ERR_NOT_FOUND', 'no such queue or job state');
+  const queue = name as QueueName;
+  const jobs = await recentJobs(deps.queues[queue], state as BrowsableState, JOBS_SHOWN);
+  return { name: queue, state, states: BROWSABLE_STATES, limit: JOBS_SHOWN, jobs };
 }

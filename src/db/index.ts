@@ -1,6 +1,7 @@
 export { createDatabase, withTransaction } from './pool.js';
 export type { Database, Queryable } from './pool.js';
 export { migrate, MIGRATIONS_DIR } from './migrate.js';
+export { parseRowId } from './row-id.js';
 export {
   upsertTopic,
   requestFetches,

@@ -1,4 +1,4 @@
-import { mergeRequests } from './merged-requests.js';
+import { mergeRequests } from '../merged-requests.js';
 import type { Queryable } from './pool.js';
 import { findTopicsForFetch, type Topic } from './topics.js';
 import { loadSeenEntries, recordFetchesWithContent, type ContentStore, type SeenLookup, type StoredContent } from './fetch-results.js';

@@ -8,11 +8,12 @@ import {
   listAdminSubscriptions,
   listAdminTopics,
   listDeliveriesForSubscription,
+  parseRowId,
 } from '../db/index.js';
 import { HubError } from '../errors.js';
 import { createAuthThrottle } from './auth-throttle.js';
 import { parseHubUrl } from './urls.js';
-import { QUEUE_NAMES } from '../queue/index.js';
+import { countQueues, DEPTH_STATES } from '../queue/index.js';
 
 function sameToken(given: string, expected: string): boolean {
   // Compare digests so neither the length nor the content leaks through timing.
@@ -21,9 +22,9 @@ function sameToken(given: string, expected: string): boolean {
   return crypto.timingSafeEqual(a, b);
 }
 
-/** A query value as a database id: digits only, at most 15 of them (no 500 from PostgreSQL on 1e30 or -1). */
+/** A path or query value as a row id, else the fallback (0 finds nothing). */
 function id(raw: unknown, fallback = 0): number {
-  return typeof raw === 'string' && /^\d{1,15}$/.test(raw) ? Number(raw) : fallback;
+  return parseRowId(raw) ?? fallback;
 }
 
 function page(req: Request): { afterId: number; limit: number } {
@@ -73,10 +74,11 @@ export function adminRouter(deps: Deps): express.Router {
   });
 
   router.get('/status', async (_req, res) => {
-    const counts = await Promise.all(
-      QUEUE_NAMES.map((name) => deps.queues[name].getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed')),
-    );
-    const queues: Record<string, Record<string, number>> = Object.fromEntries(QUEUE_NAMES.map((name, i) => [name, counts[i]]));
+    const queues: Record<string, Record<string, number>> = {};
+    for (const { name, counts, error } of await countQueues(deps.queues)) {
+      if (error) throw error;
+      queues[name] = Object.fromEntries(DEPTH_STATES.map((state) => [state, counts[state]]));
+    }
     res.json({ role: deps.config.role, ...(await adminCounts(deps.db.pool)), queues });
   });
 

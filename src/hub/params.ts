@@ -4,6 +4,7 @@ import type { DeliveryFormat } from '../db/index.js';
 import { SIGNATURE_ALGORITHMS, type SignatureAlgorithm } from '../secret-formats.js';
 import { DEFAULT_COUNT, MAX_COUNT } from './retrieve-params.js';
 import { parseHubUrl } from './urls.js';
+import { wholeNumber } from './whole-number.js';
 
 /** crier.initial: entries at most in the delivery that follows a verification. */
 export const MAX_INITIAL_ENTRIES = 50;
@@ -97,21 +98,6 @@ export function parseHubRequest(form: URLSearchParams, bounds: LeaseBounds): Hub
     format,
     initial,
   };
-}
-
-/** A whole number from `min` to `max`; undefined when absent or empty; else the error `code` naming the field. */
-function wholeNumber(
-  raw: string | undefined,
-  name: string,
-  min: number,
-  max: number,
-  code: 'HUB_ERR_PARAM_COUNT_INVALID' | 'HUB_ERR_PARAM_INITIAL_INVALID',
-): number | undefined {
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const value = Number(raw.trim());
-  if (!/^\d{1,3}$/.test(raw.trim()) || value < min || value > max)
-    throw new HubError(code, `${name} must be a whole number from ${min} to ${max}, got "${raw.slice(0, 40)}"`);
-  return value;
 }
 
 /** crier.format: `feed` (the topic's own document, the default) or `json` (JSON Feed 1.1). */

@@ -1,5 +1,5 @@
 import type { Deps } from '../deps.js';
-import { mergeRequests } from '../db/merged-requests.js';
+import { mergeRequests } from '../merged-requests.js';
 import { requestFetches } from '../db/index.js';
 import { enqueueFetches } from '../queue/index.js';
 

@@ -1,5 +1,6 @@
 import { HubError } from '../errors.js';
 import { parseHubUrl } from './urls.js';
+import { wholeNumber } from './whole-number.js';
 
 /** Most topics one long-poll or stream may watch. */
 export const MAX_WATCHED_TOPICS = 100;
@@ -37,22 +38,6 @@ function single(query: URLSearchParams, name: string): string | undefined {
   return values[0] === '' ? undefined : values[0];
 }
 
-/** A whole number within bounds, or the error `code` naming the field. */
-function whole(
-  raw: string | undefined,
-  name: string,
-  min: number,
-  max: number,
-  code: 'HUB_ERR_PARAM_COUNT_INVALID' | 'HUB_ERR_PARAM_SEQ_INVALID' | 'HUB_ERR_PARAM_TIMEOUT_INVALID',
-): number | undefined {
-  if (raw === undefined) return undefined;
-  const value = Number(raw.trim());
-  if (!/^\d{1,16}$/.test(raw.trim()) || value < min || value > max) {
-    throw new HubError(code, `${name} must be a whole number from ${min} to ${max}, got "${raw.slice(0, 40)}"`);
-  }
-  return value;
-}
-
 /** Long-poll, stream and JSON can be asked for in the query or, as browsers and feed readers do, in Accept. */
 function accepts(accept: string | undefined, type: RegExp): boolean {
   return accept !== undefined && accept.split(',').some((part) => type.test(part.split(';')[0].trim().toLowerCase()));
@@ -88,18 +73,17 @@ export function parseRetrieveRequest(query: URLSearchParams, headers: RetrieveHe
     throw new HubError('HUB_ERR_PARAM_FORMAT_INVALID', `format must be json, got "${formatRaw.slice(0, 40)}"`);
   const format = formatRaw === 'json' || accepts(headers.accept, /^application\/(feed\+)?json$/) ? 'json' : 'feed';
 
-  const count = whole(single(query, 'count'), 'count', 1, MAX_COUNT, 'HUB_ERR_PARAM_COUNT_INVALID') ?? DEFAULT_COUNT;
-  const before = whole(single(query, 'before'), 'before', 1, Number.MAX_SAFE_INTEGER, 'HUB_ERR_PARAM_SEQ_INVALID');
-  const lastEventId = headers.lastEventId === undefined || headers.lastEventId.trim() === '' ? undefined : headers.lastEventId;
+  const count = wholeNumber(single(query, 'count'), 'count', 1, MAX_COUNT, 'HUB_ERR_PARAM_COUNT_INVALID') ?? DEFAULT_COUNT;
+  const before = wholeNumber(single(query, 'before'), 'before', 1, Number.MAX_SAFE_INTEGER, 'HUB_ERR_PARAM_SEQ_INVALID');
   const after =
-    whole(single(query, 'after'), 'after', 0, Number.MAX_SAFE_INTEGER, 'HUB_ERR_PARAM_SEQ_INVALID') ??
-    whole(lastEventId, 'Last-Event-ID', 0, Number.MAX_SAFE_INTEGER, 'HUB_ERR_PARAM_SEQ_INVALID');
+    wholeNumber(single(query, 'after'), 'after', 0, Number.MAX_SAFE_INTEGER, 'HUB_ERR_PARAM_SEQ_INVALID') ??
+    wholeNumber(headers.lastEventId, 'Last-Event-ID', 0, Number.MAX_SAFE_INTEGER, 'HUB_ERR_PARAM_SEQ_INVALID');
   if (before !== undefined && after !== undefined)
     throw new HubError('HUB_ERR_PARAM_SEQ_INVALID', 'before and after cannot be given together');
   if (before !== undefined && wait !== 'none')
     throw new HubError('HUB_ERR_PARAM_SEQ_INVALID', 'before is for retrieve; a long-poll or stream reads after');
 
   const timeoutSeconds =
-    whole(single(query, 'timeout'), 'timeout', 1, MAX_POLL_SECONDS, 'HUB_ERR_PARAM_TIMEOUT_INVALID') ?? DEFAULT_POLL_SECONDS;
+    wholeNumber(single(query, 'timeout'), 'timeout', 1, MAX_POLL_SECONDS, 'HUB_ERR_PARAM_TIMEOUT_INVALID') ?? DEFAULT_POLL_SECONDS;
   return { topics, count, before, after, format, wait, timeoutSeconds };
 }

@@ -19,8 +19,9 @@ export interface ServerOptions {
   maxIdleConnectionsPerClient?: number;
 }
 
+/** Listens with the hub's timeouts; `app` is an express app or any plain request listener. */
 export async function startServer(
-  app: express.Express,
+  app: express.Express | http.RequestListener,
   { port, host, maxConnections, maxIdleConnectionsPerClient }: ServerOptions,
 ): Promise<RunningServer> {
   const server = http.createServer(app);

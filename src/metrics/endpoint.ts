@@ -1,11 +1,11 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import type { Request, Response, NextFunction } from 'express';
 import type { Config } from '../config.js';
 import { HubError } from '../errors.js';
 import type { AuthThrottle } from '../hub/auth-throttle.js';
+import { startServer, type RunningServer } from '../hub/server.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from './registry.js';
 
@@ -63,10 +63,7 @@ export function metricsRoute(deps: { config: Pick<Config, 'metricsToken'>; metri
   };
 }
 
-export interface MetricsServer {
-  address: AddressInfo;
-  close(): Promise<void>;
-}
+export type MetricsServer = RunningServer;
 
 /**
  * A listener that serves only GET /metrics, for a process without an HTTP
@@ -79,43 +76,31 @@ export async function startMetricsServer(
   port: number,
   throttle: AuthThrottle,
 ): Promise<MetricsServer> {
-  const server = http.createServer((req, res) => {
-    const reply = (status: number, body: string, headers: Record<string, string> = {}) => {
-      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
-      res.end(body);
-    };
-    const path = (req.url ?? '/').split('?')[0];
-    if (path !== '/metrics') return reply(404, 'not found\n');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405, 'method not allowed\n', { allow: 'GET' });
-    checkScraper(config, throttle, req.headers.authorization, req.socket.remoteAddress)
-      .then(
-        async () => reply(200, await metrics.text(), { 'content-type': metrics.contentType, 'cache-control': 'no-store' }),
-        (err: unknown) => {
-          if (!(err instanceof HubError)) throw err;
-          const headers: Record<string, string> = {};
-          if (err.code === 'HUB_ERR_UNAUTHORIZED') headers['www-authenticate'] = 'Bearer realm="crier-metrics"';
-          if (typeof err.details?.retryAfter === 'number') headers['retry-after'] = String(err.details.retryAfter);
-          reply(err.statusCode, `${err.message}\n`, headers);
-        },
-      )
-      .catch((err: unknown) => {
-        log.error({ module: 'metrics', err }, 'metrics scrape failed');
-        reply(500, 'internal error\n');
-      });
-  });
-  server.keepAliveTimeout = 5000;
-  server.headersTimeout = 10000;
-  server.requestTimeout = 30000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, config.host, () => resolve());
-  });
-  return {
-    address: server.address() as AddressInfo,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      }),
-  };
+  return startServer(
+    (req: http.IncomingMessage, res: http.ServerResponse) => {
+      const reply = (status: number, body: string, headers: Record<string, string> = {}) => {
+        res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
+        res.end(body);
+      };
+      const path = (req.url ?? '/').split('?')[0];
+      if (path !== '/metrics') return reply(404, 'not found\n');
+      if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405, 'method not allowed\n', { allow: 'GET' });
+      checkScraper(config, throttle, req.headers.authorization, req.socket.remoteAddress)
+        .then(
+          async () => reply(200, await metrics.text(), { 'content-type': metrics.contentType, 'cache-control': 'no-store' }),
+          (err: unknown) => {
+            if (!(err instanceof HubError)) throw err;
+            const headers: Record<string, string> = {};
+            if (err.code === 'HUB_ERR_UNAUTHORIZED') headers['www-authenticate'] = 'Bearer realm="crier-metrics"';
+            if (typeof err.details?.retryAfter === 'number') headers['retry-after'] = String(err.details.retryAfter);
+            reply(err.statusCode, `${err.message}\n`, headers);
+          },
+        )
+        .catch((err: unknown) => {
+          log.error({ module: 'metrics', err }, 'metrics scrape failed');
+          reply(500, 'internal error\n');
+        });
+    },
+    { port, host: config.host },
+  );
 }

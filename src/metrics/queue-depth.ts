@@ -1,7 +1,6 @@
-import { QUEUE_NAMES, type Queues, type QueueName } from '../queue/index.js';
+import { countJobs, DEPTH_STATES, QUEUE_NAMES, withTimeout, type Queues, type QueueName } from '../queue/index.js';
 import type { Metrics } from './registry.js';
 
-const STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed'] as const;
 /** A scrape must answer even while the queue backend does not: past this, the queue series are left out. */
 const SCRAPE_TIMEOUT_MS = 2000;
 
@@ -18,28 +17,20 @@ export function watchQueues(metrics: Metrics, queues: Pick<Queues, QueueName>): 
         const queue = queues[name];
         try {
           const [counts, oldest] = await withTimeout(
-            Promise.all([queue.getJobCounts(...STATES), queue.getJobs(['waiting'], 0, 0, true)]),
+            Promise.all([countJobs(queue), queue.getJobs(['waiting'], 0, 0, true)]),
             SCRAPE_TIMEOUT_MS,
+            'queue backend too slow for a scrape',
           );
-          for (const state of STATES) metrics.queueJobs.set({ queue: name, state }, counts[state] ?? 0);
+          for (const state of DEPTH_STATES) metrics.queueJobs.set({ queue: name, state }, counts[state]);
           const job = oldest[0];
           // A job becomes due after its delay; its age is counted from then.
           const due = job ? job.timestamp + (job.opts?.delay ?? 0) : Date.now();
           metrics.queueOldestWaiting.set({ queue: name }, Math.max(0, (Date.now() - due) / 1000));
         } catch {
-          for (const state of STATES) metrics.queueJobs.remove({ queue: name, state });
+          for (const state of DEPTH_STATES) metrics.queueJobs.remove({ queue: name, state });
           metrics.queueOldestWaiting.remove({ queue: name });
         }
       }),
     );
   });
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('queue backend too slow for a scrape')), ms);
-  });
-  work.catch(() => undefined);
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }

@@ -2,22 +2,28 @@
 export const ENQUEUE_TIMEOUT_MS = 2000;
 
 /**
- * While Redis is down ioredis holds commands until it reconnects, so an
- * enqueue would hold the HTTP answer hostage. Give up waiting after
- * ENQUEUE_TIMEOUT_MS; if the held command lands later, job ids keep it idempotent.
+ * `work`'s answer, or an Error with `message` once `ms` have passed. The work
+ * goes on; a late failure of it is nobody's to handle here.
  */
-export async function bounded(add: Promise<unknown>, what: string): Promise<void> {
+export async function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`queue backend did not take the ${what} within ${ENQUEUE_TIMEOUT_MS} ms`)),
-      ENQUEUE_TIMEOUT_MS,
-    );
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
   });
-  add.catch(() => {}); // a late failure after the timeout is the sweep's to repair
+  work.catch(() => {});
   try {
-    await Promise.race([add, timeout]);
+    return await Promise.race([work, late]);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * While Redis is down ioredis holds commands until it reconnects, so an
+ * enqueue would hold the HTTP answer hostage. Give up waiting after
+ * ENQUEUE_TIMEOUT_MS; if the held command lands later, job ids keep it
+ * idempotent, and a late failure is the sweep's to repair.
+ */
+export async function bounded(add: Promise<unknown>, what: string): Promise<void> {
+  await withTimeout(add, ENQUEUE_TIMEOUT_MS, `queue backend did not take the ${what} within ${ENQUEUE_TIMEOUT_MS} ms`);
 }

@@ -1,5 +1,6 @@
 import type { Logger } from '../log.js';
 import { insertIntents, markIntentsEnqueued, type Intent, type Queryable } from '../db/index.js';
+import { mergeRequests } from '../merged-requests.js';
 import { bounded } from './bounded.js';
 import { jobIds } from './jobs.js';
 import type { Queues } from './queues.js';
@@ -15,16 +16,11 @@ export interface VerifyBatcher {
   close(): Promise<void>;
 }
 
-interface Waiting {
-  intent: Omit<Intent, 'id'>;
-  resolve(id: number): void;
-  reject(err: unknown): void;
-}
-
 /**
  * A burst of subscribe requests costs one INSERT and one queue write per
  * batch instead of one each; on this kind of machine every socket write is
  * dear. A lost enqueue is repaired by the sweep (the intents stay unmarked).
+ * A batch gathers for `maxDelayMs` after its first intent, up to `maxBatch`.
  */
 export function createVerifyBatcher(
   queues: Queues,
@@ -32,29 +28,9 @@ export function createVerifyBatcher(
   log: Logger,
   options: { maxBatch?: number; maxDelayMs?: number } = {},
 ): VerifyBatcher {
-  const maxBatch = options.maxBatch ?? 64;
-  const maxDelayMs = options.maxDelayMs ?? 1;
-  let pending: Waiting[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  const inFlight = new Set<Promise<void>>();
+  const enqueues = new Set<Promise<void>>();
 
-  async function store(batch: Waiting[]): Promise<void> {
-    let ids: number[];
-    try {
-      ids = await insertIntents(
-        db,
-        batch.map((w) => w.intent),
-      );
-    } catch (err) {
-      // One bad row must not fail its neighbours' requests: store them one by one.
-      if (batch.length > 1) {
-        await Promise.all(batch.map((w) => store([w])));
-        return;
-      }
-      batch[0].reject(err);
-      return;
-    }
-    batch.forEach((w, i) => w.resolve(ids[i]));
+  async function enqueue(ids: number[]): Promise<void> {
     try {
       await bounded(
         queues.verify.add('verify', { intentIds: ids }, { jobId: jobIds.verifyBatch(ids[0]) }),
@@ -66,26 +42,27 @@ export function createVerifyBatcher(
     }
   }
 
-  function flush(): void {
-    clearTimeout(timer);
-    timer = undefined;
-    if (pending.length === 0) return;
-    const work = store(pending).finally(() => inFlight.delete(work));
-    pending = [];
-    inFlight.add(work);
+  /** Each intent's id once committed (its request may answer), then their verification queued behind the answers. */
+  async function store(intents: ReadonlyArray<Omit<Intent, 'id'>>): Promise<Array<number | Error>> {
+    let ids: number[];
+    try {
+      ids = await insertIntents(db, [...intents]);
+    } catch (err) {
+      // One bad row must not fail its neighbours' requests: store them one by one.
+      if (intents.length > 1) return (await Promise.all(intents.map((intent) => store([intent])))).flat();
+      return [err instanceof Error ? err : new Error(String(err))];
+    }
+    const work = enqueue(ids).finally(() => enqueues.delete(work));
+    enqueues.add(work);
+    return ids;
   }
 
+  const submit = mergeRequests(store, { maxBatch: options.maxBatch ?? 64, waitMs: options.maxDelayMs ?? 1 });
   return {
-    submit(intent) {
-      return new Promise<number>((resolve, reject) => {
-        pending.push({ intent, resolve, reject });
-        if (pending.length >= maxBatch) flush();
-        else timer ??= setTimeout(flush, maxDelayMs);
-      });
-    },
+    submit,
     async close() {
-      flush();
-      await Promise.all(inFlight);
+      await submit.drain();
+      await Promise.all(enqueues);
     },
   };
 }

@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/index.js';
 import { errorEventLogger } from '../error-events.js';
 import type { Logger } from '../log.js';
+import { mergeRequests } from '../merged-requests.js';
 
 /** What a worker tells web processes when it stored a notification: its sequence id and topic. */
 export interface UpdateSignal {
@@ -78,23 +79,14 @@ function batchedAnnouncer(
   warn: (err: unknown) => void,
   close: () => Promise<void>,
 ): Announcer {
-  let pending: UpdateSignal[] = [];
-  let next: Promise<void> | undefined;
-  let last: Promise<void> = Promise.resolve();
-  const flush = async () => {
-    const signals = pending;
-    pending = [];
-    next = undefined;
-    await Promise.all(encodeSignals(signals).map((payload) => send(payload).catch(warn)));
-  };
+  const announce = mergeRequests(async (signals: readonly UpdateSignal[]) => {
+    await Promise.all(encodeSignals([...signals]).map((payload) => send(payload).catch(warn)));
+    return signals.map(() => undefined);
+  });
   return {
-    announce(signal) {
-      pending.push(signal);
-      if (!next) last = next = new Promise((resolve) => setImmediate(() => void flush().then(resolve)));
-      return next;
-    },
+    announce,
     // Signals announced just before closing still go out.
-    close: () => last.then(close),
+    close: () => announce.drain().then(close),
   };
 }
 

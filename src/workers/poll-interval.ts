@@ -14,8 +14,12 @@
  *   miss and puts the topic back on adaptive polling.
  */
 
+import type { FetchSource } from '../queue/index.js';
+
+// Re-exported for the fetch job, which reads it from here.
+export type { FetchSource };
+
 export type PollReason = 'new' | 'changes' | 'publisher' | 'backoff' | 'failing' | 'safety-net';
-export type FetchSource = 'ping' | 'poll' | 'subscribe';
 
 /** What the topic's schedule was before this fetch. */
 export interface PollState {

@@ -107,11 +107,19 @@ describeWith(CHROMIUM_PROGRAM)('admin console in Chromium', () => {
     expect(await page.locator('script').count()).toBe(0);
   });
 
-  test('the queues page links to bull-board, which lists the queues without running inline script', async () => {
+  test("the queues page lists a queue's failed jobs, and a <script> in a job's data and error stays text", async () => {
+    const script = '<script>window.__pwned=4</script>';
+    // Not an id: the verifier's lookup fails with an error that quotes it, on its only attempt.
+    const job = await hub.hub.deps.queues.verify.add('verify', { intentIds: [script as unknown as number] }, { attempts: 1 });
+    await waitFor(async () => (await job.getState()) === 'failed', { what: 'the hostile job failed' });
     await page.goto(url('/queues'));
-    await page.click('a:has-text("Browse the jobs")');
-    await page.waitForURL(/\/admin\/ui\/queues\/board\/$/);
-    for (const name of ['verify', 'fetch', 'deliver']) await page.getByText(name, { exact: true }).first().waitFor();
+    await page.click(`a[href="/admin/ui/queues/verify/failed"]`);
+    await page.waitForURL(url('/queues/verify/failed'));
+    const row = page.locator('table.jobs tr', { hasText: `${job.id}` }).first();
+    expect(await row.textContent()).toContain(script);
+    expect(await row.textContent()).toContain(`invalid input syntax for type bigint: "${script}"`);
+    expect(await page.locator('script').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
   });
 
   test('an action posted without the CSRF token is refused', async () => {

@@ -192,20 +192,50 @@ describe.each(BACKENDS)('console pauses on %s', (backend) => {
     return Object.values(c).every((n) => n === 0);
   };
 
-  test('the queue pages show every queue, and bull-board reads this backend (read-only)', async () => {
+  test('the queue pages show every queue and list its jobs per state, read-only', async () => {
     const page = await client.get('/queues');
     expect(page.status).toBe(200);
-    for (const name of ['verify', 'fetch', 'deliver']) expect(page.text).toContain(`<td>${name}</td>`);
-    const api = await client.get('/queues/board/api/queues?activeQueue=deliver&status=latest&page=1');
-    expect(api.status).toBe(200);
-    const body = JSON.parse(api.text) as { queues: Array<{ name: string; readOnlyMode: boolean }> };
-    expect(body.queues.map((q) => q.name).sort()).toEqual(['deliver', 'fetch', 'verify']);
-    expect(body.queues.every((q) => q.readOnlyMode)).toBe(true);
-    const board = await client.get('/queues/board/');
-    expect(board.status).toBe(200);
-    expect(board.headers.get('content-security-policy')).toContain("script-src 'self'");
-    // Without a session the board is not shown.
-    expect((await fetch(new URL('/admin/ui/queues/board/api/queues', hub.url), { redirect: 'manual' })).status).toBe(303);
+    for (const name of ['verify', 'fetch', 'deliver']) {
+      expect(page.text).toContain(`<td>${name}</td>`);
+      expect(page.text).toContain(`href="/admin/ui/queues/${name}/failed"`);
+    }
+    const topic = publisher.topicUrl('/listed.xml');
+    publisher.set('/listed.xml', { body: rss(['l1']), contentType: 'application/rss+xml' });
+    await hub.subscribeAndWait(`${subscriber.origin}/listed`, topic);
+    const [{ id }] = await hub.query('select id from topics where url = $1', [topic]);
+    expect((await hub.post({ 'hub.mode': 'publish', 'hub.url': topic })).status).toBe(204);
+    const fetched = async () =>
+      (await hub.hub.deps.queues.fetch.getJobs(['completed'])).find((job) => String(job?.data.topicId) === String(id));
+    await waitFor(async () => (await fetched()) !== undefined, { what: "the ping's fetch job completed" });
+    const job = (await fetched())!;
+    const listed = await client.get('/queues/fetch/completed');
+    expect(listed.text).toContain(`<td class="url">${job.id}</td>`);
+    expect(listed.text).toContain(escapeHtml(JSON.stringify(job.data)));
+    expect(listed.text).toMatch(/<th>Failed reason<\/th>/);
+    expect(listed.text).toContain('aria-current="page" href="/admin/ui/queues/fetch/completed"');
+    for (const path of ['/queues/nowhere/failed', '/queues/fetch/paused', '/queues/constructor/failed'])
+      expect([path, (await client.get(path)).status]).toEqual([path, 404]);
+    // Without a session the list is not shown: the browser is sent to sign in.
+    const anonymous = await fetch(new URL('/admin/ui/queues/fetch/completed', hub.url), { redirect: 'manual' });
+    expect([anonymous.status, anonymous.headers.get('location')]).toEqual([303, '/admin/ui/sign-in']);
+  });
+
+  test("a job's data and error are shown as text: a <script> in them renders inert", async () => {
+    const script = '<script>window.__pwned=1</script>';
+    // Not an id: the verifier's lookup fails with an error that quotes it, on its only attempt.
+    const job = await hub.hub.deps.queues.verify.add('<b>verify</b>', { intentIds: [script as unknown as number] }, { attempts: 1 });
+    await waitFor(async () => (await job.getState()) === 'failed', { what: 'the hostile job failed' });
+    const failed = await hub.hub.deps.queues.verify.getJob(job.id!);
+    const reason = failed?.failedReason ?? '';
+    expect(reason).not.toBe('');
+    const page = await client.get('/queues/verify/failed');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'none'");
+    expect(page.text).not.toContain('<script');
+    expect(page.text).not.toContain('<b>verify');
+    expect(page.text).toContain('&lt;b&gt;verify&lt;/b&gt;');
+    expect(page.text).toContain('&lt;script&gt;window.__pwned=1&lt;/script&gt;');
+    expect(page.text).toContain(escapeHtml(reason));
   });
 
   test('a paused topic is not fetched; its ping is served when it resumes', async () => {
@@ -253,3 +283,9 @@ describe.each(BACKENDS)('console pauses on %s', (backend) => {
     expect(deliveriesTo('/ph')[0].body.toString()).toContain('<guid>h1</guid>');
   });
 });
+
+/** As eta escapes a `<%= %>` value. */
+function escapeHtml(text: string): string {
+  const entities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+  return text.replace(/[&<>"']/g, (c) => entities[c]);
+}

@@ -1,4 +1,4 @@
-import { mergeRequests } from '../../src/db/merged-requests.js';
+import { mergeRequests } from '../../src/merged-requests.js';
 
 /** A load function that records its batches and answers when released. */
 function gate<K>() {
@@ -14,7 +14,7 @@ function gate<K>() {
 
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
-describe('merged requests (src/db/merged-requests.ts)', () => {
+describe('merged requests (src/merged-requests.ts)', () => {
   test('requests made in one turn go out as one batch, each caller getting its own answer or error', async () => {
     const g = gate<string>();
     const merged = mergeRequests(g.load, { maxInFlight: 2, maxBatch: 100 });
@@ -72,5 +72,23 @@ describe('merged requests (src/db/merged-requests.ts)', () => {
     );
     await expect(Promise.all([merged('a'), merged('b')])).rejects.toThrow('database down');
     expect(await merged('c')).toBe('C');
+  });
+
+  test('with waitMs a batch gathers across turns of the loop; drain settles once every request is answered', async () => {
+    const g = gate<string>();
+    const merged = mergeRequests(g.load, { waitMs: 200 });
+    const answers = Promise.all([merged('a'), turn().then(() => merged('b'))]);
+    await turn();
+    await turn();
+    expect(g.batches).toEqual([]);
+    while (g.batches.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(g.batches).toEqual([['a', 'b']]);
+    let drained = false;
+    const drain = merged.drain().then(() => (drained = true));
+    await turn();
+    expect(drained).toBe(false);
+    g.releases[0]();
+    await drain;
+    expect(await answers).toEqual(['answer a', 'answer b']);
   });
 });
