@@ -25,7 +25,7 @@ import { retryDelay } from './backoff.js';
 import { createCircuitBreakers } from './circuit.js';
 import { createDeliverySlots } from './delivery-slots.js';
 import type { SignatureAlgorithm } from '../secret-formats.js';
-import { sign } from './signature.js';
+import { sign } from '../net/index.js';
 import type { AttemptResult } from './attempt-result.js';
 import { createInitialDelivery } from './initial-delivery.js';
 import { enqueuePage, jobIds, type DeliverPage, type DeliverRetry, type JobData } from '../queue/index.js';
