@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { HubError } from './errors.js';
 import { registerAdminCommands } from './cli/admin.js';
 import { registerDiscoverCommand } from './cli/discover.js';
+import { registerFeedCommands } from './cli/feed.js';
 import { registerListenCommand } from './cli/listen.js';
 import { registerServeCommands } from './cli/serve.js';
 import { registerWebSubCommands } from './cli/websub.js';
@@ -22,25 +23,7 @@ registerWebSubCommands(program);
 registerListenCommand(program);
 registerDiscoverCommand(program);
 registerAdminCommands(program);
-
-const feed = program.command('feed').description('look at feeds the way the hub does');
-feed
-  .command('inspect')
-  .description("JSON: a feed's format, title and each entry's identity, key, link, title, dates and hash (XML well-formedness on stderr)")
-  .argument('<file-or-url>')
-  .action(async (location: string) => {
-    const { runFeedCommand } = await import('./feed-cli.js');
-    process.exitCode = await runFeedCommand(['inspect', location], process.stdout);
-  });
-feed
-  .command('diff')
-  .description('the document Crier would deliver for <new> after <old> (counts on stderr)')
-  .argument('<old>')
-  .argument('<new>')
-  .action(async (before: string, after: string) => {
-    const { runFeedCommand } = await import('./feed-cli.js');
-    process.exitCode = await runFeedCommand(['diff', before, after], process.stdout);
-  });
+registerFeedCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // Expected failures are one line; anything else keeps its stack for a bug report.

@@ -1,8 +1,8 @@
 import type { Deps } from '../deps.js';
 import {
   deleteSubscriptionById,
-  findConsoleSubscription,
-  findConsoleTopic,
+  findCountedTopic,
+  findSubscriptionView,
   listRetryingDeliveries,
   markDroppedRetrying,
   listDroppedDeliveries,
@@ -10,15 +10,15 @@ import {
   requestFetches,
   resumeHost,
   setTopicPaused,
-  type ConsoleSubscription,
-  type ConsoleTopic,
+  type CountedTopic,
+  type SubscriptionView,
 } from '../db/index.js';
 import { HubError } from '../errors.js';
 import { enqueueFetches, enqueueRetries } from '../queue/index.js';
 
 /** What an action works on, resolved from the form (never trusted as given). */
 export type Target =
-  { kind: 'subscription'; sub: ConsoleSubscription } | { kind: 'topic'; topic: ConsoleTopic } | { kind: 'host'; host: string };
+  { kind: 'subscription'; sub: SubscriptionView } | { kind: 'topic'; topic: CountedTopic } | { kind: 'host'; host: string };
 
 export interface Action {
   name: string;
@@ -181,11 +181,11 @@ export async function resolveTarget(deps: Deps, action: Action, fields: Record<s
   if (action.target === 'host') return { kind: 'host', host: hostField(fields.host) };
   const id = idField(fields.id);
   if (action.target === 'subscription') {
-    const sub = await findConsoleSubscription(deps.db.pool, id);
+    const sub = await findSubscriptionView(deps.db.pool, id);
     if (!sub) throw new HubError('HUB_ERR_NOT_FOUND', 'no such subscription');
     return { kind: 'subscription', sub };
   }
-  const topic = await findConsoleTopic(deps.db.pool, id);
+  const topic = await findCountedTopic(deps.db.pool, id);
   if (!topic) throw new HubError('HUB_ERR_NOT_FOUND', 'no such topic');
   return { kind: 'topic', topic };
 }

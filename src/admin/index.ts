@@ -1,1 +1,2 @@
+export { adminRouter } from './api.js';
 export { consoleRouter } from './console.js';

@@ -2,8 +2,8 @@ import type { Request } from 'express';
 import type { Deps } from '../deps.js';
 import {
   deliveriesPerMinute,
-  findConsoleSubscription,
-  findConsoleTopic,
+  findCountedTopic,
+  findSubscriptionView,
   listDeliveryHistory,
   listPausedHosts,
   listRecentNotifications,
@@ -71,7 +71,7 @@ export async function topicsPage(deps: Deps, req: Request) {
 }
 
 export async function topicPage(deps: Deps, req: Request) {
-  const topic = await findConsoleTopic(deps.db.pool, pathId(req));
+  const topic = await findCountedTopic(deps.db.pool, pathId(req));
   if (!topic) throw new HubError('HUB_ERR_NOT_FOUND', 'no such topic');
   const [subscriptions, notifications] = await Promise.all([
     searchSubscriptions(deps.db.pool, { topicId: topic.id, limit: 100 }),
@@ -96,7 +96,7 @@ export async function subscriptionsPage(deps: Deps, req: Request) {
 }
 
 export async function subscriptionPage(deps: Deps, req: Request) {
-  const sub = await findConsoleSubscription(deps.db.pool, pathId(req));
+  const sub = await findSubscriptionView(deps.db.pool, pathId(req));
   if (!sub) throw new HubError('HUB_ERR_NOT_FOUND', 'no such subscription');
   const [deliveries, paused] = await Promise.all([listDeliveryHistory(deps.db.pool, sub.id, 50), listPausedHosts(deps.db.pool)]);
   const host = hostOfUrl(sub.callback) ?? '';

@@ -2,8 +2,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 
-/** The console's templates and stylesheet live in src/admin (read from there by the built code too, like migrations/). */
-export const CONSOLE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/admin');
+/**
+ * The console's templates (`views/`) and stylesheet (`public/`), beside this module: src/admin under
+ * ts-jest and tsx, dist/admin when built (`npm run build` copies them there), so dist/ runs alone.
+ */
+export const CONSOLE_DIR = path.dirname(fileURLToPath(import.meta.url));
 
 export interface Views {
   render(name: string, data: Record<string, unknown>): string;

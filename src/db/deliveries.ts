@@ -76,3 +76,83 @@ export async function findDeliveryStatus(
   ]);
   return rows[0]?.status;
 }
+
+export interface Attempt {
+  at: string;
+  attempt: number;
+  status: DeliveryStatus;
+  code: number | null;
+  error: string | null;
+}
+
+export interface DeliveryHistory {
+  notificationId: number;
+  notifiedAt: Date;
+  status: DeliveryStatus;
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  nextAttemptAt: Date | null;
+  updatedAt: Date;
+  history: Attempt[];
+}
+
+/** A subscription's recorded deliveries (those not delivered at the first attempt), newest first. */
+export async function listDeliveryHistory(db: Queryable, subscriptionId: number, limit = 50): Promise<DeliveryHistory[]> {
+  const { rows } = await db.query(
+    `
+    select d.*, n.created_at as notified_at from deliveries d join notifications n on n.id = d.notification_id
+    where d.subscription_id = $1 order by d.notification_id desc limit $2`,
+    [subscriptionId, limit],
+  );
+  return rows.map((r) => ({
+    notificationId: Number(r.notification_id),
+    notifiedAt: r.notified_at,
+    status: r.status,
+    attempts: r.attempts,
+    lastStatusCode: r.last_status_code,
+    lastError: r.last_error,
+    nextAttemptAt: r.next_attempt_at,
+    updatedAt: r.updated_at,
+    history: r.history,
+  }));
+}
+
+/** The notifications whose delivery to this subscription was dropped (for the console's "retry now"). */
+export async function listDroppedDeliveries(db: Queryable, subscriptionId: number, limit = 1000): Promise<number[]> {
+  const { rows } = await db.query(
+    `select notification_id from deliveries where subscription_id = $1 and status = 'dropped' order by notification_id limit $2`,
+    [subscriptionId, limit],
+  );
+  return rows.map((r) => Number(r.notification_id));
+}
+
+/** Shows the given dropped deliveries as retrying; a row a retry already settled is left as it is. */
+export async function markDroppedRetrying(db: Queryable, subscriptionId: number, notificationIds: number[]): Promise<void> {
+  await db.query(
+    `
+    update deliveries set status = 'retrying', next_attempt_at = now(), updated_at = now()
+    where subscription_id = $1 and notification_id = any($2::bigint[]) and status = 'dropped'`,
+    [subscriptionId, notificationIds],
+  );
+}
+
+/** Deliveries waiting to be retried (postponed or failed), with their callbacks, for a host's resume. */
+export async function listRetryingDeliveries(
+  db: Queryable,
+  limit = 10000,
+): Promise<Array<{ notificationId: number; subscriptionId: number; attempts: number; callback: string }>> {
+  const { rows } = await db.query(
+    `
+    select d.notification_id, d.subscription_id, d.attempts, s.callback
+    from deliveries d join subscriptions s on s.id = d.subscription_id
+    where d.status = 'retrying' order by d.notification_id limit $1`,
+    [limit],
+  );
+  return rows.map((r) => ({
+    notificationId: Number(r.notification_id),
+    subscriptionId: Number(r.subscription_id),
+    attempts: r.attempts,
+    callback: r.callback,
+  }));
+}

@@ -38,17 +38,32 @@ export {
   markNotificationEnqueued,
   listUnqueuedNotifications,
   listLatestNotificationIds,
+  listRecentNotifications,
 } from './notifications.js';
-export type { Notification } from './notifications.js';
-export { recordDeliveries, listDeliveriesForSubscription, findDeliveryStatus } from './deliveries.js';
+export type { Notification, RecentNotification } from './notifications.js';
+export {
+  recordDeliveries,
+  listDeliveriesForSubscription,
+  findDeliveryStatus,
+  listDeliveryHistory,
+  listDroppedDeliveries,
+  markDroppedRetrying,
+  listRetryingDeliveries,
+} from './deliveries.js';
 export { listPausedHosts, pauseHost, resumeHost, setTopicPaused, isSubscriptionHostPaused } from './pauses.js';
-export type { DeliveryRecord, DeliveryStatus } from './deliveries.js';
+export type { DeliveryRecord, DeliveryStatus, DeliveryHistory, Attempt } from './deliveries.js';
 export { hitRateLimits, refundRateLimit, deleteOldRateLimits } from './rate-limits.js';
 export { claimReplay, deleteReplay, settleReplayedNotification, deleteOldReplays, REPLAY_WINDOW_MS } from './replays.js';
 export type { ReplayClaim } from './replays.js';
 export { recordConsoleSignOut, isConsoleSignedOut, deleteExpiredConsoleSignOuts } from './console-sign-outs.js';
-export { listAdminSubscriptions, findAdminSubscriptionById, listAdminTopics, findAdminTopicById, adminCounts } from './admin.js';
-export type { AdminCounts, AdminSubscription, AdminTopic } from './admin.js';
+export { listTopics, findCountedTopic, searchTopics } from './topic-reads.js';
+export type { CountedTopic } from './topic-reads.js';
+export { listSubscriptions, findSubscriptionView, searchSubscriptions } from './subscription-reads.js';
+export type { SubscriptionView } from './subscription-reads.js';
+export { statusCounts } from './status-counts.js';
+export type { StatusCounts } from './status-counts.js';
+export { deliveriesPerMinute, deleteOldDeliveryCounts } from './delivery-counts.js';
+export type { MinuteCount } from './delivery-counts.js';
 export {
   recordFetchesWithContent,
   recordFetchWithoutContent,
@@ -59,20 +74,6 @@ export {
 export type { FetchResult, NewContent } from './fetch-results.js';
 export { claimDueTopics } from './poll.js';
 export type { PollRecord } from './poll.js';
-export {
-  deliveriesPerMinute,
-  deleteOldDeliveryCounts,
-  searchSubscriptions,
-  findConsoleSubscription,
-  listDeliveryHistory,
-  searchTopics,
-  findConsoleTopic,
-  listRecentNotifications,
-  listDroppedDeliveries,
-  markDroppedRetrying,
-  listRetryingDeliveries,
-} from './console.js';
-export type { MinuteCount, ConsoleSubscription, ConsoleTopic, DeliveryHistory, Attempt, RecentNotification } from './console.js';
 export {
   readLatestUpdates,
   readLatestPage,

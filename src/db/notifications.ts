@@ -62,3 +62,31 @@ export async function listLatestNotificationIds(db: Queryable, topicId: number, 
   const { rows } = await db.query('select id from notifications where topic_id = $1 order by id desc limit $2', [topicId, count]);
   return rows.map((r) => Number(r.id)).reverse();
 }
+
+export interface RecentNotification {
+  id: number;
+  createdAt: Date;
+  newEntries: number;
+  updatedEntries: number;
+  contentType: string;
+  body: Buffer;
+}
+
+/** A topic's latest notifications with their delivered bodies (for their entries). */
+export async function listRecentNotifications(db: Queryable, topicId: number, limit = 10): Promise<RecentNotification[]> {
+  const { rows } = await db.query(
+    `
+    select n.id, n.created_at, n.new_entries, n.updated_entries, c.content_type, c.body
+    from notifications n join contents c on c.hash = n.content_hash
+    where n.topic_id = $1 order by n.id desc limit $2`,
+    [topicId, limit],
+  );
+  return rows.map((r) => ({
+    id: Number(r.id),
+    createdAt: r.created_at,
+    newEntries: r.new_entries,
+    updatedEntries: r.updated_entries,
+    contentType: r.content_type,
+    body: r.body,
+  }));
+}

@@ -3,7 +3,7 @@ import pg from 'pg';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { errorEventLogger } from '../error-events.js';
-import type { ThreadMemory } from './pglite-protocol.js';
+import type { ThreadMemory } from './embedded/protocol.js';
 import { setUpProcess } from '../process-setup.js';
 
 /** Anything that runs a query: the pool or a client inside a transaction. */
@@ -29,7 +29,7 @@ export interface DatabaseOptions {
 
 /**
  * PostgreSQL when DATABASE_URL is set; otherwise embedded PGlite under
- * HUB_DATA_DIR, run in its own worker thread (pglite-host.ts) and reached
+ * HUB_DATA_DIR, run in its own worker thread (embedded/host.ts) and reached
  * through message-port streams (no listener of any kind), so the same `pg`
  * code serves both and the database never queues behind the HTTP front.
  */
@@ -44,7 +44,7 @@ export async function createDatabase(config: Config, options: DatabaseOptions): 
     pool.on('error', onPoolError);
     return { pool, clientConfig, embedded: false, close: () => pool.end() };
   }
-  const { startPgliteThread } = await import('./pglite-host.js');
+  const { startPgliteThread } = await import('./embedded/host.js');
   const { secureDataDir } = await import('./data-dir.js');
   const loosened = secureDataDir(config.dataDir);
   if (loosened > 0)
@@ -52,7 +52,7 @@ export async function createDatabase(config: Config, options: DatabaseOptions): 
       { module: 'pglite', dir: config.dataDir, entries: loosened },
       'data directory was open to other local users: group and other access removed',
     );
-  const { baselineOnlyTakesEffect } = await import('./pglite-open.js');
+  const { baselineOnlyTakesEffect } = await import('./embedded/open.js');
   if (config.dbWasmBaselineOnly && !baselineOnlyTakesEffect(process.version, process.execArgv, process.env.NODE_OPTIONS))
     options.log.warn(
       { module: 'pglite' },

@@ -34,7 +34,8 @@ export interface DeliveryTarget {
   paused?: boolean;
 }
 
-function fromRow(row: Record<string, any>): Subscription {
+/** A `subscriptions` row as a Subscription: the one mapping every read of the table uses. */
+export function subscriptionFromRow(row: Record<string, any>): Subscription {
   return {
     id: row.id,
     topicId: row.topic_id,
@@ -56,7 +57,7 @@ function fromRow(row: Record<string, any>): Subscription {
 
 export async function findSubscriptionById(db: Queryable, id: number): Promise<Subscription | undefined> {
   const { rows } = await db.query('select * from subscriptions where id = $1', [id]);
-  return rows[0] ? fromRow(rows[0]) : undefined;
+  return rows[0] ? subscriptionFromRow(rows[0]) : undefined;
 }
 
 /** A subscription owed its crier.initial delivery; `requestedAt` tells one request's from a later renewal's. */
@@ -140,7 +141,7 @@ export async function findLiveSubscription(db: Queryable, topicUrl: string, call
     where t.url = $1 and s.callback = $2 and s.expires_at > now()`,
     [topicUrl, callback],
   );
-  return rows[0] ? fromRow(rows[0]) : undefined;
+  return rows[0] ? subscriptionFromRow(rows[0]) : undefined;
 }
 
 /** Pending initial deliveries asked for more than `olderThanSeconds` ago (the sweep queues them again; job ids dedupe). */

@@ -14,6 +14,8 @@ export interface Topic {
   parseError: string | null;
   /** A ping's mark not yet served by a fetch. */
   fetchRequestedAt: Date | null;
+  /** What caused the last fetch: a ping, the poll schedule, or the first fetch after the first subscription. */
+  lastFetchSource: string | null;
   /** The poll schedule (migration 000009); pollAt null: not polled (no live subscription). */
   poll: {
     at: Date | null;
@@ -23,12 +25,15 @@ export interface Topic {
     pingsSeen: number;
     lastChangeAt: Date | null;
     feedRefreshSeconds: number | null;
+    /** Polls that found content no ping announced: a publisher's broken hook. */
+    missedByPing: number;
   };
   /** When an operator paused it (no fetches until resumed), or null. */
   pausedAt: Date | null;
 }
 
-function fromRow(row: Record<string, any>): Topic {
+/** A `topics` row (all columns) as a Topic: the one mapping every read of the table uses. */
+export function topicFromRow(row: Record<string, any>): Topic {
   return {
     id: row.id,
     url: row.url,
@@ -41,6 +46,7 @@ function fromRow(row: Record<string, any>): Topic {
     lastFetchError: row.last_fetch_error,
     parseError: row.parse_error,
     fetchRequestedAt: row.fetch_requested_at,
+    lastFetchSource: row.last_fetch_source,
     poll: {
       at: row.poll_at,
       intervalSeconds: row.poll_interval_seconds,
@@ -49,6 +55,7 @@ function fromRow(row: Record<string, any>): Topic {
       pingsSeen: row.pings_seen,
       lastChangeAt: row.last_change_at,
       feedRefreshSeconds: row.feed_refresh_seconds,
+      missedByPing: row.missed_by_ping,
     },
     pausedAt: row.paused_at ?? null,
   };
@@ -96,12 +103,12 @@ export async function findTopicsForFetch(db: Queryable, ids: number[]): Promise<
     'select t.*, (select count(*)::int from seen_entries where topic_id = t.id) as seen_count from topics t where t.id = any($1::bigint[])',
     [ids],
   );
-  return new Map(rows.map((r) => [Number(r.id), { topic: fromRow(r), seenCount: r.seen_count as number }]));
+  return new Map(rows.map((r) => [Number(r.id), { topic: topicFromRow(r), seenCount: r.seen_count as number }]));
 }
 
 export async function findTopicByUrl(db: Queryable, url: string): Promise<Topic | undefined> {
   const { rows } = await db.query('select * from topics where url = $1', [url]);
-  return rows[0] ? fromRow(rows[0]) : undefined;
+  return rows[0] ? topicFromRow(rows[0]) : undefined;
 }
 
 export interface FetchOutcome {

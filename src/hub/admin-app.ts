@@ -2,7 +2,7 @@ import express from 'express';
 import type { Deps } from '../deps.js';
 import { consoleRouter } from '../admin/index.js';
 import { HubError } from '../errors.js';
-import { adminRouter } from './admin.js';
+import { adminRouter } from '../admin/index.js';
 import { errorMiddleware } from './error-middleware.js';
 import { inertResponses } from './read-headers.js';
 import { trustProxy } from './trust-proxy.js';

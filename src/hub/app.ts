@@ -19,7 +19,7 @@ import { parseRetrieveRequest } from './retrieve-params.js';
 import { enforceRateLimit } from './rate-limit.js';
 import { createAuthThrottle } from './auth-throttle.js';
 import { requestSubscription } from './subscribe.js';
-import { createVerifier } from '../workers/index.js';
+import { createVerifier } from '../verification/index.js';
 import { metricsRoute, type RequestMode } from '../metrics/index.js';
 
 const FORM_TYPE = 'application/x-www-form-urlencoded';

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Deps } from '../deps.js';
 import type { Subscription } from '../db/index.js';
 import { HubError } from '../errors.js';
-import { sign, withQuery } from '../workers/index.js';
+import { sign, withQuery } from '../net/index.js';
 
 /** What a replay request brings to prove it comes from the subscriber. */
 export interface ReplayEvidence {

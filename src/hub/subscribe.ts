@@ -3,7 +3,7 @@ import { insertIntents, markIntentsEnqueued, type Intent } from '../db/index.js'
 import { HubError } from '../errors.js';
 import { assertUrlAllowed } from '../net/index.js';
 import { jobIds } from '../queue/index.js';
-import type { Verdict } from '../workers/index.js';
+import type { Verdict } from '../verification/index.js';
 import type { HubRequest } from './params.js';
 
 type SubscriptionRequest = Extract<HubRequest, { mode: 'subscribe' | 'unsubscribe' }>;

@@ -4,3 +4,5 @@ export { createTopicFetcher, USER_AGENT } from './topic-fetcher.js';
 export type { TopicFetcher, TopicResponse, FetchValidators } from './topic-fetcher.js';
 export { createCallbackClient } from './callback-client.js';
 export type { CallbackClient, CallbackResponse } from './callback-client.js';
+export { withQuery } from './callback-url.js';
+export { sign } from './signature.js';

@@ -84,7 +84,7 @@ export async function createQueues(config: Config, db: Database, log: Logger): P
   }
 
   const prefix = config.redisUrl ? { prefix: config.queuePrefix } : {};
-  // An idle worker blocks (BZPOPMIN on Redis, LISTEN on PostgreSQL and PGlite: see db/pglite-notifications.ts) and re-checks after this.
+  // An idle worker blocks (BZPOPMIN on Redis, LISTEN on PostgreSQL and PGlite: see db/embedded/notifications.ts) and re-checks after this.
   const drainDelay = config.queueDrainDelaySeconds;
   const make = <N extends QueueName>(name: N) => {
     const queue = new QueueClass<JobData[N]>(name, {

@@ -90,7 +90,7 @@ function batchedAnnouncer(
   };
 }
 
-/** Redis pub/sub when REDIS_URL is set, else PostgreSQL NOTIFY (PGlite included: pglite-link routes it). */
+/** Redis pub/sub when REDIS_URL is set, else PostgreSQL NOTIFY (PGlite included: db/embedded/link.ts routes it). */
 export function createAnnouncer(config: Config, db: Database, log: Logger): Announcer {
   const channel = updatesChannel(config);
   const warn = errorEventLogger(log, 'update announcer');

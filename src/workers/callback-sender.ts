@@ -3,7 +3,7 @@ import type { DeliveryTarget } from '../db/index.js';
 import type { SignatureAlgorithm } from '../secret-formats.js';
 import { createCircuitBreakers } from './circuit.js';
 import type { AttemptResult } from './delivery-outcome.js';
-import { sign } from './signature.js';
+import { sign } from '../net/index.js';
 
 /** How long a delivery to a paused host waits before it looks again (a resume queues it at once). */
 const PAUSED_RECHECK_MS = 60_000;

@@ -1,4 +1,4 @@
-import { withQuery } from '../../src/workers/callback-url.js';
+import { withQuery } from '../../src/net/callback-url.js';
 
 describe('withQuery (H7)', () => {
   const hub = { 'hub.mode': 'subscribe', 'hub.topic': 'https://pub.example/feed?x=1&y=2', 'hub.challenge': 'abc' };

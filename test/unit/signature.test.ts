@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { sign } from '../../src/workers/signature.js';
+import { sign } from '../../src/net/signature.js';
 
 // RFC 2202 / RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?".
 const JEFE = { key: 'Jefe', data: Buffer.from('what do ya want for nothing?') };

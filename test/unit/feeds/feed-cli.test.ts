@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { runFeedCommand } from '../../../src/feed-cli.js';
+import { runFeedCommand } from '../../../src/cli/feed.js';
 import { FIXTURES_DIR } from './fixtures.js';
 
 function sink(): { stream: Writable; text: () => string } {

@@ -2,13 +2,13 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { startPgliteThread, type PgliteThread } from '../../src/db/pglite-host.js';
+import { startPgliteThread, type PgliteThread } from '../../src/db/embedded/host.js';
 import { uniqueName } from '../helpers/hub.js';
 import { waitFor } from '../helpers/wait.js';
 
 /**
- * The thread boundary of the embedded database (src/db/pglite-host.ts,
- * pglite-port-stream.ts, pglite-thread.ts): real `pg` clients in this thread,
+ * The thread boundary of the embedded database (src/db/embedded/host.ts,
+ * port-stream.ts, thread.ts): real `pg` clients in this thread,
  * PGlite in a worker thread, bytes over message ports. What must hold is what
  * a PostgreSQL server gives separate sessions, and that a dead thread fails
  * every connection at once instead of leaving them waiting.

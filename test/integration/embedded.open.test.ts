@@ -3,10 +3,10 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { baselineOnlyTakesEffect } from '../../src/db/pglite-open.js';
+import { baselineOnlyTakesEffect } from '../../src/db/embedded/open.js';
 
 /**
- * HUB_DB_WASM_BASELINE_ONLY (src/db/pglite-open.ts) changes V8's flags for a
+ * HUB_DB_WASM_BASELINE_ONLY (src/db/embedded/open.ts) changes V8's flags for a
  * whole process, so each case runs in a node process of its own, which opens
  * PGlite as the hub's database thread does, works it, and reports through
  * V8's test natives whether one of PostgreSQL's functions (malloc) has been
@@ -14,7 +14,7 @@ import { baselineOnlyTakesEffect } from '../../src/db/pglite-open.js';
  * has optimised that function, which shows the work is enough to be noticed.
  */
 const probe = `
-import { openPglite } from ${JSON.stringify(path.resolve('dist/db/pglite-open.js'))};
+import { openPglite } from ${JSON.stringify(path.resolve('dist/db/embedded/open.js'))};
 const [dir, baselineOnly, mode] = process.argv.slice(1);
 const db = await openPglite({ dir, sharedBuffersMb: 8, wasmBaselineOnly: baselineOnly === '1' });
 await db.exec('create table kv (k int primary key, v text)');
@@ -27,7 +27,7 @@ console.log(JSON.stringify({ queries, optimised: %IsTurboFanFunction(db.mod._mal
 await db.close();
 `;
 
-/** From Node 22 on the setting needs node started with --liftoff-only (src/db/pglite-open.ts, baselineOnlyTakesEffect). */
+/** From Node 22 on the setting needs node started with --liftoff-only (src/db/embedded/open.ts, baselineOnlyTakesEffect). */
 const startFlag = Number(process.versions.node.split('.')[0]) >= 22 ? ['--liftoff-only'] : [];
 
 async function run(

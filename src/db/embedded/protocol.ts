@@ -1,5 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { OpenOptions } from './pglite-open.js';
+import type { OpenOptions } from './open.js';
 
 /** What the hub's thread gives the PGlite thread at start (its workerData). */
 export interface ThreadOptions extends OpenOptions {

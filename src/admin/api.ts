@@ -2,18 +2,20 @@ import crypto from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Deps } from '../deps.js';
 import {
-  adminCounts,
-  findAdminSubscriptionById,
-  findAdminTopicById,
-  listAdminSubscriptions,
-  listAdminTopics,
+  findCountedTopic,
+  findSubscriptionView,
   listDeliveriesForSubscription,
+  listSubscriptions,
+  listTopics,
   parseRowId,
+  statusCounts,
+  type SubscriptionView,
 } from '../db/index.js';
 import { HubError } from '../errors.js';
-import { createAuthThrottle } from './auth-throttle.js';
-import { parseHubUrl } from './urls.js';
+import { createAuthThrottle } from '../hub/auth-throttle.js';
+import { parseHubUrl } from '../hub/urls.js';
 import { countQueues, DEPTH_STATES } from '../queue/index.js';
+import { subscriptionJson, topicJson } from './api-json.js';
 
 function sameToken(given: string, expected: string): boolean {
   // Compare digests so neither the length nor the content leaks through timing.
@@ -67,11 +69,7 @@ export function adminRouter(deps: Deps): express.Router {
     next(new HubError('HUB_ERR_UNAUTHORIZED'));
   });
 
-  // The algorithm its signatures go out with: its own choice, else the operator's default (HUB_SIGNATURE_ALGORITHM).
-  const withAlgorithm = <S extends { signatureAlgorithm: string | null }>(sub: S): S => ({
-    ...sub,
-    signatureAlgorithm: sub.signatureAlgorithm ?? deps.config.signatureAlgorithm,
-  });
+  const subscription = (sub: SubscriptionView) => subscriptionJson(sub, deps.config.signatureAlgorithm);
 
   router.get('/status', async (_req, res) => {
     const queues: Record<string, Record<string, number>> = {};
@@ -79,19 +77,19 @@ export function adminRouter(deps: Deps): express.Router {
       if (error) throw error;
       queues[name] = Object.fromEntries(DEPTH_STATES.map((state) => [state, counts[state]]));
     }
-    res.json({ role: deps.config.role, ...(await adminCounts(deps.db.pool)), queues });
+    res.json({ role: deps.config.role, ...(await statusCounts(deps.db.pool)), queues });
   });
 
   router.get('/subscriptions', async (req, res) => {
     const topicUrl = urlFilter(req.query.topic, 'hub.topic');
     const callback = urlFilter(req.query.callback, 'hub.callback');
-    res.json((await listAdminSubscriptions(deps.db.pool, { ...page(req), topicUrl, callback })).map(withAlgorithm));
+    res.json((await listSubscriptions(deps.db.pool, { ...page(req), topicUrl, callback })).map(subscription));
   });
 
   router.get('/subscriptions/:id', async (req, res) => {
-    const sub = await findAdminSubscriptionById(deps.db.pool, id(req.params.id));
+    const sub = await findSubscriptionView(deps.db.pool, id(req.params.id));
     if (!sub) throw new HubError('HUB_ERR_NOT_FOUND', 'no such subscription');
-    res.json(withAlgorithm(sub));
+    res.json(subscription(sub));
   });
 
   router.get('/subscriptions/:id/deliveries', async (req, res) => {
@@ -99,13 +97,13 @@ export function adminRouter(deps: Deps): express.Router {
   });
 
   router.get('/topics', async (req, res) => {
-    res.json(await listAdminTopics(deps.db.pool, { ...page(req), url: urlFilter(req.query.url, 'hub.topic') }));
+    res.json((await listTopics(deps.db.pool, { ...page(req), url: urlFilter(req.query.url, 'hub.topic') })).map(topicJson));
   });
 
   router.get('/topics/:id', async (req, res) => {
-    const topic = await findAdminTopicById(deps.db.pool, id(req.params.id));
+    const topic = await findCountedTopic(deps.db.pool, id(req.params.id));
     if (!topic) throw new HubError('HUB_ERR_NOT_FOUND', 'no such topic');
-    res.json(topic);
+    res.json(topicJson(topic));
   });
   return router;
 }

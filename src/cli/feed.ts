@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { checkWellFormed, describeWellFormedness, parseFeed, selectNewContent, type ParseOutcome } from './feeds/index.js';
+import type { Command } from 'commander';
+import { checkWellFormed, describeWellFormedness, parseFeed, selectNewContent, type ParseOutcome } from '../feeds/index.js';
 
 /**
  * `crier feed ...`: look at feeds the way the hub does.
@@ -77,4 +78,23 @@ export async function runFeedCommand(
   }
   err.write(USAGE);
   return 2;
+}
+
+export function registerFeedCommands(program: Command): void {
+  const feed = program.command('feed').description('look at feeds the way the hub does');
+  feed
+    .command('inspect')
+    .description("JSON: a feed's format, title and each entry's identity, key, link, title, dates and hash (XML well-formedness on stderr)")
+    .argument('<file-or-url>')
+    .action(async (location: string) => {
+      process.exitCode = await runFeedCommand(['inspect', location], process.stdout);
+    });
+  feed
+    .command('diff')
+    .description('the document Crier would deliver for <new> after <old> (counts on stderr)')
+    .argument('<old>')
+    .argument('<new>')
+    .action(async (before: string, after: string) => {
+      process.exitCode = await runFeedCommand(['diff', before, after], process.stdout);
+    });
 }

@@ -1,12 +1,12 @@
 /**
  * Entry of the short-lived process that creates a fresh embedded database
- * (started by pglite-host.ts on a first start): it runs initdb, closes
+ * (started by host.ts on a first start): it runs initdb, closes
  * PGlite (flushing it) and exits. initdb grows the memory of whoever runs it
  * by several hundred MB; a process gives all of it back to the system when
  * it exits, where a worker thread's native heap stays with the hub.
  * Its one argument is the JSON of OpenOptions.
  */
-import { openPglite, type OpenOptions } from './pglite-open.js';
+import { openPglite, type OpenOptions } from './open.js';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as OpenOptions;
 openPglite(options)

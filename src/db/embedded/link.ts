@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketHandler } from '@electric-sql/pglite-socket';
-import { NotificationRouter } from './pglite-notifications.js';
+import { NotificationRouter } from './notifications.js';
 
 const DEFERRED = new Set(['P', 'B', 'D', 'E', 'C'].map((c) => c.charCodeAt(0)));
 const SYNC = 'S'.charCodeAt(0);
@@ -154,7 +154,7 @@ export interface LinkOptions {
 }
 
 export interface PgliteLink {
-  /** Serves one connection whose protocol bytes arrive on `stream` (a socket-like Duplex; see pglite-port-stream.ts). */
+  /** Serves one connection whose protocol bytes arrive on `stream` (a socket-like Duplex; see port-stream.ts). */
   attach(stream: Duplex): void;
   /** Ends every connection, rolling back a transaction one of them holds. */
   close(): Promise<void>;
@@ -163,7 +163,7 @@ export interface PgliteLink {
 /**
  * Serves `pg` connections on PGlite through pglite-socket's protocol handler
  * and our scheduler. The streams come from the hub's thread over message
- * ports (pglite-thread.ts); nothing listens: no TCP port, no unix socket, so
+ * ports (thread.ts); nothing listens: no TCP port, no unix socket, so
  * no other process can reach the session, whatever credentials it tries
  * (PGlite accepts any).
  */

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
-import { keepWasmOnBaselineCompiler } from '../process-setup.js';
+import { keepWasmOnBaselineCompiler } from '../../process-setup.js';
 
 /** What opening the embedded database needs, in the PGlite thread and in the first start's initdb process alike. */
 export interface OpenOptions {

@@ -4,9 +4,9 @@ import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker } from 'node:worker_threads';
-import { PortStream } from './pglite-port-stream.js';
-import type { OpenOptions } from './pglite-open.js';
-import type { FromThread, ThreadMemory, ThreadOptions, ToThread } from './pglite-protocol.js';
+import { PortStream } from './port-stream.js';
+import type { OpenOptions } from './open.js';
+import type { FromThread, ThreadMemory, ThreadOptions, ToThread } from './protocol.js';
 
 export interface HostOptions extends ThreadOptions {
   /** Told each time the thread ends a connection left idle inside a transaction. */
@@ -27,15 +27,15 @@ export interface PgliteThread {
 }
 
 /**
- * The compiled entry of the thread (`pglite-thread`) or of the initdb process (`pglite-init`).
+ * The compiled entry of the thread (`thread`) or of the initdb process (`init`).
  * From dist/ it sits next to this file; when this file runs from TypeScript sources (ts-jest, tsx)
  * a worker or a plain node process cannot load TypeScript, so the built copy in dist/ serves
  * (`npm run build` first, as `npm test` and `npm run bench` do).
  */
-function builtEntry(name: 'pglite-thread' | 'pglite-init'): URL {
+function builtEntry(name: 'thread' | 'init'): URL {
   const here = fileURLToPath(import.meta.url);
   if (here.endsWith('.js')) return new URL(`./${name}.js`, import.meta.url);
-  const built = path.resolve(path.dirname(here), `../../dist/db/${name}.js`);
+  const built = path.resolve(path.dirname(here), `../../../dist/db/embedded/${name}.js`);
   if (!fs.existsSync(built)) throw new Error(`the embedded database is not built (${built} is missing): run npm run build`);
   return new URL(`file://${built}`);
 }
@@ -59,7 +59,7 @@ export async function startPgliteThread(options: HostOptions): Promise<PgliteThr
 async function createDataDir(options: OpenOptions): Promise<void> {
   const { dir, sharedBuffersMb, wasmBaselineOnly } = options;
   const open: OpenOptions = { dir, sharedBuffersMb, wasmBaselineOnly };
-  const child = spawn(process.execPath, [fileURLToPath(builtEntry('pglite-init')), JSON.stringify(open)], {
+  const child = spawn(process.execPath, [fileURLToPath(builtEntry('init')), JSON.stringify(open)], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -73,7 +73,7 @@ async function createDataDir(options: OpenOptions): Promise<void> {
 
 async function startThread(options: HostOptions): Promise<PgliteThread> {
   const { onIdleTransaction, onLost, ...threadOptions } = options;
-  const worker = new Worker(builtEntry('pglite-thread'), { workerData: threadOptions satisfies ThreadOptions });
+  const worker = new Worker(builtEntry('thread'), { workerData: threadOptions satisfies ThreadOptions });
   const streams = new Set<PortStream>();
   let stopped: Error | undefined;
   let closing = false;

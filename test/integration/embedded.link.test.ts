@@ -9,7 +9,7 @@ import { TEST_ENV, uniqueName } from '../helpers/hub.js';
 import { waitFor } from '../helpers/wait.js';
 
 /**
- * The embedded link (src/db/pglite-link.ts, pglite-notifications.ts) at the
+ * The embedded link (src/db/embedded/link.ts, notifications.ts) at the
  * protocol level, through real `pg` clients: PGlite is one session, so every
  * connection's statements, transactions and LISTENs share it, and the link
  * must keep them apart as separate PostgreSQL sessions would be.

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { PGlite } from '@electric-sql/pglite';
-import type { ThreadMemory } from './pglite-protocol.js';
+import type { ThreadMemory } from './protocol.js';
 
 /** The PGlite thread's memory: its V8 heap, and PGlite's WebAssembly memory, allocated and resident. */
 export function threadMemory(db: PGlite): ThreadMemory {

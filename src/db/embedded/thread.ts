@@ -1,15 +1,15 @@
 /**
- * Entry of the embedded database's worker thread (started by pglite-host.ts).
+ * Entry of the embedded database's worker thread (started by host.ts).
  * PGlite, pglite-socket's protocol handler, the session scheduler and the
  * notification router all run here, so a long statement or a burst of queue
  * traffic never holds up the HTTP front and the workers on the hub's thread.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { linkPglite } from './pglite-link.js';
-import { threadMemory } from './pglite-memory.js';
-import { openPglite } from './pglite-open.js';
-import { PortStream } from './pglite-port-stream.js';
-import type { FromThread, ToThread, ThreadOptions } from './pglite-protocol.js';
+import { linkPglite } from './link.js';
+import { threadMemory } from './memory.js';
+import { openPglite } from './open.js';
+import { PortStream } from './port-stream.js';
+import type { FromThread, ToThread, ThreadOptions } from './protocol.js';
 
 const options = workerData as ThreadOptions;
 const parent = parentPort as MessagePort;

@@ -1,0 +1,3 @@
+export { createVerifier } from './verifier.js';
+export type { Verifier } from './verifier.js';
+export type { Verdict } from './verdict.js';
