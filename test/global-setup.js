@@ -3,6 +3,7 @@ import net from 'node:net';
 import pg from 'pg';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { migrate, MIGRATIONS_DIR } from '../dist/db/migrate.js';
 
@@ -36,6 +37,9 @@ export default async function globalSetup() {
   // (connecting to a template would block clones).
   // Names every database this run creates, so its teardown drops only its own.
   process.env.CRIER_TEST_RUN = crypto.randomBytes(3).toString('hex');
+  // The run's migrated embedded data directory, built by the first test that starts an embedded
+  // hub (test/helpers/embedded-template.ts) and copied for each; the teardown removes it.
+  process.env.CRIER_TEST_EMBEDDED_TEMPLATE = path.join(os.tmpdir(), `crier-embedded-template-${process.env.CRIER_TEST_RUN}`);
   const version = await migrationsHash();
   const TEMPLATE_DB = `crier_test_template_${version.slice(0, 12)}`;
   process.env.CRIER_TEST_TEMPLATE_DB = TEMPLATE_DB;
