@@ -13,9 +13,7 @@ export default async function globalTeardown() {
   const run = process.env.CRIER_TEST_RUN;
   if (!run || !/^[0-9a-f]+$/.test(run)) return;
   const template = process.env.CRIER_TEST_EMBEDDED_TEMPLATE;
-  if (template?.endsWith(`-${run}`)) {
-    for (const suffix of ['', '.lock', '.building', '.failed']) await fs.rm(`${template}${suffix}`, { recursive: true, force: true });
-  }
+  if (template?.endsWith(`-${run}`)) await fs.rm(template, { recursive: true, force: true });
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
   // Underscores escaped: a bare `_` matches any character.

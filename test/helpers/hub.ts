@@ -37,7 +37,7 @@ export interface TestHub {
 /**
  * Timeout of a hook that starts hubs (`beforeAll(..., HUB_START_TIMEOUT)`): jest's 30 s is not enough on a
  * loaded machine, where one embedded hub took 16-21 s to start from the run's template data directory (with
- * load average 30 on 2 cores), the first one also builds the template, and a hook may start several hubs.
+ * load average 30 on 2 cores), and a hook may start several hubs.
  */
 export const HUB_START_TIMEOUT = 120_000;
 
