@@ -1,5 +1,6 @@
 export type { DiffResult, FeedDocument, FeedEntry, FeedFormat, ParseOutcome, Rendered, Selection } from './types.js';
 export { parseFeed, bodyHash, MAX_FEED_BYTES } from './parse.js';
+export type { WorkCount } from './work.js';
 export { diffEntries } from './diff.js';
 export { prepareSelection, prepareSelectionAsync, renderEntries, selectNewContent } from './render.js';
 export { entryIdentity } from './entry-id.js';

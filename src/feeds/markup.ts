@@ -1,5 +1,6 @@
 import { QuoteType, Tokenizer, type TokenizerCallbacks } from 'htmlparser2';
 import type { Steps } from './steps.js';
+import type { WorkCount } from './work.js';
 
 /**
  * Markup tokens with their offsets, from htmlparser2's tokenizer (XML mode,
@@ -45,6 +46,8 @@ export interface MarkupHandler {
 export interface ScanOptions {
   from?: number;
   to?: number;
+  /** Counts the characters read (tests). */
+  work?: WorkCount;
 }
 
 /** Shared by every tag without attributes (most of them); never written to. */
@@ -54,9 +57,15 @@ const NO_ATTRIBUTES: Attribute[] = [];
 const CHUNK = 1 << 16;
 
 /** The slice `[start, end)` holds `ch` at this offset, or -1 (never looks past `end`). */
-function indexIn(text: string, ch: string, start: number, end: number): number {
+function indexIn(text: string, ch: string, start: number, end: number, work: WorkCount | undefined): number {
+  if (work) work.chars += end - start;
   const i = text.slice(start, end).indexOf(ch);
   return i === -1 ? -1 : start + i;
+}
+
+/** Characters the tokenizer has read since its last reset (htmlparser2 keeps the count private). */
+function tokenizerRead(tokenizer: Tokenizer): number {
+  return (tokenizer as unknown as { index: number }).index;
 }
 
 function clip(s: string): string {
@@ -100,9 +109,15 @@ class Scan implements TokenizerCallbacks {
     private readonly handler: MarkupHandler,
     private readonly to: number,
     from: number,
+    readonly work: WorkCount | undefined,
   ) {
     this.base = from;
     this.tokenizer = new Tokenizer({ xmlMode: true, decodeEntities: false }, this);
+  }
+
+  /** Counts `chars` read by the driver's own scans (when counting). */
+  private count(chars: number): void {
+    if (this.work) this.work.chars += chars;
   }
 
   private halted(): boolean {
@@ -117,7 +132,7 @@ class Scan implements TokenizerCallbacks {
 
   private flushText(): void {
     if (this.textStart === -1) return;
-    const lt = indexIn(this.text, '<', this.textStart, this.textEnd);
+    const lt = indexIn(this.text, '<', this.textStart, this.textEnd, this.work);
     if (lt !== -1) this.handler.problem(`stray '<' in text at offset ${lt}`);
     this.handler.text?.(this.textStart, this.textEnd);
     this.textStart = -1;
@@ -151,6 +166,7 @@ class Scan implements TokenizerCallbacks {
     this.tagStart = this.base + s - 1;
     this.qname = this.text.slice(this.base + s, this.base + e);
     this.attributes = NO_ATTRIBUTES;
+    this.count(this.qname.length);
     const lt = this.qname.lastIndexOf('<');
     if (lt !== -1) this.strayLt(this.base + s + lt);
   }
@@ -159,6 +175,7 @@ class Scan implements TokenizerCallbacks {
     if (this.halted() || this.tagStart === -1) return;
     this.attrName = this.text.slice(this.base + s, this.base + e);
     this.valueStart = -1;
+    this.count(this.attrName.length);
     const lt = this.attrName.lastIndexOf('<');
     if (lt !== -1) this.strayLt(this.base + s + lt);
   }
@@ -169,7 +186,7 @@ class Scan implements TokenizerCallbacks {
     this.valueEnd = this.base + e;
     // `<` is not allowed in an attribute value: a quote was left open and the value ran into markup.
     // Here the first `<`: the quote was left open, and the markup right after it is what to recover.
-    const lt = indexIn(this.text, '<', this.base + s, this.base + e);
+    const lt = indexIn(this.text, '<', this.base + s, this.base + e, this.work);
     if (lt !== -1) this.strayLt(lt);
   }
 
@@ -194,6 +211,7 @@ class Scan implements TokenizerCallbacks {
     if (this.halted()) return;
     this.flushText();
     const name = this.text.slice(this.base + s, this.base + e);
+    this.count(name.length);
     const lt = name.lastIndexOf('<');
     if (lt !== -1) {
       this.tagStart = this.base + s - 2;
@@ -203,6 +221,7 @@ class Scan implements TokenizerCallbacks {
     }
     // The tokenizer skips to the next `>`; so does the element's extent.
     const gt = this.text.indexOf('>', this.base + e);
+    this.count((gt === -1 ? this.text.length : gt + 1) - (this.base + e));
     const start = this.base + s - 2;
     if (gt === -1 || gt >= this.to) {
       this.handler.problem(`end tag </${clip(name)} at offset ${start} has no '>'`);
@@ -239,7 +258,11 @@ class Scan implements TokenizerCallbacks {
     this.handler.declaration?.(at, this.base + e);
     // The tokenizer ends a declaration at its first `>`; a DOCTYPE's internal subset holds more of them.
     const isDoctype = this.text.slice(at, Math.min(this.base + e, at + 7)).toUpperCase() === 'DOCTYPE';
-    if (isDoctype && indexIn(this.text, '[', at, this.base + e) !== -1) this.restart(doctypeEnd(this.text, at, this.to));
+    if (isDoctype && indexIn(this.text, '[', at, this.base + e, this.work) !== -1) {
+      const end = doctypeEnd(this.text, at, this.to);
+      this.count(end - at);
+      this.restart(end);
+    }
   }
 
   onprocessinginstruction(s: number): void {
@@ -266,25 +289,28 @@ class Scan implements TokenizerCallbacks {
 /** Feeds `text` (or `[from, to)`) through the tokenizer, calling `handler` with absolute offsets; yields after each chunk. */
 export function* scanMarkupSteps(text: string, handler: MarkupHandler, options: ScanOptions = {}): Steps<void> {
   const to = Math.min(options.to ?? text.length, text.length);
-  const scan = new Scan(text, handler, to, options.from ?? 0);
+  const { work } = options;
+  const scan = new Scan(text, handler, to, options.from ?? 0, work);
   let pos = scan.base;
   for (;;) {
     if (scan.restartAt !== -1) {
+      if (work) work.chars += tokenizerRead(scan.tokenizer);
       scan.base = pos = scan.restartAt;
       scan.restartAt = -1;
       scan.tokenizer.reset();
     }
-    if (scan.stopped) return;
+    if (scan.stopped) break;
     if (pos >= to) {
       scan.tokenizer.end();
       if (scan.restartAt !== -1) continue;
-      return;
+      break;
     }
     const end = Math.min(to, pos + CHUNK);
     scan.tokenizer.write(text.slice(pos, end));
     pos = end;
     yield;
   }
+  if (work) work.chars += tokenizerRead(scan.tokenizer);
 }
 
 /** `scanMarkupSteps` run straight through (for short ranges such as one element's content). */

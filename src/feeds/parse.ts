@@ -5,6 +5,7 @@ import { parseJsonFeed, type JsonFeed } from './json-feed.js';
 import { scanXml, type XmlStructure } from './spans.js';
 import { runSteps, runStepsAsync, type Steps } from './steps.js';
 import type { FeedDocument, FeedEntry, ParseOutcome } from './types.js';
+import type { WorkCount } from './work.js';
 import { readXmlEntry, readXmlHead, type XmlEntryFields } from './xml-feed.js';
 
 /**
@@ -51,7 +52,7 @@ const FEED_ROOT_HINT = /<(?:[\w.-]+:)?(?:rss|feed|RDF|Channel)[\s>]/;
 /** Entries read between yields. */
 const ENTRY_BATCH = 64;
 
-function* analyseSteps(body: Buffer, contentType: string | undefined): Steps<Analysis> {
+function* analyseSteps(body: Buffer, contentType: string | undefined, work?: WorkCount): Steps<Analysis> {
   if (body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b) {
     return { kind: 'other', outcome: { kind: 'unparseable', reason: 'body is gzip-compressed; undo Content-Encoding before parsing' } };
   }
@@ -72,7 +73,7 @@ function* analyseSteps(body: Buffer, contentType: string | undefined): Steps<Ana
     if (json.value.hubUrls !== undefined) doc.hubUrls = json.value.hubUrls;
     return { kind: 'json', outcome: { kind: 'feed', doc }, decoded, json: json.value };
   }
-  const structure = yield* scanXml(decoded.text);
+  const structure = yield* scanXml(decoded.text, work);
   if (!structure.root) {
     if (structure.problems.length && FEED_ROOT_HINT.test(decoded.text.slice(0, 4096))) {
       return { kind: 'other', outcome: { kind: 'unparseable', reason: structure.problems.join('; ') } };
@@ -106,10 +107,10 @@ function failed(err: unknown): Analysis {
   return { kind: 'other', outcome: { kind: 'unparseable', reason: `feed engine failed: ${(err as Error)?.message ?? String(err)}` } };
 }
 
-/** Parses a body once, keeping what rendering needs. Never throws. */
-export function analyse(body: Buffer, contentType: string | undefined, budgetMs = DEFAULT_PARSE_BUDGET_MS): Analysis {
+/** Parses a body once, keeping what rendering needs; `work` counts what the scan reads (tests). Never throws. */
+export function analyse(body: Buffer, contentType: string | undefined, budgetMs = DEFAULT_PARSE_BUDGET_MS, work?: WorkCount): Analysis {
   try {
-    const run = runSteps(analyseSteps(body, contentType), budgetMs);
+    const run = runSteps(analyseSteps(body, contentType, work), budgetMs);
     return run.done ? run.value : overBudget(budgetMs);
   } catch (err) {
     return failed(err);
@@ -132,8 +133,13 @@ export async function analyseAsync(body: Buffer, contentType: string | undefined
  * so feeds served as text/html or application/octet-stream are still found;
  * `contentType` only supplies the charset (and hints JSON Feed). Never throws.
  */
-export function parseFeed(body: Buffer, contentType: string | undefined, budgetMs = DEFAULT_PARSE_BUDGET_MS): ParseOutcome {
-  return analyse(body, contentType, budgetMs).outcome;
+export function parseFeed(
+  body: Buffer,
+  contentType: string | undefined,
+  budgetMs = DEFAULT_PARSE_BUDGET_MS,
+  work?: WorkCount,
+): ParseOutcome {
+  return analyse(body, contentType, budgetMs, work).outcome;
 }
 
 /** sha256 hex of the exact bytes; identical bodies need no parse at all. */

@@ -3,6 +3,7 @@ import { checkReferences } from './html-entities.js';
 import { NS, NamespaceScope } from './namespaces.js';
 import type { Steps } from './steps.js';
 import type { FeedFormat } from './types.js';
+import type { WorkCount } from './work.js';
 
 /**
  * The feed structure of an XML document: where the root, the container
@@ -114,8 +115,8 @@ function openSpan(tag: StartTag, local: string, ns: string, textEnd: number): El
   return { qname, local, ns, start, openEnd, closeStart: textEnd, end: textEnd, attributes };
 }
 
-/** Reads the feed structure of `text`, yielding between chunks. Never throws. */
-export function* scanXml(text: string): Steps<XmlStructure> {
+/** Reads the feed structure of `text`, yielding between chunks; `work` counts what it reads (tests). Never throws. */
+export function* scanXml(text: string, work?: WorkCount): Steps<XmlStructure> {
   const out: XmlStructure = {
     format: undefined,
     root: undefined,
@@ -216,6 +217,7 @@ export function* scanXml(text: string): Steps<XmlStructure> {
         problem(`undeclared namespace prefix in attribute ${a.name} of <${tag.qname}> at offset ${tag.start}`);
       }
       if (a.value.indexOf('&') === -1) continue;
+      if (work) work.chars += a.value.length;
       const where = `in attribute ${a.name} of <${tag.qname}> at offset ${tag.start}`;
       checkReferences(a.value, 0, a.value.length, doctype, (what) => problem(`${what} ${where}`));
     }
@@ -282,6 +284,7 @@ export function* scanXml(text: string): Steps<XmlStructure> {
         break;
       }
     }
+    if (work) work.chars += match === -1 ? Math.min(stack.length, END_TAG_SEARCH) : stack.length - match;
     if (match === -1) {
       problem(`end tag </${qname.slice(0, 40)}> at offset ${start} matches no open element`);
       return;
@@ -294,12 +297,14 @@ export function* scanXml(text: string): Steps<XmlStructure> {
   };
 
   const textRun = (start: number, end: number): void => {
-    if (!done) checkReferences(text, start, end, doctype, (what, at) => problem(`${what} at offset ${at}`));
+    if (done) return;
+    if (work) work.chars += end - start;
+    checkReferences(text, start, end, doctype, (what, at) => problem(`${what} at offset ${at}`));
   };
   const declaration = (start: number): void => {
     if (!out.root && text.startsWith('DOCTYPE', start)) doctype = true;
   };
-  yield* scanMarkupSteps(text, { startTag, endTag, text: textRun, declaration, problem });
+  yield* scanMarkupSteps(text, { startTag, endTag, text: textRun, declaration, problem }, { work });
   if (stack.length && !out.fatal) {
     problem(`document ends with ${stack.length} element(s) open, innermost <${stack[stack.length - 1].qname}>`);
   }

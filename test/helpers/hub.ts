@@ -1,12 +1,11 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { startHub, type RunningHub } from '../../src/main.js';
+import { embeddedDataDir } from './embedded-template.js';
 import { PG_ADMIN_URL, REDIS_URL, databaseUrl, templateDb } from './services.js';
 import { freePort } from './ports.js';
 import { queuesIdle } from './queues.js';
@@ -35,6 +34,13 @@ export interface TestHub {
   stop(): Promise<void>;
 }
 
+/**
+ * Timeout of a hook that starts hubs (`beforeAll(..., HUB_START_TIMEOUT)`): jest's 30 s is not enough on a
+ * loaded machine, where one embedded hub took 16-21 s to start from the run's template data directory (with
+ * load average 30 on 2 cores), and a hook may start several hubs.
+ */
+export const HUB_START_TIMEOUT = 120_000;
+
 /** Environment every test hub shares: loopback allowed, fast retries, quiet logs. */
 export const TEST_ENV = {
   HUB_ALLOW_PRIVATE_NETWORKS: '1',
@@ -56,7 +62,7 @@ export function uniqueName(): string {
 export async function provisionBackend(backend: Backend): Promise<{ env: Record<string, string>; cleanup(): Promise<void> }> {
   const name = uniqueName();
   if (backend === 'embedded') {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'crier-'));
+    const dir = await embeddedDataDir();
     return { env: { HUB_DATA_DIR: dir, HUB_QUEUE_PREFIX: name }, cleanup: () => fs.rm(dir, { recursive: true, force: true }) };
   }
   const dbName = `crier_test_${name}`;

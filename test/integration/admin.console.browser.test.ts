@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM_PROGRAM, launchChromium } from '../helpers/browser.js';
 import { describeWith } from '../helpers/programs.js';
 import { rss } from '../helpers/feeds.js';
-import { startTestHub, type TestHub } from '../helpers/hub.js';
+import { startTestHub, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import { startPublisher, startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -26,7 +26,7 @@ describeWith(CHROMIUM_PROGRAM)('admin console in Chromium', () => {
     subscriber = await startSubscriber({ deliver: (req) => ({ status: req.url === '/sick' ? sickAnswers : 200 }) });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
-  }, 90_000);
+  }, HUB_START_TIMEOUT);
   afterAll(async () => {
     await browser?.close();
     await hub?.stop();

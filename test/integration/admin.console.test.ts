@@ -1,4 +1,4 @@
-import { BACKENDS, startTestHub, type TestHub } from '../helpers/hub.js';
+import { BACKENDS, startTestHub, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import { signInConsole, type ConsoleClient } from '../helpers/console.js';
 import { rss } from '../helpers/feeds.js';
 import { startHubWithPeers, stopHubWithPeers } from '../helpers/peers.js';
@@ -25,7 +25,7 @@ describe('admin console', () => {
     let subscriber: Subscriber;
     beforeAll(async () => {
       ({ hub, publisher, subscriber } = await startHubWithPeers('pg-redis', { HUB_ADMIN_TOKEN: TOKEN }));
-    });
+    }, HUB_START_TIMEOUT);
     afterAll(() => stopHubWithPeers({ hub, publisher, subscriber }));
 
     test('pages send the browser to sign in; a wrong token is refused; the right one sets an HttpOnly SameSite=Strict cookie', async () => {
@@ -182,7 +182,7 @@ describe.each(BACKENDS)('console pauses on %s', (backend) => {
     ({ hub, publisher, subscriber } = await startHubWithPeers(backend, { HUB_ADMIN_TOKEN: TOKEN }));
     client = await signInConsole(hub.url, TOKEN);
     // A first embedded start loads PGlite, slow on a busy machine.
-  }, 90_000);
+  }, HUB_START_TIMEOUT);
   afterAll(() => stopHubWithPeers({ hub, publisher, subscriber }));
 
   const deliveriesTo = (path: string) => subscriber.deliveries().filter((d) => d.url === path);

@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, ConsoleMessage, Page } from 'playwright-core';
 import { CHROMIUM_PROGRAM, launchChromium } from '../helpers/browser.js';
 import { describeWith } from '../helpers/programs.js';
-import { startTestHub, type TestHub } from '../helpers/hub.js';
+import { startTestHub, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import { startPublisher, startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -58,7 +58,7 @@ describeWith(CHROMIUM_PROGRAM)('topics holding script, opened in Chromium by a s
     context = await browser.newContext({ acceptDownloads: true });
     page = await context.newPage();
     page.on('console', (m: ConsoleMessage) => said.push(m.text()));
-  }, 90_000);
+  }, HUB_START_TIMEOUT);
   afterAll(async () => {
     await browser?.close();
     await hub?.stop();

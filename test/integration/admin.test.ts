@@ -1,4 +1,4 @@
-import { startTestHub, type TestHub } from '../helpers/hub.js';
+import { startTestHub, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import { startPublisher, startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -79,7 +79,7 @@ describe('admin endpoint', () => {
         async () => (await hub.query('select 1 from topics where url = $1 and last_fetch_status is not null', [missing])).length === 1,
         { what: 'failed fetch' },
       );
-    });
+    }, HUB_START_TIMEOUT);
     afterAll(async () => {
       await hub?.stop();
       await publisher?.close();

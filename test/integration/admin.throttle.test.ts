@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { Writable } from 'node:stream';
-import { startTestHub, type Backend, type TestHub } from '../helpers/hub.js';
+import { startTestHub, type Backend, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 
 const ADMIN_TOKEN = '5c0e8f2a9b47d1e36a8c0b5f7d2e9a14';
 const METRICS_TOKEN = 'Qm4-Zt8_xR2pLw7vNc3KyH9d';
@@ -54,7 +54,7 @@ describe.each<Backend>(['embedded', 'pg-redis'])('failed admin authentication on
       { HUB_ADMIN_TOKEN: ADMIN_TOKEN, HUB_METRICS_TOKEN: METRICS_TOKEN, LOG_LEVEL: 'warn' },
       { logDestination: sink, clock: () => now },
     );
-  });
+  }, HUB_START_TIMEOUT);
   afterAll(async () => {
     await hub?.stop();
   });

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { BACKENDS, startTestHub, type TestHub } from '../helpers/hub.js';
+import { BACKENDS, startTestHub, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import { startPublisher, startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
 import { rss } from '../helpers/feeds.js';
 import { waitFor } from '../helpers/wait.js';
@@ -73,7 +73,7 @@ describe.each(BACKENDS)('crier listen against a hub on %s', (backend) => {
   beforeAll(async () => {
     hub = await startTestHub(backend);
     publisher = await startPublisher();
-  });
+  }, HUB_START_TIMEOUT);
   afterAll(async () => {
     if (listener && listener.child.exitCode === null) listener.child.kill('SIGKILL');
     await hub?.stop();
@@ -138,7 +138,7 @@ describe('crier listen guards its subscription, its secret and its terminal', ()
   beforeAll(async () => {
     hub = await startTestHub('pg-redis');
     publisher = await startPublisher();
-  });
+  }, HUB_START_TIMEOUT);
   afterAll(async () => {
     for (const l of listeners) if (l.child.exitCode === null) l.child.kill('SIGKILL');
     await hub?.stop();
@@ -283,7 +283,7 @@ describe('crier client commands against a hub', () => {
     publisher = await startPublisher();
     subscriber = await startSubscriber();
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'crier-cli-'));
-  });
+  }, HUB_START_TIMEOUT);
   afterAll(async () => {
     await hub.stop();
     await publisher.close();

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { BACKENDS, type TestHub } from '../helpers/hub.js';
+import { BACKENDS, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import { rss } from '../helpers/feeds.js';
 import type { Publisher, Subscriber } from '../helpers/servers.js';
 import { startHubWithPeers, stopHubWithPeers } from '../helpers/peers.js';
@@ -36,7 +36,7 @@ describeWith(
 
   beforeAll(async () => {
     ({ hub, publisher, subscriber } = await startHubWithPeers(backend));
-  });
+  }, HUB_START_TIMEOUT);
   afterAll(() => stopHubWithPeers({ hub, publisher, subscriber }));
 
   const ping = async (...topics: string[]) => (await run(PHP, ['-r', PING, AUTOLOAD, hub.url, ...topics])).stdout.trim();

@@ -1,5 +1,5 @@
 import pubsubhubbub from 'pubsubhubbub';
-import { BACKENDS, startTestHub, type TestHub } from '../helpers/hub.js';
+import { BACKENDS, startTestHub, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import { rss } from '../helpers/feeds.js';
 import { freePort } from '../helpers/ports.js';
 import { startPublisher, type Publisher } from '../helpers/servers.js';
@@ -35,7 +35,7 @@ describe.each(BACKENDS)('the npm pubsubhubbub subscriber on %s', (backend) => {
       client.once('listen', () => resolve());
       client.listen(port);
     });
-  });
+  }, HUB_START_TIMEOUT);
   afterAll(async () => {
     await new Promise<void>((resolve) => (client?.server ? client.server.close(() => resolve()) : resolve()));
     await hub?.stop();

@@ -1,4 +1,4 @@
-import { BACKENDS, startTestHub, type TestHub } from '../helpers/hub.js';
+import { BACKENDS, startTestHub, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import { startPublisher, startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 import { rss } from '../helpers/feeds.js';
@@ -21,7 +21,7 @@ describe.each(BACKENDS)('circuit breaker per callback origin on %s', (backend) =
     publisher = await startPublisher();
     sick = await startSubscriber({ deliver: () => ({ status: 503 }) });
     healthy = await startSubscriber();
-  });
+  }, HUB_START_TIMEOUT);
   afterAll(async () => {
     await hub?.stop();
     await publisher?.close();

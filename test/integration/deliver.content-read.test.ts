@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { provisionBackend, startTestHub, type TestHub } from '../helpers/hub.js';
+import { provisionBackend, startTestHub, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import { startPublisher, startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 import { rss } from '../helpers/feeds.js';
@@ -23,7 +23,7 @@ describe('a deliver page whose content read fails (PostgreSQL + Redis)', () => {
     hub = await startHub();
     publisher = await startPublisher();
     subscriber = await startSubscriber();
-  });
+  }, HUB_START_TIMEOUT);
   // One callback per page: the second callback's page is a deliver job that reads the content itself.
   const startHub = () =>
     startTestHub(

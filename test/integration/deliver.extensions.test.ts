@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { BACKENDS, provisionBackend, startTestHub, type TestHub } from '../helpers/hub.js';
+import { BACKENDS, provisionBackend, startTestHub, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import { startPublisher, startSubscriber, type Publisher, type RecordedRequest, type Subscriber } from '../helpers/servers.js';
 import { signInConsole } from '../helpers/console.js';
 import { waitFor } from '../helpers/wait.js';
@@ -53,7 +53,7 @@ describe.each(BACKENDS)('replay, initial state and JSON Feed delivery (Crier ext
       await hub.post({ 'hub.mode': 'publish', 'hub.url': topic });
       await waitFor(() => posts('/feed').length === i + 1 && posts('/json').length === i + 1, { what: `notification ${i + 1}` });
     }
-  }, 120_000);
+  }, HUB_START_TIMEOUT);
   afterAll(() => stopHubWithPeers({ hub, publisher, subscriber }));
 
   test('crier.format=json: every delivery is a signed JSON Feed 1.1 whose items say new or updated and carry the original id', () => {

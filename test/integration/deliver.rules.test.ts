@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import { BACKENDS, startTestHub, type TestHub } from '../helpers/hub.js';
+import { BACKENDS, startTestHub, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import { startPublisher, startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 import { rss } from '../helpers/feeds.js';
@@ -18,7 +18,7 @@ describe.each(BACKENDS)('delivery rules on %s', (backend) => {
   beforeAll(async () => {
     hub = await startTestHub(backend, { HUB_MAX_ATTEMPTS: '3', HUB_RETRY_BASE_MS: '50' });
     publisher = await startPublisher();
-  });
+  }, HUB_START_TIMEOUT);
   afterAll(async () => {
     await hub?.stop();
     await publisher?.close();

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { BACKENDS, type TestHub } from '../helpers/hub.js';
+import { BACKENDS, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import type { Publisher, RecordedRequest, Subscriber } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 import { rss } from '../helpers/feeds.js';
@@ -22,7 +22,7 @@ describe.each(BACKENDS)('signature algorithms on %s', (backend) => {
 
   beforeAll(async () => {
     ({ hub, publisher, subscriber } = await startHubWithPeers(backend, { HUB_ADMIN_TOKEN: TOKEN }));
-  });
+  }, HUB_START_TIMEOUT);
   afterAll(() => stopHubWithPeers({ hub, publisher, subscriber }));
 
   const hmac = (algorithm: string, body: Buffer) => `${algorithm}=${crypto.createHmac(algorithm, SECRET).update(body).digest('hex')}`;

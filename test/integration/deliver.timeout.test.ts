@@ -1,4 +1,4 @@
-import { BACKENDS, startTestHub, type TestHub } from '../helpers/hub.js';
+import { BACKENDS, startTestHub, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import { startPublisher, startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 import { rss } from '../helpers/feeds.js';
@@ -24,7 +24,7 @@ describe.each(BACKENDS)('a hanging callback on %s', (backend) => {
     publisher = await startPublisher();
     sinks = await Promise.all(Array.from({ length: SINKS }, () => startSubscriber()));
     hanging = await startSubscriber({ deliver: () => 'hang' });
-  });
+  }, HUB_START_TIMEOUT);
   afterAll(async () => {
     await hub?.stop();
     await publisher?.close();

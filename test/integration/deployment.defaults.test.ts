@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { startTestHub, type TestHub } from '../helpers/hub.js';
+import { startTestHub, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** Deployment defaults that keep a hub from being turned on its own network (issue 9, item 5). */
@@ -7,7 +7,7 @@ describe('deployment defaults', () => {
   let hub: TestHub;
   beforeAll(async () => {
     hub = await startTestHub('pg-redis', { HUB_ROLE: 'web', HUB_ALLOWED_PORTS: '80,443,1-1023', HUB_MAX_CONNECTIONS: '3' });
-  });
+  }, HUB_START_TIMEOUT);
   afterAll(() => hub?.stop());
 
   test('a hub that may reach private networks binds loopback only', () => {

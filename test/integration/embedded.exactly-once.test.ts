@@ -1,13 +1,12 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import type { Worker } from 'bullmq';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { createDatabase, migrate, type Database } from '../../src/db/index.js';
 import { createQueues, type Queues } from '../../src/queue/index.js';
-import { TEST_ENV, uniqueName } from '../helpers/hub.js';
+import { TEST_ENV, uniqueName, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import { waitFor } from '../helpers/wait.js';
+import { embeddedDataDir } from '../helpers/embedded-template.js';
 
 const JOBS = 2000;
 
@@ -19,12 +18,12 @@ describe('embedded mode (PGlite + BullMQ on the database)', () => {
   let worker: Worker | undefined;
 
   beforeAll(async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'crier-once-'));
+    dir = await embeddedDataDir('crier-once-');
     const config = loadConfig({ ...TEST_ENV, HUB_DATA_DIR: dir, HUB_QUEUE_PREFIX: uniqueName() });
     db = await createDatabase(config, { log: createLogger(config) });
     await migrate(db.pool);
     queues = await createQueues(config, db, createLogger(config));
-  });
+  }, HUB_START_TIMEOUT);
   afterAll(async () => {
     await worker?.close();
     await queues.close();

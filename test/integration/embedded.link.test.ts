@@ -1,12 +1,11 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../../src/config.js';
 import { createDatabase, type Database } from '../../src/db/index.js';
 import { createLogger } from '../../src/log.js';
-import { TEST_ENV, uniqueName } from '../helpers/hub.js';
+import { TEST_ENV, uniqueName, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import { waitFor } from '../helpers/wait.js';
+import { embeddedDataDir } from '../helpers/embedded-template.js';
 
 /**
  * The embedded link (src/db/embedded/link.ts, notifications.ts) at the
@@ -35,11 +34,11 @@ describe('the embedded PGlite link', () => {
   }
 
   beforeAll(async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'crier-link-'));
+    dir = await embeddedDataDir('crier-link-');
     const config = loadConfig({ ...TEST_ENV, HUB_DATA_DIR: dir, HUB_QUEUE_PREFIX: uniqueName(), HUB_DB_IDLE_TRANSACTION_MS: '2000' });
     db = await createDatabase(config, { max: 4, log: createLogger(config) });
     await db.pool.query('create table if not exists kv (k int primary key, v text)');
-  });
+  }, HUB_START_TIMEOUT);
   afterAll(async () => {
     for (const c of clients) await c.end().catch(() => undefined);
     await db?.close();

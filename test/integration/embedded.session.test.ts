@@ -1,13 +1,12 @@
 import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { createDatabase, type Database } from '../../src/db/index.js';
-import { TEST_ENV, uniqueName } from '../helpers/hub.js';
+import { TEST_ENV, uniqueName, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import { waitFor } from '../helpers/wait.js';
+import { embeddedDataDir } from '../helpers/embedded-template.js';
 
 /**
  * This process's listening sockets (TCP, TCP6 and unix), as `kind:inode`: the
@@ -47,10 +46,10 @@ describe('the embedded database session', () => {
   let db: Database;
 
   beforeAll(async () => {
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'crier-session-'));
+    dir = await embeddedDataDir('crier-session-');
     const config = loadConfig({ ...TEST_ENV, HUB_DATA_DIR: dir, HUB_QUEUE_PREFIX: uniqueName(), HUB_DB_IDLE_TRANSACTION_MS: '300' });
     db = await createDatabase(config, { max: 2, log: createLogger(config) });
-  });
+  }, HUB_START_TIMEOUT);
   afterAll(async () => {
     await db?.close();
     await fs.rm(dir, { recursive: true, force: true });
@@ -61,7 +60,7 @@ describe('the embedded database session', () => {
     const before = listeningSockets();
     const secondConfig = loadConfig({
       ...TEST_ENV,
-      HUB_DATA_DIR: await fs.mkdtemp(path.join(os.tmpdir(), 'crier-session2-')),
+      HUB_DATA_DIR: await embeddedDataDir('crier-session2-'),
       HUB_QUEUE_PREFIX: uniqueName(),
     });
     const second = await createDatabase(secondConfig, { max: 2, log: createLogger(secondConfig) });

@@ -1,9 +1,9 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { faultEnv, rss, spawnHub, startSink, type Sink } from '../helpers/faults.js';
 import { startPublisher, type Publisher } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
+import { embeddedDataDir } from '../helpers/embedded-template.js';
+import { HUB_START_TIMEOUT } from '../helpers/hub.js';
 
 const SUBSCRIBERS = 300;
 
@@ -16,8 +16,8 @@ describe('an embedded hub (crier all) SIGKILLed in the middle of a fan-out', () 
   beforeAll(async () => {
     publisher = await startPublisher();
     sink = await startSink(20);
-    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'crier-embedded-kill-'));
-  });
+    dir = await embeddedDataDir('crier-embedded-kill-');
+  }, HUB_START_TIMEOUT);
   afterAll(async () => {
     await publisher?.close();
     await sink?.close();

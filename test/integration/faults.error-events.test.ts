@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { startOwnRedis, type OwnRedis } from '../helpers/faults.js';
-import { startTestHub, type TestHub } from '../helpers/hub.js';
+import { startTestHub, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** Issue 10: error events from long-lived clients reach the log; none is dropped on the floor. */
@@ -18,7 +18,7 @@ describe('background error events (PostgreSQL + a Redis this test stops)', () =>
   beforeAll(async () => {
     redis = await startOwnRedis();
     hub = await startTestHub('pg-redis', { REDIS_URL: redis.url, LOG_LEVEL: 'warn' }, { logDestination: sink });
-  });
+  }, HUB_START_TIMEOUT);
   afterAll(async () => {
     await redis?.start(); // so the hub's queues can close cleanly
     await hub?.stop();

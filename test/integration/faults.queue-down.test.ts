@@ -12,6 +12,7 @@ import {
 } from '../helpers/faults.js';
 import { startPublisher, startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
+import { HUB_START_TIMEOUT } from '../helpers/hub.js';
 
 /**
  * "A 202 means stored": requests accepted while the queue backend (Redis) is
@@ -30,7 +31,7 @@ describe('accepted while the queue backend is down (PostgreSQL + Redis)', () => 
     publisher = await startPublisher();
     subscriber = await startSubscriber();
     db = new pg.Pool({ connectionString: postgres.url, max: 2 });
-  });
+  }, HUB_START_TIMEOUT);
   afterAll(async () => {
     await db?.end();
     await publisher?.close();

@@ -15,6 +15,7 @@ import {
 } from '../helpers/faults.js';
 import { startPublisher, type Publisher } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
+import { HUB_START_TIMEOUT } from '../helpers/hub.js';
 
 const SUBSCRIBERS = 2000;
 const SINKS = 4;
@@ -40,7 +41,7 @@ describe.each<[Outage, QueueBackend]>([
     [redis, postgres] = await Promise.all([startOwnRedis(), startOwnPostgres()]);
     publisher = await startPublisher();
     sinks = await Promise.all(Array.from({ length: SINKS }, () => startSink(20)));
-  }, 60_000);
+  }, HUB_START_TIMEOUT);
   afterAll(async () => {
     await publisher?.close();
     await Promise.all((sinks ?? []).map((s) => s.close()));

@@ -1,6 +1,4 @@
 import crypto from 'node:crypto';
-import os from 'node:os';
-import path from 'node:path';
 import fs from 'node:fs/promises';
 import pg from 'pg';
 import {
@@ -17,6 +15,8 @@ import {
 } from '../helpers/faults.js';
 import { startPublisher, type Publisher } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
+import { embeddedDataDir } from '../helpers/embedded-template.js';
+import { HUB_START_TIMEOUT } from '../helpers/hub.js';
 
 const SLOW_MS = 3000;
 const SUBSCRIBERS = 20;
@@ -42,7 +42,7 @@ describe('SIGTERM drains in-flight deliveries', () => {
     let postgres: OwnPostgres;
     beforeAll(async () => {
       [redis, postgres] = await Promise.all([startOwnRedis(), startOwnPostgres()]);
-    }, 60_000);
+    }, HUB_START_TIMEOUT);
     afterAll(async () => {
       await redis?.destroy();
       await postgres?.destroy();
@@ -114,7 +114,7 @@ describe('SIGTERM drains in-flight deliveries', () => {
   });
 
   test('an embedded hub (crier all) lets its in-flight deliveries finish and exits 0', async () => {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'crier-embedded-'));
+    const dir = await embeddedDataDir('crier-embedded-');
     const token = crypto.randomBytes(16).toString('hex');
     const before = sink.completed();
     const hub = await spawnHub(

@@ -13,6 +13,7 @@ import {
 } from '../helpers/faults.js';
 import { startPublisher, type Publisher } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
+import { HUB_START_TIMEOUT } from '../helpers/hub.js';
 
 const SINKS = 4;
 
@@ -26,7 +27,7 @@ describe('a worker killed in the middle of a fan-out (PostgreSQL + Redis)', () =
     [redis, postgres] = await Promise.all([startOwnRedis(), startOwnPostgres()]);
     publisher = await startPublisher();
     sinks = await Promise.all(Array.from({ length: SINKS }, () => startSink(20)));
-  });
+  }, HUB_START_TIMEOUT);
   afterAll(async () => {
     await publisher?.close();
     await Promise.all((sinks ?? []).map((s) => s.close()));

@@ -4,6 +4,7 @@ import type { Backend, TestHub } from '../helpers/hub.js';
 import type { Publisher, Subscriber } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 import { startHubWithPeers, stopHubWithPeers } from '../helpers/peers.js';
+import { HUB_START_TIMEOUT } from '../helpers/hub.js';
 
 type Entry = { id: string; title: string; body: string };
 
@@ -49,7 +50,7 @@ describe.each(BACKENDS_HERE)('feed diffing through the running hub on %s', (back
 
   beforeAll(async () => {
     ({ hub, publisher, subscriber } = await startHubWithPeers(backend));
-  });
+  }, HUB_START_TIMEOUT);
   afterAll(() => stopHubWithPeers({ hub, publisher, subscriber }));
 
   test.each(Object.keys(FORMATS))(

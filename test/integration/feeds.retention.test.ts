@@ -4,6 +4,7 @@ import { rss } from '../helpers/feeds.js';
 import type { Publisher, Subscriber } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 import { startHubWithPeers, stopHubWithPeers } from '../helpers/peers.js';
+import { HUB_START_TIMEOUT } from '../helpers/hub.js';
 
 const RSS = 'application/rss+xml';
 const MAX = 5;
@@ -27,7 +28,7 @@ describe('seen-entry retention (HUB_SEEN_ENTRIES_MAX, HUB_SEEN_ENTRIES_DAYS)', (
       HUB_SEEN_ENTRIES_MAX: String(MAX),
       HUB_SEEN_ENTRIES_DAYS: '30',
     }));
-  });
+  }, HUB_START_TIMEOUT);
   afterAll(() => stopHubWithPeers({ hub, publisher, subscriber }));
 
   async function topicFor(name: string) {

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { startTestHub, type TestHub } from '../helpers/hub.js';
+import { startTestHub, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import { startSubscriber, type Subscriber } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -79,7 +79,7 @@ describe('fair fetching (pg-redis)', () => {
       if (req.url === '/trickle') return trickle(req, res);
       res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(rss(['n1']));
     });
-  });
+  }, HUB_START_TIMEOUT);
   afterAll(async () => {
     // The endless fetches end first, so the hub's drain does not wait out their timeouts.
     await busy?.close();
@@ -133,7 +133,7 @@ describe('one topic is not fetched in a tight loop (pg-redis)', () => {
     publisher = await topicServer('127.0.0.1', (_req, res) =>
       res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(rss(guids)),
     );
-  });
+  }, HUB_START_TIMEOUT);
   afterAll(async () => {
     await hub?.stop();
     await subscriber?.close();

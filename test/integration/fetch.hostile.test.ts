@@ -1,7 +1,7 @@
 import http from 'node:http';
 import zlib from 'node:zlib';
 import type { AddressInfo } from 'node:net';
-import { startTestHub, type TestHub } from '../helpers/hub.js';
+import { startTestHub, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import { startSubscriber, type Subscriber } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -86,7 +86,7 @@ describe('fetching hostile and unusual topics (pg-redis)', () => {
           .writeHead(200, { 'content-type': 'application/rss+xml' })
           .end(`<rss version="2.0"><channel>${'<x>'.repeat(100_000)}</channel></rss>`),
     });
-  });
+  }, HUB_START_TIMEOUT);
   afterAll(async () => {
     await hub?.stop();
     await subscriber?.close();

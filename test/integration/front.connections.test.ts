@@ -1,6 +1,6 @@
 import http from 'node:http';
 import net from 'node:net';
-import { startTestHub, type TestHub } from '../helpers/hub.js';
+import { startTestHub, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import { waitFor } from '../helpers/wait.js';
 
 const MAX_CONNECTIONS = 12;
@@ -37,7 +37,7 @@ describe("one client's idle connections cannot take the front (issue 20, item 9)
       HUB_MAX_CONNECTIONS: String(MAX_CONNECTIONS),
       HUB_MAX_IDLE_CONNECTIONS_PER_CLIENT: String(MAX_IDLE),
     });
-  }, 60_000);
+  }, HUB_START_TIMEOUT);
   afterEach(() => {
     for (const s of sockets.splice(0)) s.socket.destroy();
   });

@@ -2,7 +2,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { Writable } from 'node:stream';
 import zlib from 'node:zlib';
-import { startTestHub, type TestHub } from '../helpers/hub.js';
+import { startTestHub, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import { freePort } from '../helpers/ports.js';
 import { startPublisher, startSubscriber, type Subscriber } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
@@ -376,7 +376,7 @@ describe('fuzzing POST / (H9 H28)', () => {
       { logDestination: sink },
     );
     subscriber = await startSubscriber();
-  });
+  }, HUB_START_TIMEOUT);
   afterAll(async () => {
     await hub?.stop();
     await subscriber?.close();

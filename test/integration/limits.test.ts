@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { provisionBackend, startTestHub, type TestHub } from '../helpers/hub.js';
+import { provisionBackend, startTestHub, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import type { Publisher, Subscriber } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 import { rss } from '../helpers/feeds.js';
@@ -20,7 +20,7 @@ describe('limits on what a stranger controls (H28)', () => {
       HUB_MAX_PUBLISH_URLS: '3',
       HUB_MAX_CONTENT_BYTES: '2048',
     }));
-  });
+  }, HUB_START_TIMEOUT);
   afterAll(() => stopHubWithPeers({ hub, publisher, subscriber }));
 
   async function subscribe(path: string, topicPath: string) {
@@ -146,7 +146,7 @@ describe('rate limits shared by every web process (H28)', () => {
     shared = await provisionBackend('pg-redis');
     one = await startTestHub('pg-redis', env, { shared, clock });
     two = await startTestHub('pg-redis', env, { shared, clock });
-  });
+  }, HUB_START_TIMEOUT);
   afterAll(async () => {
     await one.stop();
     await two.stop();

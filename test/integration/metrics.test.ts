@@ -1,5 +1,5 @@
 import { EventSource } from 'eventsource';
-import { BACKENDS, provisionBackend, startTestHub, TEST_ENV, type TestHub } from '../helpers/hub.js';
+import { BACKENDS, provisionBackend, startTestHub, TEST_ENV, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import { metricValue, scrape } from '../helpers/metrics.js';
 import { startHubWithPeers, stopHubWithPeers } from '../helpers/peers.js';
 import { startPublisher, startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
@@ -27,7 +27,7 @@ describe.each(BACKENDS)('GET /metrics after real flows on %s', (backend) => {
     subscriber.behave({
       deliver: (req) => (req.url === '/fail' ? { status: 500 } : req.url === '/gone' ? { status: 410 } : { status: 200 }),
     });
-  });
+  }, HUB_START_TIMEOUT);
   afterAll(() => stopHubWithPeers({ hub, publisher, subscriber }));
 
   test('subscribe, publish and a delivery move the request, verification, fetch, entry and delivery counters by one flow', async () => {

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createCallbackClient, createTopicFetcher, type AddressPolicy } from '../../src/net/index.js';
-import { startTestHub, type TestHub } from '../helpers/hub.js';
+import { startTestHub, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import { loopbackAlias } from '../helpers/hosts.js';
 import { startPublisher, startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
@@ -233,7 +233,7 @@ describe('the hub with default settings (H27)', () => {
     publisher = await startPublisher();
     subscriber = await startSubscriber();
     publisher.set('/feed.xml', { body: RSS, contentType: 'application/rss+xml' });
-  });
+  }, HUB_START_TIMEOUT);
   afterAll(async () => {
     await hub?.stop();
     await publisher?.close();

@@ -1,4 +1,4 @@
-import { BACKENDS, provisionBackend, startTestHub, type TestHub } from '../helpers/hub.js';
+import { BACKENDS, provisionBackend, startTestHub, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import { startPublisher, startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 import { rss } from '../helpers/feeds.js';
@@ -29,7 +29,7 @@ describe.each(BACKENDS)('polling on %s', (backend) => {
     hub = await startTestHub(backend, POLL_ENV);
     publisher = await startPublisher();
     subscriber = await startSubscriber();
-  }, 60_000);
+  }, HUB_START_TIMEOUT);
   afterAll(async () => {
     await hub?.stop();
     await publisher?.close();

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { BACKENDS, type TestHub } from '../helpers/hub.js';
+import { BACKENDS, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import type { Publisher, Subscriber } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 import { rss } from '../helpers/feeds.js';
@@ -12,7 +12,7 @@ describe.each(BACKENDS)('publish and deliver on %s', (backend) => {
 
   beforeAll(async () => {
     ({ hub, publisher, subscriber } = await startHubWithPeers(backend));
-  });
+  }, HUB_START_TIMEOUT);
   afterAll(() => stopHubWithPeers({ hub, publisher, subscriber }));
 
   const subscribe = (callback: string, topic: string, secret?: string) =>

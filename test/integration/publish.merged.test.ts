@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BACKENDS, startTestHub, type TestHub } from '../helpers/hub.js';
+import { BACKENDS, startTestHub, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import { startSubscriber, type Subscriber } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 import { rss } from '../helpers/feeds.js';
@@ -26,7 +26,7 @@ describe.each(BACKENDS)('merged pings on %s', (backend) => {
     });
     await new Promise<void>((resolve) => publisher.listen(0, '127.0.0.1', resolve));
     origin = `http://127.0.0.1:${(publisher.address() as AddressInfo).port}`;
-  }, 60_000);
+  }, HUB_START_TIMEOUT);
   afterAll(async () => {
     await hub?.stop();
     await subscriber?.close();

@@ -1,4 +1,4 @@
-import { BACKENDS, startTestHub, type TestHub } from '../helpers/hub.js';
+import { BACKENDS, startTestHub, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import { startPublisher, startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
 import { stopHubWithPeers } from '../helpers/peers.js';
 import { waitFor } from '../helpers/wait.js';
@@ -46,7 +46,7 @@ describe.each(BACKENDS)('hub.mode=replay limits per subscription, on %s', (backe
     await hub.subscribeAndWait(callback('/hourly'), topic, { 'hub.secret': SECRET });
     await hub.post({ 'hub.mode': 'publish', 'hub.url': topic });
     await waitFor(() => delivered.get('/busy') === 1 && delivered.get('/hourly') === 1, { what: 'the first notification' });
-  }, 120_000);
+  }, HUB_START_TIMEOUT);
   afterAll(() => stopHubWithPeers({ hub, publisher, subscriber }));
 
   test('while a replay runs, concurrent ones are refused 429 with Retry-After and send nothing; once it settles the next is taken', async () => {

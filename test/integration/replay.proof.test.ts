@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { BACKENDS, type TestHub } from '../helpers/hub.js';
+import { BACKENDS, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import { type Publisher, type RecordedRequest, type Subscriber } from '../helpers/servers.js';
 import { startHubWithPeers, stopHubWithPeers } from '../helpers/peers.js';
 import { waitFor } from '../helpers/wait.js';
@@ -41,7 +41,7 @@ describe.each(BACKENDS)('hub.mode=replay is sent only when the subscriber proves
       await hub.post({ 'hub.mode': 'publish', 'hub.url': topic });
       await waitFor(() => posts('/signed').length === i + 1 && posts('/open').length === i + 1, { what: `notification ${i + 1}` });
     }
-  }, 120_000);
+  }, HUB_START_TIMEOUT);
   afterAll(() => stopHubWithPeers({ hub, publisher, subscriber }));
   afterEach(() => subscriber.behave({}));
 

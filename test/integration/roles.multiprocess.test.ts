@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { TEST_ENV, provisionBackend } from '../helpers/hub.js';
+import { TEST_ENV, provisionBackend, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import { REDIS_URL } from '../helpers/services.js';
 import { freePort } from '../helpers/ports.js';
 import { startPublisher, startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
@@ -74,7 +74,7 @@ describe('one web and two worker processes on PostgreSQL + Redis', () => {
         )) === 200,
       { timeoutMs: 20_000, what: 'web /healthz' },
     );
-  }, 40_000);
+  }, HUB_START_TIMEOUT);
 
   afterAll(async () => {
     for (const child of children) if (child.proc.exitCode === null && child.proc.signalCode === null) child.proc.kill('SIGKILL');

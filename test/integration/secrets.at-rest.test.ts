@@ -3,6 +3,7 @@ import type { Backend } from '../helpers/hub.js';
 import { rss } from '../helpers/feeds.js';
 import { startHubWithPeers, stopHubWithPeers, type HubWithPeers } from '../helpers/peers.js';
 import { waitFor } from '../helpers/wait.js';
+import { HUB_START_TIMEOUT } from '../helpers/hub.js';
 
 /** Issue 9, item 6: with a key (HUB_SECRET_KEY, or the embedded hub's own key file) the database alone does not reveal secrets. */
 const CASES: Array<[Backend, Record<string, string>]> = [
@@ -14,7 +15,7 @@ describe.each(CASES)('subscriber secrets at rest on %s', (backend, env) => {
   let peers: HubWithPeers;
   beforeAll(async () => {
     peers = await startHubWithPeers(backend, env);
-  });
+  }, HUB_START_TIMEOUT);
   afterAll(() => stopHubWithPeers(peers ?? {}));
 
   test('H24: the stored secret is sealed, and deliveries are still signed with the secret the subscriber gave', async () => {

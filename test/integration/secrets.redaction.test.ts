@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
-import { startTestHub, TEST_ENV, type TestHub } from '../helpers/hub.js';
+import { startTestHub, TEST_ENV, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import { startPublisher, startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
 import { REDIS_URL } from '../helpers/services.js';
 import { waitFor } from '../helpers/wait.js';
@@ -113,7 +113,7 @@ describe('secrets never leave the hub (H24, issue 4)', () => {
             : { status: 200, body: q.get('hub.challenge') ?? '' },
         deliver: (req) => ({ status: req.url === '/flaky' && flakyFailures++ < 1 ? 500 : 200 }),
       });
-    });
+    }, HUB_START_TIMEOUT);
     afterAll(async () => {
       await hub?.stop();
       await publisher?.close();

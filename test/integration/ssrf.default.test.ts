@@ -1,4 +1,4 @@
-import { startTestHub, type TestHub } from '../helpers/hub.js';
+import { startTestHub, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import { startSubscriber, type Subscriber } from '../helpers/servers.js';
 
 // The default policy (no HUB_ALLOW_PRIVATE_NETWORKS): the basic H27 check. The exhaustive suite is outbound.ssrf.
@@ -9,7 +9,7 @@ describe('default address policy on pg-redis', () => {
   beforeAll(async () => {
     hub = await startTestHub('pg-redis', { HUB_ALLOW_PRIVATE_NETWORKS: '0' });
     subscriber = await startSubscriber();
-  });
+  }, HUB_START_TIMEOUT);
   afterAll(async () => {
     await hub?.stop();
     await subscriber?.close();

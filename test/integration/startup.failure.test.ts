@@ -3,7 +3,7 @@ import pg from 'pg';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { startHub } from '../../src/main.js';
-import { provisionBackend, TEST_ENV, type Backend } from '../helpers/hub.js';
+import { provisionBackend, TEST_ENV, type Backend, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import { PG_ADMIN_URL } from '../helpers/services.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -32,7 +32,7 @@ describe.each<Backend>(['pg-redis', 'pg-pgqueue'])('a hub whose start fails half
     taken = net.createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     port = (taken.address() as net.AddressInfo).port;
-  });
+  }, HUB_START_TIMEOUT);
   afterAll(async () => {
     await new Promise((resolve) => taken?.close(resolve));
     await provisioned?.cleanup();

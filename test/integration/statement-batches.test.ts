@@ -1,4 +1,4 @@
-import { startTestHub, type TestHub } from '../helpers/hub.js';
+import { startTestHub, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import { createStatementBatches, type Queryable } from '../../src/db/index.js';
 
 /**
@@ -15,7 +15,7 @@ function observedHub(backend: 'embedded' | 'pg-redis') {
   const ref = { hub: undefined as unknown as TestHub };
   beforeAll(async () => {
     ref.hub = await startTestHub(backend);
-  }, 60_000);
+  }, HUB_START_TIMEOUT);
   afterAll(() => ref.hub?.stop());
   beforeEach(() => {
     statements.length = 0;

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { BACKENDS, startTestHub, type TestHub } from '../helpers/hub.js';
+import { BACKENDS, startTestHub, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import { freePort } from '../helpers/ports.js';
 import { startPublisher, startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
@@ -14,7 +14,7 @@ describe.each(BACKENDS)('subscription denial on %s', (backend) => {
     publisher = await startPublisher();
     subscriber = await startSubscriber();
     hub = await startTestHub(backend, { HUB_TOPIC_ALLOW: `${publisher.origin}/served/, https://elsewhere.example/feeds/` });
-  });
+  }, HUB_START_TIMEOUT);
   afterAll(async () => {
     await hub?.stop();
     await publisher?.close();
@@ -89,7 +89,7 @@ describe('a denial notice that cannot be delivered (issue 21, item 7)', () => {
 
   beforeAll(async () => {
     hub = await startTestHub('pg-redis', { HUB_TOPIC_ALLOW: 'https://served.example/', LOG_LEVEL: 'warn' }, { logDestination: sink });
-  });
+  }, HUB_START_TIMEOUT);
   afterAll(async () => {
     await hub?.stop();
   });

@@ -3,6 +3,7 @@ import { freePort } from '../helpers/ports.js';
 import { startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 import { startHubWithPeers, stopHubWithPeers } from '../helpers/peers.js';
+import { HUB_START_TIMEOUT } from '../helpers/hub.js';
 
 // Pure request validation does not depend on the storage backend: one is enough.
 describe('subscription and publish parameters on pg-redis', () => {
@@ -12,7 +13,7 @@ describe('subscription and publish parameters on pg-redis', () => {
 
   beforeAll(async () => {
     ({ hub, publisher, subscriber } = await startHubWithPeers('pg-redis'));
-  });
+  }, HUB_START_TIMEOUT);
   afterAll(() => stopHubWithPeers({ hub, publisher, subscriber }));
 
   const subscribeFields = (path: string, extra: Record<string, string | string[]> = {}) => ({

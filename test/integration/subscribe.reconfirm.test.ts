@@ -1,4 +1,4 @@
-import { BACKENDS, startTestHub, type TestHub } from '../helpers/hub.js';
+import { BACKENDS, startTestHub, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import { startSubscriber, type Subscriber } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -12,7 +12,7 @@ describe.each(BACKENDS)('re-confirming subscriptions before their leases end on 
   beforeAll(async () => {
     hub = await startTestHub(backend, { HUB_RECONFIRM_PERCENT: '10' });
     subscriber = await startSubscriber();
-  });
+  }, HUB_START_TIMEOUT);
   afterAll(async () => {
     await hub?.stop();
     await subscriber?.close();

@@ -1,4 +1,4 @@
-import { BACKENDS, startTestHub, type TestHub } from '../helpers/hub.js';
+import { BACKENDS, startTestHub, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import { startPublisher, startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -15,7 +15,7 @@ describe.each(BACKENDS)('hub.verify=sync on %s', (backend) => {
     hub = await startTestHub(backend, { HUB_SYNC_VERIFY_TIMEOUT_MS: '500' });
     publisher = await startPublisher();
     subscriber = await startSubscriber();
-  });
+  }, HUB_START_TIMEOUT);
   afterAll(async () => {
     await hub?.stop();
     await publisher?.close();

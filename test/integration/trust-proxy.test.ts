@@ -1,6 +1,6 @@
 import http from 'node:http';
 import os from 'node:os';
-import { startTestHub, type TestHub } from '../helpers/hub.js';
+import { startTestHub, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 
 const MID_MINUTE = Date.UTC(2030, 0, 1, 12, 0, 30);
 
@@ -49,7 +49,7 @@ describe('HUB_TRUST_PROXY as a list of proxies (loopback here: a proxy on the sa
         clock: () => MID_MINUTE,
       },
     );
-  });
+  }, HUB_START_TIMEOUT);
   afterAll(() => hub?.stop());
 
   test('a direct client sending X-Forwarded-For: 127.0.0.1 does not read /metrics; the proxy passing on a remote client does not either', async () => {

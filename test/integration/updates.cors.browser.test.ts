@@ -8,6 +8,7 @@ import type { TestHub } from '../helpers/hub.js';
 import { startHubWithPeers, stopHubWithPeers } from '../helpers/peers.js';
 import type { Publisher, Subscriber } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
+import { HUB_START_TIMEOUT } from '../helpers/hub.js';
 
 /** A browser app's page: another loopback origin (its own port) than the hub's. */
 async function startAppOrigin(): Promise<{ origin: string; close(): Promise<void> }> {
@@ -81,7 +82,7 @@ describeWith(CHROMIUM_PROGRAM)('browser apps of the allowed origins read retriev
     seq = subscriber.deliveries().find((d) => d.url === '/app')!.headers['x-crier-seq'] as string;
     browser = await launchChromium();
     page = await browser.newPage();
-  }, 90_000);
+  }, HUB_START_TIMEOUT);
   afterAll(async () => {
     await browser?.close();
     await stopHubWithPeers({ hub, publisher, subscriber });

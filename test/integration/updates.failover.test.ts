@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { EventSource } from 'eventsource';
-import { TEST_ENV, provisionBackend } from '../helpers/hub.js';
+import { TEST_ENV, provisionBackend, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import { spawnHub, type HubProcess } from '../helpers/faults.js';
 import { rss } from '../helpers/feeds.js';
 import { startPublisher, startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
@@ -68,7 +68,7 @@ describe('a web process SIGKILLed under 100 open streams (PostgreSQL + Redis, tw
     [a, b, worker] = await Promise.all([spawnHub('web', env), spawnHub('web', env), spawnHub('worker', env)]);
     publisher = await startPublisher();
     subscriber = await startSubscriber();
-  }, 60_000);
+  }, HUB_START_TIMEOUT);
 
   afterAll(async () => {
     for (const client of clients) client.source.close();

@@ -4,6 +4,7 @@ import { rss } from '../helpers/feeds.js';
 import { startHubWithPeers, stopHubWithPeers } from '../helpers/peers.js';
 import type { Publisher, Subscriber } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
+import { HUB_START_TIMEOUT } from '../helpers/hub.js';
 
 const CSP = "default-src 'none'; sandbox";
 const HTML = '<!doctype html><html><body><h1>topic</h1><script>document.title = "ran"</script></body></html>';
@@ -39,7 +40,7 @@ describe('what the hub answers on / is inert in a browser', () => {
     }
     // Known to the hub, nothing logged yet: a retrieve answers 204.
     await hub.subscribeAndWait(`${subscriber.origin}/cb/quiet`, publisher.topicUrl('/quiet.xml'));
-  }, 90_000);
+  }, HUB_START_TIMEOUT);
   afterAll(() => stopHubWithPeers({ hub, publisher, subscriber }));
 
   const retrieveUrl = (path: string, params: Record<string, string> = {}) =>

@@ -1,4 +1,4 @@
-import { BACKENDS, type TestHub } from '../helpers/hub.js';
+import { BACKENDS, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import type { Publisher, Subscriber } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 import { rss } from '../helpers/feeds.js';
@@ -11,7 +11,7 @@ describe.each(BACKENDS)('the update log on %s', (backend) => {
 
   beforeAll(async () => {
     ({ hub, publisher, subscriber } = await startHubWithPeers(backend, { HUB_HISTORY_ENTRIES: '3' }));
-  });
+  }, HUB_START_TIMEOUT);
   afterAll(() => stopHubWithPeers({ hub, publisher, subscriber }));
 
   const publish = (topic: string) => hub.post({ 'hub.mode': 'publish', 'hub.url': topic });

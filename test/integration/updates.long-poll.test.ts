@@ -1,4 +1,4 @@
-import { BACKENDS, type TestHub } from '../helpers/hub.js';
+import { BACKENDS, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import type { Publisher, Subscriber } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 import { rss } from '../helpers/feeds.js';
@@ -12,7 +12,7 @@ describe.each(BACKENDS)('long-poll on %s', (backend) => {
 
   beforeAll(async () => {
     ({ hub, publisher, subscriber } = await startHubWithPeers(backend));
-  }, 60_000);
+  }, HUB_START_TIMEOUT);
   afterAll(() => stopHubWithPeers({ hub, publisher, subscriber }));
 
   /** A topic with one subscriber and `guid` as its first update; returns its URL. */

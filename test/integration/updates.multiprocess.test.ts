@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
 import { EventSource } from 'eventsource';
-import { TEST_ENV, provisionBackend } from '../helpers/hub.js';
+import { TEST_ENV, provisionBackend, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import { freePort } from '../helpers/ports.js';
 import { rss } from '../helpers/feeds.js';
 import { startPublisher, startSubscriber, type Publisher, type Subscriber } from '../helpers/servers.js';
@@ -59,7 +59,7 @@ describe('streams and long-polls across a web and a worker process on PostgreSQL
         what: 'web /healthz',
       },
     );
-  }, 60_000);
+  }, HUB_START_TIMEOUT);
 
   afterAll(async () => {
     for (const child of children) if (child.proc.exitCode === null && child.proc.signalCode === null) child.proc.kill('SIGKILL');

@@ -1,5 +1,5 @@
 import { EventSource } from 'eventsource';
-import { BACKENDS, type TestHub } from '../helpers/hub.js';
+import { BACKENDS, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import type { Publisher, Subscriber } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 import { rss } from '../helpers/feeds.js';
@@ -43,7 +43,7 @@ describe.each(BACKENDS)('HUB_RETRIEVE_MAX_BYTES on %s', (backend) => {
     );
     // The test's premise: every update fits alone, no three fit together.
     for (const { size } of sizes) expect(size * 3 > MAX_BYTES && size <= MAX_BYTES).toBe(true);
-  }, 90_000);
+  }, HUB_START_TIMEOUT);
   afterAll(() => stopHubWithPeers({ hub, publisher, subscriber }));
 
   const url = (params: Record<string, string>) =>

@@ -1,4 +1,4 @@
-import { BACKENDS, type TestHub } from '../helpers/hub.js';
+import { BACKENDS, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import type { Publisher, Subscriber } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 import { rss } from '../helpers/feeds.js';
@@ -26,7 +26,7 @@ describe.each(BACKENDS)('retrieve on %s', (backend) => {
       .deliveries()
       .filter((d) => d.url === '/log')
       .map((d) => Number(d.headers['x-crier-seq']));
-  }, 90_000);
+  }, HUB_START_TIMEOUT);
   afterAll(() => stopHubWithPeers({ hub, publisher, subscriber }));
 
   const get = (params: Record<string, string>, headers: Record<string, string> = {}) =>

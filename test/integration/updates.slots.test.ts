@@ -6,6 +6,7 @@ import { metricValue, scrape } from '../helpers/metrics.js';
 import { waitFor } from '../helpers/wait.js';
 import { rss } from '../helpers/feeds.js';
 import { startHubWithPeers, stopHubWithPeers } from '../helpers/peers.js';
+import { HUB_START_TIMEOUT } from '../helpers/hub.js';
 
 /** The hub's slots: few, so one leaked slot shows. */
 const MAX_STREAMS = 6;
@@ -66,7 +67,7 @@ describe('stream and long-poll slots are released exactly once, whenever the cli
     locker = new pg.Client({ connectionString: hub.config.databaseUrl });
     watcher = new pg.Client({ connectionString: hub.config.databaseUrl });
     await Promise.all([locker.connect(), watcher.connect()]);
-  }, 60_000);
+  }, HUB_START_TIMEOUT);
   afterAll(async () => {
     await locker?.end();
     await watcher?.end();

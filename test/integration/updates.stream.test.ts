@@ -1,5 +1,5 @@
 import { EventSource } from 'eventsource';
-import { BACKENDS, type TestHub } from '../helpers/hub.js';
+import { BACKENDS, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import type { Publisher, Subscriber } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 import { rss } from '../helpers/feeds.js';
@@ -56,7 +56,7 @@ describe.each(BACKENDS)('event streams on %s', (backend) => {
 
   beforeAll(async () => {
     ({ hub, publisher, subscriber } = await startHubWithPeers(backend, { HUB_STREAM_HEARTBEAT_MS: '200', HUB_MAX_STREAMS: '6' }));
-  }, 60_000);
+  }, HUB_START_TIMEOUT);
   afterEach(() => {
     for (const s of open.splice(0)) s.close();
   });

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { startTestHub, type Backend, type TestHub } from '../helpers/hub.js';
+import { startTestHub, type Backend, type TestHub, HUB_START_TIMEOUT } from '../helpers/hub.js';
 import { waitFor } from '../helpers/wait.js';
 import { createAnnouncer, listenForUpdates, type UpdateSignal } from '../../src/updates/index.js';
 import { decodeSignals, updatesChannel } from '../../src/updates/wake.js';
@@ -37,7 +37,7 @@ describe.each(['pg-redis', 'pg-pgqueue', 'embedded'] as Backend[])('update signa
       await client.query(`listen "${channel}"`);
       stopObserving = () => client.end();
     }
-  }, 60_000);
+  }, HUB_START_TIMEOUT);
   afterAll(async () => {
     await stopListening?.();
     await stopObserving?.();
