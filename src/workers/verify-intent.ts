@@ -18,7 +18,6 @@ import { retryDelay } from './backoff.js';
 import { withQuery } from './callback-url.js';
 import { enqueueInitials, jobIds, type JobData } from '../queue/index.js';
 
-/** What one verification GET decided. */
 /**
  * Attempts at most (the batch's first one, then its own job's) for a verification whose callback never
  * answered HTTP at all: a host that refuses or drops connections is more
@@ -27,6 +26,7 @@ import { enqueueInitials, jobIds, type JobData } from '../queue/index.js';
  */
 const UNANSWERED_ATTEMPTS = 3;
 
+/** What one verification GET decided. */
 export type Verdict =
   | { kind: 'confirmed' }
   | { kind: 'refused'; status: number }
@@ -51,77 +51,8 @@ export function verifyIntent(deps: Deps) {
  */
 export function createVerifier(deps: Deps) {
   const log = deps.log.child({ module: 'verify' });
-
-  async function check(intent: Intent): Promise<Verdict> {
-    if (intent.mode === 'denied') {
-      await notifyDenied(deps, log, intent.callback, intent.topicUrl, intent.reason ?? 'subscription refused');
-      return { kind: 'denied' };
-    }
-    if (intent.mode === 'subscribe') {
-      const refusal = topicRefusal(deps, intent.topicUrl);
-      if (refusal !== undefined) {
-        // WebSub §5.2 (H12): the hub may refuse a topic after accepting the request; it says so to
-        // the callback, and a denied (topic, callback) keeps no subscription from before.
-        await notifyDenied(deps, log, intent.callback, intent.topicUrl, refusal);
-        await endSubscription(deps, intent);
-        log.info({ callback: intent.callback, topic: intent.topicUrl, reason: refusal }, 'subscription denied: topic not allowed');
-        return { kind: 'denied' };
-      }
-    }
-    const challenge = crypto.randomBytes(24).toString('base64url');
-    const url = withQuery(intent.callback, {
-      'hub.mode': intent.mode,
-      'hub.topic': intent.topicUrl,
-      'hub.challenge': challenge,
-      'hub.lease_seconds': intent.mode === 'subscribe' ? String(intent.leaseSeconds) : undefined,
-      'hub.verify_token': intent.verifyToken ?? undefined,
-    });
-    try {
-      const { status, body } = await deps.http.callbacks.get(url);
-      if (status >= 200 && status < 300 && body === challenge) return { kind: 'confirmed' };
-      if (status >= 500 || status === 429 || status === 408)
-        return { kind: 'failed', permanent: false, error: `callback answered ${status}` };
-      // A 2xx with the wrong body, a 404 or any other answer: the subscriber did not confirm (H14).
-      return { kind: 'refused', status };
-    } catch (err) {
-      const permanent = err instanceof HubError && (err.code === 'HUB_ERR_ADDRESS_BLOCKED' || err.code === 'HUB_ERR_PORT_NOT_ALLOWED');
-      // No HTTP answer at all (refused, reset, timed out): see UNANSWERED_ATTEMPTS.
-      return { kind: 'failed', permanent, error: (err as Error).message, unanswered: true };
-    }
-  }
-
-  /** Writes the outcomes of a set of verdicts; returns the intents to retry. */
-  async function apply(intents: Intent[], verdicts: Verdict[], mayRetry: boolean): Promise<Intent[]> {
-    const subscribed: number[] = [];
-    const finished: number[] = [];
-    const retry: Intent[] = [];
-    for (const [i, intent] of intents.entries()) {
-      const verdict = verdicts[i];
-      deps.metrics.verification[verdict.kind].inc();
-      const ctx = { intentId: intent.id, callback: intent.callback, topic: intent.topicUrl, mode: intent.mode };
-      if (verdict.kind === 'confirmed' && intent.mode === 'subscribe') {
-        subscribed.push(intent.id);
-        log.info(ctx, 'subscription verified');
-      } else if (verdict.kind === 'confirmed') {
-        await endSubscription(deps, intent);
-        log.info(ctx, 'unsubscription verified');
-      } else if (verdict.kind === 'failed' && !verdict.permanent && mayRetry) {
-        retry.push(intent);
-        log.warn({ ...ctx, err: verdict.error }, 'verification failed; will retry');
-      } else {
-        finished.push(intent.id);
-        if (verdict.kind === 'refused') log.info({ ...ctx, status: verdict.status }, 'verification refused by callback');
-        if (verdict.kind === 'failed') log.warn({ ...ctx, err: verdict.error }, 'verification failed; intent dropped');
-      }
-    }
-    const initials = await activateSubscriptionsFromIntents(deps.db.pool, subscribed, deps.config.pollMinSeconds);
-    await deleteIntents(deps.db.pool, finished);
-    // crier.initial: stored with the subscription by the activation, so a lost enqueue is the sweep's to repair.
-    await enqueueInitials(deps.queues, initials, deps.config.maxAttempts).catch((err: unknown) =>
-      log.warn({ err, subscriptions: initials.length }, 'initial deliveries not queued; the sweep queues them'),
-    );
-    return retry;
-  }
+  const check = (intent: Intent) => checkIntent(deps, log, intent);
+  const apply = (intents: Intent[], verdicts: Verdict[], mayRetry: boolean) => applyVerdicts(deps, log, intents, verdicts, mayRetry);
 
   async function now(intentId: number): Promise<Verdict | undefined> {
     const intents = await findIntentsByIds(deps.db.pool, [intentId]);
@@ -140,17 +71,7 @@ export function createVerifier(deps: Deps) {
       // Each failed intent of a batch gets its own job, so BullMQ's attempts and backoff apply to it alone.
       const retry = await apply(intents, verdicts, true);
       if (retry.length > 0) {
-        await deps.queues.verify.addBulk(
-          retry.map((intent) => ({
-            name: 'verify',
-            data: { intentId: intent.id },
-            opts: {
-              jobId: jobIds.verify(intent.id),
-              delay: retryDelay(1, deps.config.retryBaseMs),
-              attempts: Math.max(1, deps.config.maxAttempts - 1),
-            },
-          })),
-        );
+        await requeueEach(deps, retry);
       }
       return;
     }
@@ -162,6 +83,93 @@ export function createVerifier(deps: Deps) {
     if (retry.length > 0 && failed.kind === 'failed') throw new Error(failed.error);
   };
   return { process, now };
+}
+
+/** One intent's verification GET (or its denial notice), and what it decided. */
+async function checkIntent(deps: Deps, log: Logger, intent: Intent): Promise<Verdict> {
+  if (intent.mode === 'denied') {
+    await notifyDenied(deps, log, intent.callback, intent.topicUrl, intent.reason ?? 'subscription refused');
+    return { kind: 'denied' };
+  }
+  if (intent.mode === 'subscribe') {
+    const refusal = topicRefusal(deps, intent.topicUrl);
+    if (refusal !== undefined) {
+      // WebSub §5.2 (H12): the hub may refuse a topic after accepting the request; it says so to
+      // the callback, and a denied (topic, callback) keeps no subscription from before.
+      await notifyDenied(deps, log, intent.callback, intent.topicUrl, refusal);
+      await endSubscription(deps, intent);
+      log.info({ callback: intent.callback, topic: intent.topicUrl, reason: refusal }, 'subscription denied: topic not allowed');
+      return { kind: 'denied' };
+    }
+  }
+  const challenge = crypto.randomBytes(24).toString('base64url');
+  const url = withQuery(intent.callback, {
+    'hub.mode': intent.mode,
+    'hub.topic': intent.topicUrl,
+    'hub.challenge': challenge,
+    'hub.lease_seconds': intent.mode === 'subscribe' ? String(intent.leaseSeconds) : undefined,
+    'hub.verify_token': intent.verifyToken ?? undefined,
+  });
+  try {
+    const { status, body } = await deps.http.callbacks.get(url);
+    if (status >= 200 && status < 300 && body === challenge) return { kind: 'confirmed' };
+    if (status >= 500 || status === 429 || status === 408)
+      return { kind: 'failed', permanent: false, error: `callback answered ${status}` };
+    // A 2xx with the wrong body, a 404 or any other answer: the subscriber did not confirm (H14).
+    return { kind: 'refused', status };
+  } catch (err) {
+    const permanent = err instanceof HubError && (err.code === 'HUB_ERR_ADDRESS_BLOCKED' || err.code === 'HUB_ERR_PORT_NOT_ALLOWED');
+    // No HTTP answer at all (refused, reset, timed out): see UNANSWERED_ATTEMPTS.
+    return { kind: 'failed', permanent, error: (err as Error).message, unanswered: true };
+  }
+}
+
+/** Writes the outcomes of a set of verdicts; returns the intents to retry. */
+async function applyVerdicts(deps: Deps, log: Logger, intents: Intent[], verdicts: Verdict[], mayRetry: boolean): Promise<Intent[]> {
+  const subscribed: number[] = [];
+  const finished: number[] = [];
+  const retry: Intent[] = [];
+  for (const [i, intent] of intents.entries()) {
+    const verdict = verdicts[i];
+    deps.metrics.verification[verdict.kind].inc();
+    const ctx = { intentId: intent.id, callback: intent.callback, topic: intent.topicUrl, mode: intent.mode };
+    if (verdict.kind === 'confirmed' && intent.mode === 'subscribe') {
+      subscribed.push(intent.id);
+      log.info(ctx, 'subscription verified');
+    } else if (verdict.kind === 'confirmed') {
+      await endSubscription(deps, intent);
+      log.info(ctx, 'unsubscription verified');
+    } else if (verdict.kind === 'failed' && !verdict.permanent && mayRetry) {
+      retry.push(intent);
+      log.warn({ ...ctx, err: verdict.error }, 'verification failed; will retry');
+    } else {
+      finished.push(intent.id);
+      if (verdict.kind === 'refused') log.info({ ...ctx, status: verdict.status }, 'verification refused by callback');
+      if (verdict.kind === 'failed') log.warn({ ...ctx, err: verdict.error }, 'verification failed; intent dropped');
+    }
+  }
+  const initials = await activateSubscriptionsFromIntents(deps.db.pool, subscribed, deps.config.pollMinSeconds);
+  await deleteIntents(deps.db.pool, finished);
+  // crier.initial: stored with the subscription by the activation, so a lost enqueue is the sweep's to repair.
+  await enqueueInitials(deps.queues, initials, deps.config.maxAttempts).catch((err: unknown) =>
+    log.warn({ err, subscriptions: initials.length }, 'initial deliveries not queued; the sweep queues them'),
+  );
+  return retry;
+}
+
+/** Each failed intent of a batch gets its own job, so BullMQ's attempts and backoff apply to it alone. */
+async function requeueEach(deps: Deps, retry: Intent[]): Promise<void> {
+  await deps.queues.verify.addBulk(
+    retry.map((intent) => ({
+      name: 'verify',
+      data: { intentId: intent.id },
+      opts: {
+        jobId: jobIds.verify(intent.id),
+        delay: retryDelay(1, deps.config.retryBaseMs),
+        attempts: Math.max(1, deps.config.maxAttempts - 1),
+      },
+    })),
+  );
 }
 
 /** Why the hub will not serve this topic, if it will not. */
