@@ -27,6 +27,31 @@ export default tseslint.config(
     },
   },
   {
+    // Issue 21: small modules with one job each. Counted as a reader sees them, blank lines and comments included.
+    files: ['src/**/*.ts'],
+    rules: {
+      'max-lines': ['error', { max: 300 }],
+      'max-lines-per-function': ['error', { max: 80 }],
+    },
+  },
+  {
+    // TEMPORARY (issue 21): files other helpers are rewriting (delivery outcome, feeds, embedded database and
+    // admin moves, fetch path). Remove this block once those branches are merged; every other file in src/ passes.
+    files: [
+      'src/workers/deliver.ts',
+      'src/admin/actions.ts',
+      'src/hub/replay.ts',
+      'src/feeds/**',
+      'src/db/pglite-*.ts',
+      'src/hub/admin.ts',
+      'src/db/admin.ts',
+      'src/db/console.ts',
+      'src/workers/fetch-job.ts',
+      'src/net/**',
+    ],
+    rules: { 'max-lines': 'off', 'max-lines-per-function': 'off' },
+  },
+  {
     files: ['**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly' } },
   },

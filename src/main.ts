@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { unknownHubVariables, type Config } from './config.js';
 import type { Deps } from './deps.js';
-import { createDatabase, migrate } from './db/index.js';
-import { createSecretBox, embeddedKey, unlistedEmbeddedKey } from './db/secret-box.js';
+import { createDatabase, migrate, type Database } from './db/index.js';
+import { createSecretBox, embeddedKey, unlistedEmbeddedKey, type SecretBox } from './db/secret-box.js';
 import { createAdminApp, createApp, createAuthThrottle, startServer, type RunningServer } from './hub/index.js';
 import { createLogger, type Logger } from './log.js';
 import { memoryBreakdown } from './memory.js';
@@ -70,6 +70,42 @@ export async function startHub(config: Config, options: HubOptions = {}): Promis
 
 async function startParts(config: Config, options: HubOptions, log: Logger, started: StartedPart[]): Promise<RunningHub> {
   for (const name of unknownHubVariables()) log.warn({ variable: name }, `${name} is not a setting Crier reads (misspelt?); it is ignored`);
+  const deps = await buildDeps(config, options, log, started);
+  let workers: WorkerSet | undefined;
+  if (config.role !== 'web') {
+    const running = startWorkers(deps, { sweepIntervalMs: options.sweepIntervalMs });
+    started.push({ name: 'workers', close: () => running.close() });
+    workers = running;
+  }
+  const front = config.role !== 'worker' ? await startFront(deps, started) : undefined;
+  const url = front ? frontUrl(front.server.address) : undefined;
+  const adminUrl = front?.adminServer ? frontUrl(front.adminServer.address) : undefined;
+  const metricsServer = await startMetricsListener(config, deps, log);
+  if (metricsServer) started.push({ name: 'metrics listener', close: () => metricsServer.close() });
+  const metricsUrl = metricsServer ? `${frontUrl(metricsServer.address)}metrics` : undefined;
+  warnOfRiskySettings(config, log);
+  const memory = await memoryBreakdown(deps.db);
+  log.info(
+    { role: config.role, url, adminUrl, metricsUrl, embedded: deps.db.embedded, queues: config.redisUrl ? 'redis' : 'database', memory },
+    'hub started',
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    deps,
+    url,
+    adminUrl,
+    metricsUrl,
+    live: front ? { updates: front.updates, readers: front.readers, rendered: front.rendered } : undefined,
+    close() {
+      closing ??= stopParts(deps, front, metricsServer, workers);
+      return closing;
+    },
+  };
+}
+
+/** The dependencies every part shares: database, queues, metrics, HTTP clients, secrets, batchers. */
+async function buildDeps(config: Config, options: HubOptions, log: Logger, started: StartedPart[]): Promise<Deps> {
   const db = await createDatabase(config, { log, onLost: options.onFatal });
   started.push({ name: 'database', close: () => db.close() });
   await migrate(db.pool);
@@ -90,6 +126,14 @@ async function startParts(config: Config, options: HubOptions, log: Logger, star
   });
   const verifications = createVerifyBatcher(queues, db.pool, log);
   started.push({ name: 'verify batcher', close: () => verifications.close() });
+  const secrets = openSecrets(config, db, log);
+  const announcer = createAnnouncer(config, db, log);
+  started.push({ name: 'announcer', close: () => announcer.close() });
+  return { config, log, db, queues, http, secrets, verifications, metrics, clock: options.clock ?? Date.now, announcer };
+}
+
+/** The secret box sealing subscriber secrets, warning when secrets go unsealed or an older embedded key is left out. */
+function openSecrets(config: Config, db: Database, log: Logger): SecretBox {
   const secrets = createSecretBox(
     config.secretKeys.length || !db.embedded ? config.secretKeys : [embeddedKey(config.dataDir)],
     config.secretCacheEntries,
@@ -104,69 +148,70 @@ async function startParts(config: Config, options: HubOptions, log: Logger, star
         'HUB_SECRET_KEY=<your key>,<the 64 hex digits in secret.key> (the first seals, every listed key opens)',
     );
   }
-  const announcer = createAnnouncer(config, db, log);
-  started.push({ name: 'announcer', close: () => announcer.close() });
-  const deps: Deps = { config, log, db, queues, http, secrets, verifications, metrics, clock: options.clock ?? Date.now, announcer };
+  return secrets;
+}
 
-  let server: RunningServer | undefined;
+/** What a process with an HTTP front runs besides its workers. */
+interface Front {
+  server: RunningServer;
+  /** The console's own listener (HUB_ADMIN_PORT), when set. */
+  adminServer: RunningServer | undefined;
+  wake: WakeSource;
+  updates: UpdateHub;
+  readers: Readers;
+  rendered: RenderedUpdates;
+}
+
+/** The HTTP front, with the streams and long-polls it serves, and the console's own listener when HUB_ADMIN_PORT is set. */
+async function startFront(deps: Deps, started: StartedPart[]): Promise<Front> {
+  const { config, db, log, metrics } = deps;
+  // Streams and long-polls: woken by the workers' signals, reading each update from the log once per process.
+  const updates = new UpdateHub(db.pool, log);
+  const wake = listenForUpdates(config, db, log, updates);
+  started.push({ name: 'update listener', close: () => wake.close() });
+  // Listening before answering, so no reader misses a signal; a backend that is down does not hold start-up (it retries).
+  await Promise.race([wake.ready, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+  const readers = new Readers(config, (kind, delta) => metrics.openStreams.inc({ kind }, delta));
+  started.push({ name: 'streams', close: () => readers.closeAll() });
+  // A few answers' worth of parses and events, shared by every reader of this process.
+  const rendered = new RenderedUpdates(8 * config.retrieveMaxBytes);
+  const server = await startServer(createApp(deps, healthCheck(deps), { updates, readers, rendered }), {
+    port: config.port,
+    host: config.host,
+    maxConnections: config.maxConnections,
+    maxIdleConnectionsPerClient: config.maxIdleConnectionsPerClient,
+  });
+  started.push({ name: 'front', close: () => server.close() });
   let adminServer: RunningServer | undefined;
-  let workers: WorkerSet | undefined;
-  let wake: WakeSource | undefined;
-  let readers: Readers | undefined;
-  let updates: UpdateHub | undefined;
-  let rendered: RenderedUpdates | undefined;
-  if (config.role !== 'web') {
-    const running = startWorkers(deps, { sweepIntervalMs: options.sweepIntervalMs });
-    started.push({ name: 'workers', close: () => running.close() });
-    workers = running;
-  }
-  if (config.role !== 'worker') {
-    // Both asked at once: on a busy embedded database each waits its turn there, and one after the other waited twice.
-    const health = async () =>
-      (
-        await Promise.all([
-          queues.ping(),
-          db.pool.query('select 1').then(
-            () => true,
-            () => false,
-          ),
-        ])
-      ).every(Boolean);
-    // Streams and long-polls: woken by the workers' signals, reading each update from the log once per process.
-    updates = new UpdateHub(db.pool, log);
-    const listening = listenForUpdates(config, db, log, updates);
-    started.push({ name: 'update listener', close: () => listening.close() });
-    wake = listening;
-    // Listening before answering, so no reader misses a signal; a backend that is down does not hold start-up (it retries).
-    await Promise.race([wake.ready, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
-    const streams = new Readers(config, (kind, delta) => metrics.openStreams.inc({ kind }, delta));
-    started.push({ name: 'streams', close: () => streams.closeAll() });
-    readers = streams;
-    // A few answers' worth of parses and events, shared by every reader of this process.
-    rendered = new RenderedUpdates(8 * config.retrieveMaxBytes);
-    const front = await startServer(createApp(deps, health, { updates, readers: streams, rendered }), {
-      port: config.port,
+  if (config.adminPort !== undefined) {
+    const admin = await startServer(createAdminApp(deps), {
+      port: config.adminPort,
       host: config.host,
       maxConnections: config.maxConnections,
-      maxIdleConnectionsPerClient: config.maxIdleConnectionsPerClient,
     });
-    started.push({ name: 'front', close: () => front.close() });
-    server = front;
-    if (config.adminPort !== undefined) {
-      const admin = await startServer(createAdminApp(deps), {
-        port: config.adminPort,
-        host: config.host,
-        maxConnections: config.maxConnections,
-      });
-      started.push({ name: 'console', close: () => admin.close() });
-      adminServer = admin;
-    }
+    started.push({ name: 'console', close: () => admin.close() });
+    adminServer = admin;
   }
-  const url = server ? frontUrl(server.address) : undefined;
-  const adminUrl = adminServer ? frontUrl(adminServer.address) : undefined;
-  const metricsServer = await startMetricsListener(config, deps, log);
-  if (metricsServer) started.push({ name: 'metrics listener', close: () => metricsServer.close() });
-  const metricsUrl = metricsServer ? `${frontUrl(metricsServer.address)}metrics` : undefined;
+  return { server, adminServer, wake, updates, readers, rendered };
+}
+
+/** `/health`: the queue backend and the database both answer. */
+function healthCheck({ queues, db }: Deps): () => Promise<boolean> {
+  // Both asked at once: on a busy embedded database each waits its turn there, and one after the other waited twice.
+  return async () =>
+    (
+      await Promise.all([
+        queues.ping(),
+        db.pool.query('select 1').then(
+          () => true,
+          () => false,
+        ),
+      ])
+    ).every(Boolean);
+}
+
+/** Start-up warnings for settings that are safe only in some setups. */
+function warnOfRiskySettings(config: Config, log: Logger): void {
   if (config.allowPrivateNetworks) {
     const why = 'HUB_ALLOW_PRIVATE_NETWORKS is on: this hub will contact loopback and private addresses; keep it off the network';
     log.warn({ host: config.host ?? 'all interfaces' }, why);
@@ -176,39 +221,24 @@ async function startParts(config: Config, options: HubOptions, log: Logger, star
       'HUB_TRUST_PROXY=1 takes whichever peer connects for a proxy: a client reaching the hub directly names its own address. ' +
         "List the proxies' addresses instead (HUB_TRUST_PROXY=10.0.0.5,loopback)",
     );
-  const memory = await memoryBreakdown(db);
-  log.info(
-    { role: config.role, url, adminUrl, metricsUrl, embedded: db.embedded, queues: config.redisUrl ? 'redis' : 'database', memory },
-    'hub started',
-  );
+}
 
-  let closing: Promise<void> | undefined;
-  return {
-    deps,
-    url,
-    adminUrl,
-    metricsUrl,
-    live: updates && readers && rendered ? { updates, readers, rendered } : undefined,
-    close() {
-      closing ??= (async () => {
-        // Streams never end by themselves: ended first, their clients reconnect elsewhere with Last-Event-ID.
-        readers?.closeAll();
-        await server?.close();
-        await adminServer?.close();
-        await metricsServer?.close();
-        await wake?.close();
-        await workers?.close();
-        await verifications.close();
-        await announcer.close();
-        await queues.close();
-        await http.callbacks.close();
-        http.topics.close();
-        await db.close();
-        log.info('hub stopped');
-      })();
-      return closing;
-    },
-  };
+/** Stops a running hub: listeners first, then workers, then what they share, the database last. */
+async function stopParts(deps: Deps, front: Front | undefined, metricsServer: MetricsServer | undefined, workers: WorkerSet | undefined) {
+  // Streams never end by themselves: ended first, their clients reconnect elsewhere with Last-Event-ID.
+  front?.readers.closeAll();
+  await front?.server.close();
+  await front?.adminServer?.close();
+  await metricsServer?.close();
+  await front?.wake.close();
+  await workers?.close();
+  await deps.verifications.close();
+  await deps.announcer.close();
+  await deps.queues.close();
+  await deps.http.callbacks.close();
+  deps.http.topics.close();
+  await deps.db.close();
+  deps.log.info('hub stopped');
 }
 
 /**

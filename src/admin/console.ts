@@ -7,10 +7,11 @@ import helmet from 'helmet';
 import type { Deps } from '../deps.js';
 import { isConsoleSignedOut, recordConsoleSignOut } from '../db/index.js';
 import { HubError } from '../errors.js';
-import { createAuthThrottle } from '../hub/auth-throttle.js';
+import { createAuthThrottle, type AuthThrottle } from '../hub/auth-throttle.js';
+import type { Logger } from '../log.js';
 import { ACTIONS, describeTarget, resolveTarget, type Action } from './actions.js';
 import { overviewPage, queueJobsPage, queuesPage, subscriptionPage, subscriptionsPage, topicPage, topicsPage } from './pages.js';
-import { createConsoleSession } from './session.js';
+import { createConsoleSession, type ConsoleSession } from './session.js';
 import { CONSOLE_DIR, createViews } from './views.js';
 
 /**
@@ -56,25 +57,7 @@ export function consoleRouter(deps: Deps, base = '/admin/ui'): express.Router {
     csrf.doubleCsrfProtection(req, res, (err?: unknown) => next(err ? new HubError('HUB_ERR_CSRF') : undefined));
   };
 
-  router.use(
-    helmet({
-      contentSecurityPolicy: {
-        useDefaults: false,
-        directives: {
-          defaultSrc: ["'none'"],
-          scriptSrc: ["'none'"],
-          styleSrc: ["'self'"],
-          imgSrc: ["'self'"],
-          formAction: ["'self'"],
-          frameAncestors: ["'none'"],
-          baseUri: ["'none'"],
-          ...(session.secure ? { upgradeInsecureRequests: [] } : {}),
-        },
-      },
-      strictTransportSecurity: session.secure,
-      referrerPolicy: { policy: 'no-referrer' },
-    }),
-  );
+  router.use(consoleHelmet(session.secure));
   router.get('/console.css', (_req, res) => {
     res.sendFile(path.join(CONSOLE_DIR, 'public', 'console.css'), { maxAge: '1h' });
   });
@@ -85,7 +68,7 @@ export function consoleRouter(deps: Deps, base = '/admin/ui'): express.Router {
     next();
   });
 
-  const render = (req: Request, res: Response, name: string, data: Record<string, unknown>, status = 200) => {
+  const render: Render = (req, res, name, data, status = 200) => {
     const csrfToken = signedIn(res) ? csrf.generateCsrfToken(req, res, { overwrite: false }) : '';
     res
       .status(status)
@@ -94,7 +77,52 @@ export function consoleRouter(deps: Deps, base = '/admin/ui'): express.Router {
   };
 
   router.get('/sign-in', (req, res) => render(req, res, 'sign-in', { error: undefined }));
-  router.post('/sign-in', async (req, res) => {
+  router.post('/sign-in', signIn(session, throttle, log, base, render));
+
+  // Everything below needs a session: pages send the browser to sign in, anything else is refused.
+  router.use(requireSession, checkCsrf);
+
+  router.post('/sign-out', async (req, res) => {
+    const cookie = res.locals.session as string;
+    await recordConsoleSignOut(deps.db.pool, cookieHash(cookie), session.expiresAt(cookie));
+    session.end(res);
+    log.info({ ip: req.ip }, 'console sign-out');
+    res.redirect(303, `${base}/sign-in`);
+  });
+
+  mountPages(router, deps, render);
+  mountActions(router, deps, { base, log, render });
+  router.use((_req, _res, next) => next(new HubError('HUB_ERR_NOT_FOUND')));
+  return router;
+}
+
+/** Renders a console view with what every page needs (base path, signed in, CSRF token). */
+type Render = (req: Request, res: Response, name: string, data: Record<string, unknown>, status?: number) => void;
+
+/** The pages' headers: a Content-Security-Policy that allows no script at all, HSTS on HTTPS, no referrer. */
+function consoleHelmet(secure: boolean) {
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'none'"],
+        scriptSrc: ["'none'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        ...(secure ? { upgradeInsecureRequests: [] } : {}),
+      },
+    },
+    strictTransportSecurity: secure,
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+}
+
+/** `POST /sign-in`: checks the token (through the throttle) and starts a session. */
+function signIn(session: ConsoleSession, throttle: AuthThrottle, log: Logger, base: string, render: Render) {
+  return async (req: Request, res: Response) => {
     const given = formField(req, 'token');
     // Wrong tokens are counted and logged by the throttle (once per window, not once per try).
     const right = await throttle
@@ -110,19 +138,11 @@ export function consoleRouter(deps: Deps, base = '/admin/ui'): express.Router {
     session.start(res);
     log.info({ ip: req.ip }, 'console sign-in');
     res.redirect(303, `${base}/`);
-  });
+  };
+}
 
-  // Everything below needs a session: pages send the browser to sign in, anything else is refused.
-  router.use(requireSession, checkCsrf);
-
-  router.post('/sign-out', async (req, res) => {
-    const cookie = res.locals.session as string;
-    await recordConsoleSignOut(deps.db.pool, cookieHash(cookie), session.expiresAt(cookie));
-    session.end(res);
-    log.info({ ip: req.ip }, 'console sign-out');
-    res.redirect(303, `${base}/sign-in`);
-  });
-
+/** The console's pages, each with the notice of the action just run where it has one. */
+function mountPages(router: express.Router, deps: Deps, render: Render): void {
   // `done` names the action just run; only the table's own keys count (`constructor` is on every object).
   const notice = (req: Request) => {
     const done = req.query.done;
@@ -142,13 +162,15 @@ export function consoleRouter(deps: Deps, base = '/admin/ui'): express.Router {
   );
   router.get('/queues', async (req, res) => render(req, res, 'queues', await queuesPage(deps)));
   router.get('/queues/:name/:state', async (req, res) => render(req, res, 'queue-jobs', await queueJobsPage(deps, req)));
+}
 
+/** Each action is a GET confirm page whose form POSTs it: no script needed, and nothing changes on a GET. */
+function mountActions(router: express.Router, deps: Deps, { base, log, render }: { base: string; log: Logger; render: Render }): void {
   const actionOf = (req: Request): Action => {
     const action = Object.hasOwn(ACTIONS, req.params.action as string) ? ACTIONS[req.params.action as string] : undefined;
     if (!action) throw new HubError('HUB_ERR_NOT_FOUND', 'no such console action');
     return action;
   };
-  // Each action is a GET confirm page whose form POSTs it: no script needed, and nothing changes on a GET.
   router.get('/confirm/:action', async (req, res) => {
     const action = actionOf(req);
     const described = describeTarget(await resolveTarget(deps, action, req.query));
@@ -163,9 +185,6 @@ export function consoleRouter(deps: Deps, base = '/admin/ui'): express.Router {
     const page = action.name === 'end-subscription' ? '/subscriptions' : described.page;
     res.redirect(303, `${base}${page}${page.includes('?') ? '&' : '?'}done=${action.name}`);
   });
-
-  router.use((_req, _res, next) => next(new HubError('HUB_ERR_NOT_FOUND')));
-  return router;
 }
 
 /** The parsed form body (express.urlencoded gives string values only), or no fields at all. */

@@ -136,71 +136,20 @@ export function registerListenCommand(program: Command): void {
 
 async function listen(options: ListenOptions): Promise<void> {
   // What others wrote reaches the terminal only without its escape sequences.
-  const say = (event: Record<string, unknown>, text: string) =>
+  const say: Say = (event, text) =>
     process.stdout.write(options.json ? `${printableJson(event)}\n` : printable(text.endsWith('\n') ? text : `${text}\n`));
   // Only the topic it was asked for is confirmed: nobody can subscribe this listener to anything else.
   const wanted = (topic: string) => options.topic === undefined || sameUrl(topic, options.topic);
-  const verified = new Set<string>();
-  let onVerified: (() => void) | undefined;
+  const confirmations: Confirmations = { verified: new Set() };
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://callback');
-    if (req.method === 'GET') {
-      const mode = url.searchParams.get('hub.mode');
-      const topic = url.searchParams.get('hub.topic') ?? '';
-      const challenge = url.searchParams.get('hub.challenge');
-      if (mode === 'denied') {
-        say(
-          { event: 'denied', topic, reason: url.searchParams.get('hub.reason') },
-          `denied ${oneLine(topic)}: ${oneLine(url.searchParams.get('hub.reason') ?? '')}`,
-        );
-        res.writeHead(200).end();
-        return;
-      }
-      if ((mode === 'subscribe' || mode === 'unsubscribe') && challenge !== null && !wanted(topic)) {
-        say({ event: 'refused', mode, topic }, `refused ${mode} of ${oneLine(topic)}: not the topic this listener was given`);
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('not a topic this listener subscribes to\n');
-        return;
-      }
-      if ((mode === 'subscribe' || mode === 'unsubscribe') && challenge !== null) {
-        const lease = url.searchParams.get('hub.lease_seconds');
-        say(
-          { event: 'verify', mode, topic, lease: lease === null ? null : Number(lease) },
-          `verified ${mode} of ${oneLine(topic)}${lease ? ` (lease ${oneLine(lease)} s)` : ''}`,
-        );
-        verified.add(`${mode} ${topic}`);
-        onVerified?.();
-        res.writeHead(200, { 'content-type': 'text/plain' }).end(challenge);
-        return;
-      }
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not a WebSub verification\n');
-      return;
-    }
+    if (req.method === 'GET') return answerVerification(url, res, { say, wanted, confirmations });
     if (req.method !== 'POST') {
       res.writeHead(405, { allow: 'GET, POST' }).end();
       return;
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY) {
-        res.writeHead(413).end();
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (size > MAX_BODY) return;
-      const delivery = describeDelivery(req, Buffer.concat(chunks), options.secret);
-      // With a secret, an unsigned or wrongly signed body did not come from the hub: refused, so the sender knows
-      // (WebSub §8 has subscribers answer 2xx and drop it quietly; a tool for looking at deliveries says so instead).
-      const refused = delivery.signature === 'missing' || delivery.signature === 'invalid';
-      say({ ...delivery, refused }, printDelivery(delivery, refused));
-      if (refused) res.writeHead(403, { 'content-type': 'text/plain' }).end(`signature ${delivery.signature}\n`);
-      else res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-    });
+    receiveDelivery(req, res, say, options.secret);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -229,27 +178,104 @@ async function listen(options: ListenOptions): Promise<void> {
   const stop = async () => {
     if (stopping) return;
     stopping = true;
-    if (subscribed && options.hub && options.topic) {
-      const key = `unsubscribe ${options.topic}`;
-      const confirmed = new Promise<void>((resolve) => {
-        onVerified = () => verified.has(key) && resolve();
-      });
-      try {
-        const answer = await postForm(options.hub, { 'hub.mode': 'unsubscribe', 'hub.callback': callback, 'hub.topic': options.topic });
-        say({ event: 'unsubscribe', status: answer.status, body: answer.body }, `unsubscribe: ${describeAnswer(answer)}`);
-        // The hub verifies the unsubscription with a GET to this server: stay up to answer it.
-        if (accepted(answer) && answer.status !== 204)
-          await Promise.race([confirmed, new Promise((resolve) => setTimeout(resolve, UNSUBSCRIBE_WAIT_MS).unref())]);
-      } catch (err) {
-        process.stderr.write(`crier listen: unsubscribe failed: ${(err as Error).message}\n`);
-      }
-    }
+    if (subscribed && options.hub && options.topic) await unsubscribe(options.hub, options.topic, callback, { say, confirmations });
     server.close();
     server.closeAllConnections();
     process.exit(process.exitCode ?? 0);
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
+}
+
+type Say = (event: Record<string, unknown>, text: string) => void;
+
+/** The verifications the listener confirmed, and who waits to hear of the next one. */
+interface Confirmations {
+  verified: Set<string>;
+  onVerified?: () => void;
+}
+
+/** A GET: a verification of intent (confirmed for the wanted topic only) or a denial notice. */
+function answerVerification(
+  url: URL,
+  res: http.ServerResponse,
+  { say, wanted, confirmations }: { say: Say; wanted: (topic: string) => boolean; confirmations: Confirmations },
+): void {
+  const mode = url.searchParams.get('hub.mode');
+  const topic = url.searchParams.get('hub.topic') ?? '';
+  const challenge = url.searchParams.get('hub.challenge');
+  if (mode === 'denied') {
+    say(
+      { event: 'denied', topic, reason: url.searchParams.get('hub.reason') },
+      `denied ${oneLine(topic)}: ${oneLine(url.searchParams.get('hub.reason') ?? '')}`,
+    );
+    res.writeHead(200).end();
+    return;
+  }
+  if ((mode === 'subscribe' || mode === 'unsubscribe') && challenge !== null && !wanted(topic)) {
+    say({ event: 'refused', mode, topic }, `refused ${mode} of ${oneLine(topic)}: not the topic this listener was given`);
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not a topic this listener subscribes to\n');
+    return;
+  }
+  if ((mode === 'subscribe' || mode === 'unsubscribe') && challenge !== null) {
+    const lease = url.searchParams.get('hub.lease_seconds');
+    say(
+      { event: 'verify', mode, topic, lease: lease === null ? null : Number(lease) },
+      `verified ${mode} of ${oneLine(topic)}${lease ? ` (lease ${oneLine(lease)} s)` : ''}`,
+    );
+    confirmations.verified.add(`${mode} ${topic}`);
+    confirmations.onVerified?.();
+    res.writeHead(200, { 'content-type': 'text/plain' }).end(challenge);
+    return;
+  }
+  res.writeHead(404, { 'content-type': 'text/plain' }).end('not a WebSub verification\n');
+}
+
+/** A POST: a delivery, printed, and refused when a secret is set and its signature does not check. */
+function receiveDelivery(req: http.IncomingMessage, res: http.ServerResponse, say: Say, secret: string | undefined): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > MAX_BODY) {
+      res.writeHead(413).end();
+      req.destroy();
+      return;
+    }
+    chunks.push(chunk);
+  });
+  req.on('end', () => {
+    if (size > MAX_BODY) return;
+    const delivery = describeDelivery(req, Buffer.concat(chunks), secret);
+    // With a secret, an unsigned or wrongly signed body did not come from the hub: refused, so the sender knows
+    // (WebSub §8 has subscribers answer 2xx and drop it quietly; a tool for looking at deliveries says so instead).
+    const refused = delivery.signature === 'missing' || delivery.signature === 'invalid';
+    say({ ...delivery, refused }, printDelivery(delivery, refused));
+    if (refused) res.writeHead(403, { 'content-type': 'text/plain' }).end(`signature ${delivery.signature}\n`);
+    else res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+  });
+}
+
+/** On exit: unsubscribes, and waits a while for the hub's verification GET, which this server must stay up to answer. */
+async function unsubscribe(
+  hub: string,
+  topic: string,
+  callback: string,
+  { say, confirmations }: { say: Say; confirmations: Confirmations },
+) {
+  const key = `unsubscribe ${topic}`;
+  const confirmed = new Promise<void>((resolve) => {
+    confirmations.onVerified = () => confirmations.verified.has(key) && resolve();
+  });
+  try {
+    const answer = await postForm(hub, { 'hub.mode': 'unsubscribe', 'hub.callback': callback, 'hub.topic': topic });
+    say({ event: 'unsubscribe', status: answer.status, body: answer.body }, `unsubscribe: ${describeAnswer(answer)}`);
+    // The hub verifies the unsubscription with a GET to this server: stay up to answer it.
+    if (accepted(answer) && answer.status !== 204)
+      await Promise.race([confirmed, new Promise((resolve) => setTimeout(resolve, UNSUBSCRIBE_WAIT_MS).unref())]);
+  } catch (err) {
+    process.stderr.write(`crier listen: unsubscribe failed: ${(err as Error).message}\n`);
+  }
 }
 
 /** Two URLs are one topic when their parsed forms match (the hub may send it normalised: case of host, default port). */

@@ -88,22 +88,8 @@ export interface StoredContent {
   firstPage: DeliveryTarget[];
 }
 
-/**
- * Content, notification, seen entries and fetch record of many fetches in one
- * statement: they land together without a transaction's extra round trips,
- * and the update log's lock (UPDATE_LOG_LOCK) and commit are paid once for
- * the whole batch. The notifications' ids are drawn in the order of `stores`,
- * under the lock (the subquery runs before the insert's id default: a volatile
- * subquery is not flattened). Each answer carries, because it is on the path
- * from ping to delivery, the first `pageSize` subscribers of its topic. The
- * stores must be of distinct topics.
- */
-export async function recordFetchesWithContent(db: Queryable, stores: ContentStore[], pageSize: number): Promise<StoredContent[]> {
-  const col = <T>(pick: (s: ContentStore, i: number) => T) => stores.map(pick);
-  const entries = stores.flatMap((s, i) => s.result.entries.map((e) => [i, e.key, e.contentHash] as const));
-  const updated = stores.flatMap((s, i) => s.content.updatedKeys.map((k) => [i, k] as const));
-  const { rows } = await db.query(
-    `
+/** recordFetchesWithContent's one statement; `r` holds one row per store, `i` its index. */
+const WITH_CONTENT_SQL = `
     with r as (
       select * from unnest(
         $1::int[], $2::bigint[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[],
@@ -161,44 +147,63 @@ export async function recordFetchesWithContent(db: Queryable, stores: ContentSto
         where topic_id = n.topic_id and expires_at > now() order by id limit $30
       ) s
     ), '[]') as first_page
-    from notification n`,
-    [
-      col((_, i) => i),
-      col((s) => s.result.topicId),
-      col((s) => s.result.status),
-      col((s) => s.result.etag),
-      col((s) => s.result.lastModified),
-      col((s) => s.result.bodyHash),
-      col((s) => s.result.contentType),
-      col((s) => s.result.parseError),
-      col((s) => s.result.startedAt),
-      col((s) => s.content.hash),
-      col((s) => s.content.contentType),
-      col((s) => s.content.body),
-      col((s) => s.content.newEntries),
-      col((s) => s.content.updatedEntries),
-      col((s) => s.content.claimSeconds),
-      col((s) => s.result.poll.source),
-      col((s) => s.result.poll.intervalSeconds),
-      col((s) => s.result.poll.reason),
-      col((s) => s.result.poll.failures),
-      col((s) => (s.result.poll.missedByPing ? 1 : 0)),
-      col((s) => s.result.poll.nextPollAt),
-      col((s) => s.result.poll.changed),
-      col((s) => s.result.poll.feedRefreshSeconds !== undefined),
-      col((s) => s.result.poll.feedRefreshSeconds ?? null),
-      entries.map((e) => e[0]),
-      entries.map((e) => e[1]),
-      entries.map((e) => e[2]),
-      updated.map((u) => u[0]),
-      updated.map((u) => u[1]),
-      pageSize,
-    ],
-  );
+    from notification n`;
+
+/**
+ * Content, notification, seen entries and fetch record of many fetches in one
+ * statement: they land together without a transaction's extra round trips,
+ * and the update log's lock (UPDATE_LOG_LOCK) and commit are paid once for
+ * the whole batch. The notifications' ids are drawn in the order of `stores`,
+ * under the lock (the subquery runs before the insert's id default: a volatile
+ * subquery is not flattened). Each answer carries, because it is on the path
+ * from ping to delivery, the first `pageSize` subscribers of its topic. The
+ * stores must be of distinct topics.
+ */
+export async function recordFetchesWithContent(db: Queryable, stores: ContentStore[], pageSize: number): Promise<StoredContent[]> {
+  const { rows } = await db.query(WITH_CONTENT_SQL, withContentParams(stores, pageSize));
   const byTopic = new Map(
     rows.map((r) => [Number(r.topic_id), { notificationId: Number(r.id), firstPage: r.first_page as DeliveryTarget[] }]),
   );
   return stores.map((s) => byTopic.get(s.result.topicId)!);
+}
+
+/** WITH_CONTENT_SQL's parameters: one array per column of `r`, then the entries, the updated keys and the page size. */
+function withContentParams(stores: ContentStore[], pageSize: number): unknown[] {
+  const col = <T>(pick: (s: ContentStore, i: number) => T) => stores.map(pick);
+  const entries = stores.flatMap((s, i) => s.result.entries.map((e) => [i, e.key, e.contentHash] as const));
+  const updated = stores.flatMap((s, i) => s.content.updatedKeys.map((k) => [i, k] as const));
+  return [
+    col((_, i) => i),
+    col((s) => s.result.topicId),
+    col((s) => s.result.status),
+    col((s) => s.result.etag),
+    col((s) => s.result.lastModified),
+    col((s) => s.result.bodyHash),
+    col((s) => s.result.contentType),
+    col((s) => s.result.parseError),
+    col((s) => s.result.startedAt),
+    col((s) => s.content.hash),
+    col((s) => s.content.contentType),
+    col((s) => s.content.body),
+    col((s) => s.content.newEntries),
+    col((s) => s.content.updatedEntries),
+    col((s) => s.content.claimSeconds),
+    col((s) => s.result.poll.source),
+    col((s) => s.result.poll.intervalSeconds),
+    col((s) => s.result.poll.reason),
+    col((s) => s.result.poll.failures),
+    col((s) => (s.result.poll.missedByPing ? 1 : 0)),
+    col((s) => s.result.poll.nextPollAt),
+    col((s) => s.result.poll.changed),
+    col((s) => s.result.poll.feedRefreshSeconds !== undefined),
+    col((s) => s.result.poll.feedRefreshSeconds ?? null),
+    entries.map((e) => e[0]),
+    entries.map((e) => e[1]),
+    entries.map((e) => e[2]),
+    updated.map((u) => u[0]),
+    updated.map((u) => u[1]),
+    pageSize,
+  ];
 }
 
 /** A changed body that carries nothing new: seen entries and fetch record in one statement. */

@@ -37,9 +37,6 @@ export function createApp(deps: Deps, health: () => Promise<boolean>, live: Live
   const app = express();
   app.disable('x-powered-by');
   app.use(inertResponses());
-  // For PubSubHubbub 0.3's hub.verify=sync, verified inside the request.
-  const verifier = createVerifier(deps);
-  const publish = createPublisher(deps);
   app.set('trust proxy', trustProxy(deps.config));
 
   app.get('/healthz', async (_req, res) => {
@@ -92,28 +89,7 @@ export function createApp(deps: Deps, health: () => Promise<boolean>, live: Live
     },
     (req, _res, next) => next(req.is(FORM_TYPE) ? undefined : new HubError('HUB_ERR_REQUEST_CONTENT_TYPE')),
     express.raw({ type: FORM_TYPE, limit: deps.config.maxRequestBytes }),
-    async (req: Request, res: Response) => {
-      const request = parseHubRequest(readForm(req.body), deps.config);
-      res.locals.hubMode = request.mode;
-      await enforceRateLimit(deps, req.ip ?? 'unknown', request.mode === 'publish' ? undefined : request.callback);
-      if (request.mode === 'publish') {
-        await publish(request.urls);
-        res.status(204).end();
-        return;
-      }
-      if (request.mode === 'replay') {
-        // The raw body: a replay's X-Hub-Signature covers its exact bytes.
-        const queued = await replay(deps, request, { body: req.body as Buffer, signature: req.get('x-hub-signature') });
-        res
-          .status(202)
-          .type('text/plain')
-          .send(`accepted; ${queued} notification${queued === 1 ? '' : 's'} queued for redelivery\n`);
-        return;
-      }
-      const answer = await requestSubscription(deps, request, verifier.now);
-      if (answer === 'verified') res.status(204).end();
-      else res.status(202).type('text/plain').send('accepted; verification of intent will follow\n');
-    },
+    answerHubPost(deps, createPublisher(deps), createVerifier(deps)),
   );
 
   // With HUB_ADMIN_PORT the console and API live on their own listener (admin-app.ts), and /admin here is a 404.
@@ -121,6 +97,35 @@ export function createApp(deps: Deps, health: () => Promise<boolean>, live: Live
   app.use((req, _res, next) => next(new HubError(req.method === 'GET' ? 'HUB_ERR_NOT_FOUND' : 'HUB_ERR_METHOD')));
   app.use(errorMiddleware(deps.log));
   return app;
+}
+
+/**
+ * `POST /` once its form is read: publish, replay, or subscribe/unsubscribe. `verifier` verifies
+ * PubSubHubbub 0.3's hub.verify=sync inside the request.
+ */
+function answerHubPost(deps: Deps, publish: ReturnType<typeof createPublisher>, verifier: ReturnType<typeof createVerifier>) {
+  return async (req: Request, res: Response) => {
+    const request = parseHubRequest(readForm(req.body), deps.config);
+    res.locals.hubMode = request.mode;
+    await enforceRateLimit(deps, req.ip ?? 'unknown', request.mode === 'publish' ? undefined : request.callback);
+    if (request.mode === 'publish') {
+      await publish(request.urls);
+      res.status(204).end();
+      return;
+    }
+    if (request.mode === 'replay') {
+      // The raw body: a replay's X-Hub-Signature covers its exact bytes.
+      const queued = await replay(deps, request, { body: req.body as Buffer, signature: req.get('x-hub-signature') });
+      res
+        .status(202)
+        .type('text/plain')
+        .send(`accepted; ${queued} notification${queued === 1 ? '' : 's'} queued for redelivery\n`);
+      return;
+    }
+    const answer = await requestSubscription(deps, request, verifier.now);
+    if (answer === 'verified') res.status(204).end();
+    else res.status(202).type('text/plain').send('accepted; verification of intent will follow\n');
+  };
 }
 
 /** The body as form fields; it must be UTF-8 (WebSub §5.1, H1). */

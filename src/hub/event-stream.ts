@@ -106,28 +106,8 @@ export async function eventStream(
   if (!pending) return;
   try {
     // Watching first, then reading: an update lands in the backlog, in pending, or in both (sent once).
-    // The backlog is read HUB_RETRIEVE_MAX_BYTES at a time, and the next read waits until the client took the last.
-    const sent = new Set<number>();
-    let after = request.after!;
-    for (;;) {
-      const page = await readRefsAfter(deps.db.pool, ids, after, RESUME_LIMIT, deps.config.retrieveMaxBytes);
-      for (const ref of page.refs) {
-        sent.add(ref.seq);
-        if (ref.seq > (cursors.get(ref.topicId) ?? 0)) cursors.set(ref.topicId, ref.seq);
-        // The body is read only when no other reader of this process has the event made already.
-        const bytes = await live.rendered.event(ref.seq, request.format, () => readUpdate(deps.db.pool, ref.seq));
-        // A client that takes nothing for two heartbeats is gone or stalling: it would hold its slot, and the live
-        // updates gathering behind the backlog, for ever (issue 20, item 8). It resumes with Last-Event-ID.
-        if (!(await drained(res, 2 * deps.config.streamHeartbeatMs))) {
-          Readers.reset(res);
-          return;
-        }
-        if (res.writableEnded || res.destroyed) return;
-        if (bytes) res.write(withRetry(bytes.toString('utf8')));
-      }
-      if (page.refs.length === 0 || (!page.capped && page.refs.length < RESUME_LIMIT)) break;
-      after = page.refs[page.refs.length - 1].seq;
-    }
+    const sent = await sendBacklog(deps, live.rendered, res, { request, ids, cursors, write: (text) => res.write(withRetry(text)) });
+    if (!sent) return;
     const caught = pending;
     pending = undefined;
     for (const entry of caught) if (!sent.has(entry.seq)) send(entry);
@@ -135,4 +115,40 @@ export async function eventStream(
     deps.log.warn({ module: 'stream', err }, 'stream backlog not read; ending the stream');
     res.end();
   }
+}
+
+/**
+ * A resuming stream's backlog: every update the log holds after `request.after`, read HUB_RETRIEVE_MAX_BYTES
+ * at a time, the next read waiting until the client took the last; `cursors` move past what is sent. The seqs
+ * sent, or undefined when the stream ended on the way.
+ */
+async function sendBacklog(
+  deps: Deps,
+  rendered: RenderedUpdates,
+  res: Response,
+  stream: { request: RetrieveRequest; ids: number[]; cursors: Map<number, number>; write: (text: string) => void },
+): Promise<Set<number> | undefined> {
+  const { request, ids, cursors } = stream;
+  const sent = new Set<number>();
+  let after = request.after!;
+  for (;;) {
+    const page = await readRefsAfter(deps.db.pool, ids, after, RESUME_LIMIT, deps.config.retrieveMaxBytes);
+    for (const ref of page.refs) {
+      sent.add(ref.seq);
+      if (ref.seq > (cursors.get(ref.topicId) ?? 0)) cursors.set(ref.topicId, ref.seq);
+      // The body is read only when no other reader of this process has the event made already.
+      const bytes = await rendered.event(ref.seq, request.format, () => readUpdate(deps.db.pool, ref.seq));
+      // A client that takes nothing for two heartbeats is gone or stalling: it would hold its slot, and the live
+      // updates gathering behind the backlog, for ever (issue 20, item 8). It resumes with Last-Event-ID.
+      if (!(await drained(res, 2 * deps.config.streamHeartbeatMs))) {
+        Readers.reset(res);
+        return undefined;
+      }
+      if (res.writableEnded || res.destroyed) return undefined;
+      if (bytes) stream.write(bytes.toString('utf8'));
+    }
+    if (page.refs.length === 0 || (!page.capped && page.refs.length < RESUME_LIMIT)) break;
+    after = page.refs[page.refs.length - 1].seq;
+  }
+  return sent;
 }

@@ -72,7 +72,35 @@ export function createMetrics(): Metrics {
   const collectors: ScrapeCollector[] = [];
   const circuitCounts: Array<[CircuitKind, () => number]> = [];
   const registers = [registry];
+  // Series are registered, and so exposed, in this order: outcomes, then work, then state.
+  const outcomes = outcomeSeries(registers, circuitCounts);
+  const metrics: Metrics = {
+    registry,
+    ...outcomes,
+    ...workSeries(registers),
+    ...stateSeries(registers),
+    delivery: Object.fromEntries(DELIVERY_OUTCOMES.map((o) => [o, outcomes.deliveries.labels(o)])) as Metrics['delivery'],
+    verification: Object.fromEntries(VERIFICATION_OUTCOMES.map((o) => [o, outcomes.verifications.labels(o)])) as Metrics['verification'],
+    onScrape(collect) {
+      collectors.push(collect);
+    },
+    watchCircuits(kind, count) {
+      circuitCounts.push([kind, count]);
+    },
+    async text() {
+      await Promise.all(collectors.map(async (collect) => collect()));
+      return `${await processMetrics().metrics()}\n${await registry.metrics()}`;
+    },
+    contentType: registry.contentType,
+  };
+  startAtZero(metrics);
+  return metrics;
+}
 
+type Registers = Registry[];
+
+/** Outcomes of deliveries and verifications, and the circuits open at each scrape. */
+function outcomeSeries(registers: Registers, circuitCounts: Array<[CircuitKind, () => number]>) {
   const deliveries = new Counter({
     name: 'crier_deliveries_total',
     help: 'Delivery attempts to callbacks by outcome (deferred: postponed by an open circuit, not attempted)',
@@ -95,15 +123,18 @@ export function createMetrics(): Metrics {
       for (const [kind, count] of circuitCounts) this.inc({ kind }, count());
     },
   });
-  const metrics: Metrics = {
-    registry,
+  return { deliveries, verifications, openCircuits };
+}
+
+/** What the hub does: requests answered, fetches, content found, delivery times. */
+function workSeries(registers: Registers) {
+  return {
     requests: new Counter({
       name: 'crier_requests_total',
       help: 'Requests to the hub endpoint (POST /) by hub.mode and HTTP status',
       labelNames: ['mode', 'status'] as const,
       registers,
     }),
-    verifications,
     fetches: new Counter({
       name: 'crier_fetches_total',
       help: 'Topic fetches by what asked for them (ping, poll, subscribe) and outcome',
@@ -128,14 +159,18 @@ export function createMetrics(): Metrics {
       labelNames: ['kind'] as const,
       registers,
     }),
-    deliveries,
     deliveryDuration: new Histogram({
       name: 'crier_delivery_duration_seconds',
       help: 'Time of one delivery POST to a callback, until its answer or failure',
       buckets: DURATION_BUCKETS,
       registers,
     }),
-    openCircuits,
+  };
+}
+
+/** What is waiting or held: queue depths and ages (read at scrape time) and open streams. */
+function stateSeries(registers: Registers) {
+  return {
     queueJobs: new Gauge({
       name: 'crier_queue_jobs',
       help: 'Jobs per queue and state, read from the queue backend at scrape time',
@@ -154,25 +189,14 @@ export function createMetrics(): Metrics {
       labelNames: ['kind'] as const,
       registers,
     }),
-    delivery: Object.fromEntries(DELIVERY_OUTCOMES.map((o) => [o, deliveries.labels(o)])) as Metrics['delivery'],
-    verification: Object.fromEntries(VERIFICATION_OUTCOMES.map((o) => [o, verifications.labels(o)])) as Metrics['verification'],
-    onScrape(collect) {
-      collectors.push(collect);
-    },
-    watchCircuits(kind, count) {
-      circuitCounts.push([kind, count]);
-    },
-    async text() {
-      await Promise.all(collectors.map(async (collect) => collect()));
-      return `${await processMetrics().metrics()}\n${await registry.metrics()}`;
-    },
-    contentType: registry.contentType,
   };
-  // Every series of a closed label set exists from the start: a rate() over a counter needs its zero.
+}
+
+/** Every series of a closed label set exists from the start: a rate() over a counter needs its zero. */
+function startAtZero(metrics: Metrics): void {
   for (const kind of STREAM_KINDS) metrics.openStreams.set({ kind }, 0);
   for (const kind of ['new', 'updated']) metrics.entries.inc({ kind }, 0);
   for (const o of DELIVERY_OUTCOMES) metrics.delivery[o].inc(0);
   for (const o of VERIFICATION_OUTCOMES) metrics.verification[o].inc(0);
   for (const source of FETCH_SOURCES) for (const outcome of FETCH_OUTCOMES) metrics.fetches.inc({ source, outcome }, 0);
-  return metrics;
 }

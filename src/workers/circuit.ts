@@ -66,6 +66,8 @@ export interface CircuitBreakers {
 export function createCircuitBreakers(options: CircuitOptions): CircuitBreakers {
   const now = options.now ?? Date.now;
   const circuits = new Map<string, Circuit>();
+  const open = (c: Circuit, t: number, cooldownMs: number) => openCircuit(c, t, Math.min(cooldownMs, options.maxCooldownMs));
+  const close = (c: Circuit) => closeCircuit(c, options.cooldownMs);
 
   function get(origin: string): Circuit {
     let c = circuits.get(origin);
@@ -83,23 +85,6 @@ export function createCircuitBreakers(options: CircuitOptions): CircuitBreakers 
       prune(c, t);
       if (c.state === 'closed' && c.buckets.length === 0) circuits.delete(origin);
     }
-  }
-
-  function prune(c: Circuit, t: number): void {
-    while (c.buckets.length > 0 && c.buckets[0].start <= t - WINDOW_MS) c.buckets.shift();
-  }
-
-  function open(c: Circuit, t: number, cooldownMs: number): void {
-    c.state = 'open';
-    c.cooldownMs = Math.min(cooldownMs, options.maxCooldownMs);
-    c.openUntil = t + c.cooldownMs;
-    c.buckets = [];
-  }
-
-  function close(c: Circuit): void {
-    c.state = 'closed';
-    c.cooldownMs = options.cooldownMs;
-    c.buckets = [];
   }
 
   return {
@@ -129,22 +114,10 @@ export function createCircuitBreakers(options: CircuitOptions): CircuitBreakers 
       }
       if (c.state === 'open') return; // attempts admitted before it opened: already counted in
       prune(c, t);
-      const start = t - (t % BUCKET_MS);
-      let bucket = c.buckets[c.buckets.length - 1];
-      if (!bucket || bucket.start !== start) {
-        bucket = { start, ok: 0, failed: 0 };
-        c.buckets.push(bucket);
-      }
-      if (ok) bucket.ok++;
-      else bucket.failed++;
+      count(c, t, ok);
       if (++records % 10_000 === 0) forgetIdle(t);
       if (ok) return;
-      let total = 0;
-      let failed = 0;
-      for (const b of c.buckets) {
-        total += b.ok + b.failed;
-        failed += b.failed;
-      }
+      const { total, failed } = windowTotals(c);
       if (total >= options.minAttempts && failed >= total * FAILURE_RATIO) open(c, t, options.cooldownMs);
     },
 
@@ -161,4 +134,47 @@ export function createCircuitBreakers(options: CircuitOptions): CircuitBreakers 
       return c.state;
     },
   };
+}
+
+/** Drops the buckets that have left the window. */
+function prune(c: Circuit, t: number): void {
+  while (c.buckets.length > 0 && c.buckets[0].start <= t - WINDOW_MS) c.buckets.shift();
+}
+
+/** Counts an attempt at `t` into its bucket. */
+function count(c: Circuit, t: number, ok: boolean): void {
+  const start = t - (t % BUCKET_MS);
+  let bucket = c.buckets[c.buckets.length - 1];
+  if (!bucket || bucket.start !== start) {
+    bucket = { start, ok: 0, failed: 0 };
+    c.buckets.push(bucket);
+  }
+  if (ok) bucket.ok++;
+  else bucket.failed++;
+}
+
+/** Attempts, and failed ones, in the window. */
+function windowTotals(c: Circuit): { total: number; failed: number } {
+  let total = 0;
+  let failed = 0;
+  for (const b of c.buckets) {
+    total += b.ok + b.failed;
+    failed += b.failed;
+  }
+  return { total, failed };
+}
+
+/** Opens `c` at `t` for `cooldownMs` (already capped), forgetting its window. */
+function openCircuit(c: Circuit, t: number, cooldownMs: number): void {
+  c.state = 'open';
+  c.cooldownMs = cooldownMs;
+  c.openUntil = t + c.cooldownMs;
+  c.buckets = [];
+}
+
+/** Closes `c`, its cool-down back to the first one. */
+function closeCircuit(c: Circuit, cooldownMs: number): void {
+  c.state = 'closed';
+  c.cooldownMs = cooldownMs;
+  c.buckets = [];
 }

@@ -59,40 +59,16 @@ export function createFetchGate(options: FetchGateOptions): FetchGate {
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const circuits = createCircuitBreakers({ ...options.circuit, now });
-  const inFlight = new Map<string, number>();
-  const pollsInFlight = new Map<string, number>();
-  // Start time of each target's latest poll; entries older than the spacing are dropped as they are passed.
-  const lastPollStart = new Map<string, number>();
+  const slots: Slots = { inFlight: new Map(), pollsInFlight: new Map(), lastPollStart: new Map(), starts: new Map(), waiters: new Map() };
   const pollLimits = options.poll;
-  // Start times of each target's fetches in flight, oldest first, and the fetches waiting for one of its slots.
-  const starts = new Map<string, number[]>();
-  const waiters = new Map<string, Array<() => void>>();
-
-  function forgetOldPollStarts(t: number): void {
-    for (const [target, start] of lastPollStart) if (t >= start + (pollLimits?.spacingMs ?? 0)) lastPollStart.delete(target);
-  }
 
   return {
     openCircuits: () => circuits.openCount(),
     waitForSlot(url, timeoutMs) {
       const target = targetKey(url);
-      const oldest = starts.get(target)?.[0];
+      const oldest = slots.starts.get(target)?.[0];
       if (oldest === undefined || now() - oldest >= timeoutMs) return Promise.resolve(false);
-      const queue = waiters.get(target) ?? [];
-      waiters.set(target, queue);
-      return new Promise<boolean>((resolve) => {
-        const wake = () => {
-          clearTimeout(timer);
-          resolve(true);
-        };
-        const timer = setTimeout(() => {
-          const i = queue.indexOf(wake);
-          if (i >= 0) queue.splice(i, 1);
-          if (queue.length === 0 && waiters.get(target) === queue) waiters.delete(target);
-          resolve(false);
-        }, timeoutMs);
-        queue.push(wake);
-      });
+      return waitInLine(slots.waiters, target, timeoutMs);
     },
     admit(url, lastFetchAt, poll = false) {
       const t = now();
@@ -101,7 +77,7 @@ export function createFetchGate(options: FetchGateOptions): FetchGate {
         if (t < due) return { go: false, retryAt: due, reason: 'fetched moments ago' };
       }
       const target = targetKey(url);
-      const running = inFlight.get(target) ?? 0;
+      const running = slots.inFlight.get(target) ?? 0;
       if (running >= options.perTarget) {
         return {
           go: false,
@@ -111,30 +87,14 @@ export function createFetchGate(options: FetchGateOptions): FetchGate {
         };
       }
       const polling = poll && pollLimits !== undefined;
-      if (polling) {
-        const polls = pollsInFlight.get(target) ?? 0;
-        if (polls >= pollLimits.perTarget) {
-          return { go: false, retryAt: t + BUSY_RETRY_MS * (1 + random()), reason: `${polls} polls of ${target} already running` };
-        }
-        const last = lastPollStart.get(target);
-        if (last !== undefined && t < last + pollLimits.spacingMs) {
-          return { go: false, retryAt: last + pollLimits.spacingMs * (1 + random()), reason: `${target} was polled moments ago` };
-        }
-      }
+      const refused = polling ? pollRefusal(slots, pollLimits, target, t, random) : undefined;
+      if (refused) return refused;
       const origin = new URL(url).origin;
       const admission = circuits.admit(origin);
       if (!admission.allowed)
         return { go: false, retryAt: admission.retryAt, reason: `circuit open for ${origin} after repeated failures` };
 
-      inFlight.set(target, running + 1);
-      const started = starts.get(target) ?? [];
-      started.push(t);
-      starts.set(target, started);
-      if (polling) {
-        pollsInFlight.set(target, (pollsInFlight.get(target) ?? 0) + 1);
-        if (pollLimits.spacingMs > 0) lastPollStart.set(target, t);
-        if (lastPollStart.size > 10_000) forgetOldPollStarts(t);
-      }
+      takeSlot(slots, target, t, polling ? pollLimits : undefined);
       let released = false;
       return {
         go: true,
@@ -142,24 +102,94 @@ export function createFetchGate(options: FetchGateOptions): FetchGate {
           release(healthy) {
             if (released) return;
             released = true;
-            const left = (inFlight.get(target) ?? 1) - 1;
-            if (left > 0) inFlight.set(target, left);
-            else inFlight.delete(target);
-            const started = starts.get(target);
-            started?.splice(started.indexOf(t), 1);
-            if (started?.length === 0) starts.delete(target);
-            const queue = waiters.get(target);
-            queue?.shift()?.();
-            if (queue?.length === 0) waiters.delete(target);
-            if (polling) {
-              const polls = (pollsInFlight.get(target) ?? 1) - 1;
-              if (polls > 0) pollsInFlight.set(target, polls);
-              else pollsInFlight.delete(target);
-            }
+            releaseSlot(slots, target, t, polling);
             circuits.record(origin, healthy);
           },
         },
       };
     },
   };
+}
+
+/** What the gate counts per target (see net/target-key.ts). */
+interface Slots {
+  inFlight: Map<string, number>;
+  pollsInFlight: Map<string, number>;
+  /** Start time of each target's latest poll; entries older than the spacing are dropped as they are passed. */
+  lastPollStart: Map<string, number>;
+  /** Start times of each target's fetches in flight, oldest first. */
+  starts: Map<string, number[]>;
+  /** The fetches waiting for one of a target's slots. */
+  waiters: Map<string, Array<() => void>>;
+}
+
+/** Why a poll of `target` may not start at `t`, on top of the limits every fetch has. */
+function pollRefusal(
+  slots: Slots,
+  limits: { perTarget: number; spacingMs: number },
+  target: string,
+  t: number,
+  random: () => number,
+): FetchAdmission | undefined {
+  const polls = slots.pollsInFlight.get(target) ?? 0;
+  if (polls >= limits.perTarget) {
+    return { go: false, retryAt: t + BUSY_RETRY_MS * (1 + random()), reason: `${polls} polls of ${target} already running` };
+  }
+  const last = slots.lastPollStart.get(target);
+  if (last !== undefined && t < last + limits.spacingMs) {
+    return { go: false, retryAt: last + limits.spacingMs * (1 + random()), reason: `${target} was polled moments ago` };
+  }
+  return undefined;
+}
+
+/** Counts a fetch of `target` started at `t`; `pollLimits` when it is a poll. */
+function takeSlot(slots: Slots, target: string, t: number, pollLimits: { spacingMs: number } | undefined): void {
+  slots.inFlight.set(target, (slots.inFlight.get(target) ?? 0) + 1);
+  const started = slots.starts.get(target) ?? [];
+  started.push(t);
+  slots.starts.set(target, started);
+  if (pollLimits) {
+    slots.pollsInFlight.set(target, (slots.pollsInFlight.get(target) ?? 0) + 1);
+    if (pollLimits.spacingMs > 0) slots.lastPollStart.set(target, t);
+    if (slots.lastPollStart.size > 10_000) {
+      for (const [key, start] of slots.lastPollStart) if (t >= start + pollLimits.spacingMs) slots.lastPollStart.delete(key);
+    }
+  }
+}
+
+/** Uncounts the fetch of `target` started at `t`, and wakes the first fetch waiting for a slot of it. */
+function releaseSlot(slots: Slots, target: string, t: number, polling: boolean): void {
+  decrement(slots.inFlight, target);
+  const started = slots.starts.get(target);
+  started?.splice(started.indexOf(t), 1);
+  if (started?.length === 0) slots.starts.delete(target);
+  const queue = slots.waiters.get(target);
+  queue?.shift()?.();
+  if (queue?.length === 0) slots.waiters.delete(target);
+  if (polling) decrement(slots.pollsInFlight, target);
+}
+
+function decrement(counts: Map<string, number>, key: string): void {
+  const left = (counts.get(key) ?? 1) - 1;
+  if (left > 0) counts.set(key, left);
+  else counts.delete(key);
+}
+
+/** Resolves true when a slot of `target` frees (releaseSlot wakes the first in line), false after `timeoutMs`. */
+function waitInLine(waiters: Map<string, Array<() => void>>, target: string, timeoutMs: number): Promise<boolean> {
+  const queue = waiters.get(target) ?? [];
+  waiters.set(target, queue);
+  return new Promise<boolean>((resolve) => {
+    const wake = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    const timer = setTimeout(() => {
+      const i = queue.indexOf(wake);
+      if (i >= 0) queue.splice(i, 1);
+      if (queue.length === 0 && waiters.get(target) === queue) waiters.delete(target);
+      resolve(false);
+    }, timeoutMs);
+    queue.push(wake);
+  });
 }

@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import type { Deps } from '../deps.js';
-import { findIntentsByIds } from '../db/index.js';
+import { findIntentsByIds, type Intent } from '../db/index.js';
 import { jobIds, type JobData } from '../queue/index.js';
 import { createVerifier } from '../verification/index.js';
 import { retryDelay } from './backoff.js';
@@ -29,17 +29,7 @@ export function verifyIntent(deps: Deps) {
       // Each failed intent of a batch gets its own job, so BullMQ's attempts and backoff apply to it alone.
       const retry = await apply(intents, verdicts, true);
       if (retry.length > 0) {
-        await deps.queues.verify.addBulk(
-          retry.map((intent) => ({
-            name: 'verify',
-            data: { intentId: intent.id },
-            opts: {
-              jobId: jobIds.verify(intent.id),
-              delay: retryDelay(1, deps.config.retryBaseMs),
-              attempts: Math.max(1, deps.config.maxAttempts - 1),
-            },
-          })),
-        );
+        await requeueEach(deps, retry);
       }
       return;
     }
@@ -50,4 +40,19 @@ export function verifyIntent(deps: Deps) {
     const retry = await apply(intents, verdicts, !lastAttempt);
     if (retry.length > 0 && failed.kind === 'failed') throw new Error(failed.error);
   };
+}
+
+/** Each failed intent of a batch as a verify job of its own, its first retry already spent. */
+async function requeueEach(deps: Deps, retry: Intent[]): Promise<void> {
+  await deps.queues.verify.addBulk(
+    retry.map((intent) => ({
+      name: 'verify',
+      data: { intentId: intent.id },
+      opts: {
+        jobId: jobIds.verify(intent.id),
+        delay: retryDelay(1, deps.config.retryBaseMs),
+        attempts: Math.max(1, deps.config.maxAttempts - 1),
+      },
+    })),
+  );
 }
