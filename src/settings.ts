@@ -199,6 +199,24 @@ export const SETTINGS = {
     default: 2000,
     min: 10,
   }),
+  // Issue 26: what the feed diff may ignore (src/feeds/meaning.ts); self-contained so it moves as one block.
+  updateIgnore: {
+    env: 'HUB_UPDATE_IGNORE',
+    doc:
+      'what an entry may change without counting as updated, comma-separated: `dates` (an entry whose only change is a ' +
+      'date, such as `updated`, `pubDate`, `dc:date` or JSON Feed `date_modified`, is not re-delivered; a date that changes ' +
+      'with anything else is), `tracking` (`utm_*`, `fbclid`, `gclid` and similar query parameters are dropped from links: ' +
+      'link elements and href/url/src attributes, JSON Feed `url` and `external_url`; not links inside HTML content). ' +
+      'See docs/feed-engine.md',
+    defaultText: 'unset (off)',
+    read(raw: string | undefined): ReadonlyArray<'dates' | 'tracking'> {
+      const items = (raw ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+      const bad = items.filter((v) => v !== 'dates' && v !== 'tracking');
+      if (bad.length) throw new SettingProblem(`HUB_UPDATE_IGNORE takes dates and tracking, got "${bad.join(', ')}"`);
+      return [...new Set(items as Array<'dates' | 'tracking'>)];
+    },
+    show: (value: ReadonlyArray<string>) => (value.length ? value.join(',') : 'off'),
+  },
   dbIdleTransactionMs: int({
     env: 'HUB_DB_IDLE_TRANSACTION_MS',
     doc: 'embedded only: a connection idle this long inside a transaction is ended and its transaction rolled back',

@@ -1,0 +1,173 @@
+import { decodeEntities } from './html-entities.js';
+import { scanMarkup, type Attribute, type StartTag } from './markup.js';
+import { fieldOfName, stripTracking, type ChangeField, type MeaningParts } from './meaning.js';
+import { NamespaceScope } from './namespaces.js';
+import type { EntrySpan } from './spans.js';
+
+/**
+ * The canonical form of one XML entry: its token stream with names by
+ * namespace URI (`{uri}local`, never the prefix), attributes sorted by that
+ * name with their references decoded and one quoting, character references
+ * and CDATA decoded into one text, comments and processing instructions
+ * left out, and whitespace-only text dropped inside elements whose content
+ * is elements only (an item's children, an xhtml `div` of paragraphs). Text
+ * content and mixed content keep every character, and so does `<pre>`.
+ * Tokens go to the field (meaning.ts) of the entry child they sit in.
+ */
+
+interface Frame {
+  qname: string;
+  field: ChangeField;
+  declared: string[] | undefined;
+  /** Holds text other than whitespace (or is a `pre`): its whitespace is content. */
+  mixed: boolean;
+  hadChild: boolean;
+  /** Where its whitespace-only runs sit in `parts[field]`, to be blanked if it turns out element-only. */
+  spaces: number[];
+  /** A link element directly in the entry: its text is a URL. */
+  linkText: boolean;
+}
+
+const URL_ATTRIBUTES = new Set(['href', 'url', 'src', 'resource', 'about']);
+
+function escapeText(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function escapeAttribute(s: string): string {
+  return escapeText(s).replace(/"/g, '&quot;');
+}
+
+function isBlank(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return false;
+  }
+  return true;
+}
+
+/** An attribute value as XML reads it: references decoded, each tab or line break a space. */
+function attributeText(raw: string): string {
+  return decodeEntities(raw).replace(/[\t\n\r]/g, ' ');
+}
+
+class EntryCanon {
+  readonly parts: Record<ChangeField, string[]> = { title: [], content: [], link: [], dates: [], other: [] };
+  private readonly stack: Frame[] = [];
+  private readonly scope = new NamespaceScope();
+  private pending = '';
+  private done = false;
+
+  constructor(
+    seeds: ReadonlyArray<readonly Attribute[]>,
+    private readonly tracking: boolean,
+  ) {
+    for (const attributes of seeds) this.scope.enter(attributes);
+  }
+
+  /** `{uri}local`, or the bare local name in no namespace. */
+  private name(qname: string): { key: string; local: string } {
+    const { local, ns } = this.scope.resolve(qname);
+    return { key: ns ? `{${ns}}${local}` : local, local };
+  }
+
+  private attributes(list: readonly Attribute[]): string {
+    const out: Array<[string, string]> = [];
+    for (const { name, value } of list) {
+      if (name === 'xmlns' || name.startsWith('xmlns:')) continue;
+      // An attribute without a prefix is in no namespace, whatever the default namespace is.
+      const { key, local } = name.includes(':') ? this.name(name) : { key: name, local: name };
+      let v = attributeText(value);
+      if (this.tracking && URL_ATTRIBUTES.has(local)) v = stripTracking(v);
+      out.push([key, v]);
+    }
+    out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    return out.map(([k, v]) => ` ${k}="${escapeAttribute(v)}"`).join('');
+  }
+
+  private flushText(): void {
+    if (this.pending === '') return;
+    const frame = this.stack[this.stack.length - 1];
+    let run = this.pending;
+    this.pending = '';
+    if (!frame) return;
+    const parts = this.parts[frame.field];
+    if (isBlank(run) && !frame.mixed) frame.spaces.push(parts.length);
+    else {
+      frame.mixed = true;
+      if (frame.linkText && this.tracking) run = stripTracking(run.trim());
+    }
+    parts.push(escapeText(run));
+  }
+
+  startTag(tag: StartTag): boolean {
+    if (this.done) return true;
+    this.flushText();
+    const declared = this.scope.enter(tag.attributes);
+    const { key: name, local } = this.name(tag.qname);
+    const depth = this.stack.length;
+    const parent = this.stack[depth - 1];
+    if (parent) parent.hadChild = true;
+    const field = depth === 0 ? 'other' : depth === 1 ? fieldOfName(local) : parent.field;
+    const parts = this.parts[field];
+    parts.push(`<${name}${this.attributes(tag.attributes)}>`);
+    if (tag.selfClosing) {
+      parts.push('</>');
+      this.scope.leave(declared);
+      if (depth === 0) this.done = true;
+      return this.done;
+    }
+    const linkText = depth === 1 && field === 'link';
+    this.stack.push({ qname: tag.qname, field, declared, mixed: local === 'pre', hadChild: false, spaces: [], linkText });
+    return false;
+  }
+
+  endTag(qname: string): void {
+    if (this.done) return;
+    this.flushText();
+    let match = this.stack.length - 1;
+    while (match >= 0 && this.stack[match].qname !== qname) match--;
+    if (match === -1) return;
+    while (this.stack.length > match) this.close(this.stack.pop() as Frame);
+    if (this.stack.length === 0) this.done = true;
+  }
+
+  private close(frame: Frame): void {
+    const parts = this.parts[frame.field];
+    if (!frame.mixed && frame.hadChild) for (const i of frame.spaces) parts[i] = '';
+    parts.push('</>');
+    this.scope.leave(frame.declared);
+  }
+
+  addText(raw: string, decode: boolean): void {
+    if (!this.done) this.pending += decode ? decodeEntities(raw) : raw;
+  }
+
+  finish(): MeaningParts {
+    this.flushText();
+    while (this.stack.length) this.close(this.stack.pop() as Frame);
+    const p = this.parts;
+    return { title: p.title.join(''), content: p.content.join(''), link: p.link.join(''), dates: p.dates.join(''), other: p.other.join('') };
+  }
+}
+
+/**
+ * The canonical form of the entry at `span`, by field. `seeds` are the
+ * attributes of the elements around it (root, container), whose namespace
+ * declarations are in scope; `tracking` drops tracking parameters from links.
+ */
+export function xmlEntryParts(text: string, span: EntrySpan, seeds: ReadonlyArray<readonly Attribute[]>, tracking: boolean): MeaningParts {
+  const canon = new EntryCanon(seeds, tracking);
+  scanMarkup(
+    text,
+    {
+      startTag: (tag) => canon.startTag(tag),
+      endTag: (qname) => canon.endTag(qname),
+      text: (s, e) => canon.addText(text.slice(s, e), true),
+      cdata: (s, e) => canon.addText(text.slice(s, e), false),
+      problem: () => undefined,
+    },
+    { from: span.start, to: span.end },
+  );
+  return canon.finish();
+}
