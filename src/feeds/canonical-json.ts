@@ -34,7 +34,13 @@ export function jsonItemParts(source: string, tracking: boolean): MeaningParts {
   }
   // Without a prototype, a `__proto__` key is a key like any other.
   const group = (): Record<string, unknown> => Object.create(null) as Record<string, unknown>;
-  const groups: Record<ChangeField, Record<string, unknown>> = { title: group(), content: group(), link: group(), dates: group(), other: group() };
+  const groups: Record<ChangeField, Record<string, unknown>> = {
+    title: group(),
+    content: group(),
+    link: group(),
+    dates: group(),
+    other: group(),
+  };
   for (const [key, value] of Object.entries(item as Record<string, unknown>)) {
     groups[fieldOfName(key)][key] = tracking && LINK_KEYS.has(key) && typeof value === 'string' ? stripTracking(value) : value;
   }

@@ -15,6 +15,13 @@ import type { EntrySpan } from './spans.js';
  * Tokens go to the field (meaning.ts) of the entry child they sit in.
  */
 
+/** A whitespace-only run: where it sits in `parts[field]`, and whether a block (or the parent's edge) is on each side. */
+interface Space {
+  index: number;
+  blockBefore: boolean;
+  blockAfter: boolean;
+}
+
 interface Frame {
   qname: string;
   field: ChangeField;
@@ -22,11 +29,26 @@ interface Frame {
   /** Holds text other than whitespace (or is a `pre`): its whitespace is content. */
   mixed: boolean;
   hadChild: boolean;
-  /** Where its whitespace-only runs sit in `parts[field]`, to be blanked if it turns out element-only. */
-  spaces: number[];
+  /** An XHTML element: whitespace beside an inline element is a space on the page. */
+  xhtml: boolean;
+  /** Whether its last child was a block (true before any: the parent's edge). */
+  lastBlock: boolean;
+  /** Its whitespace-only runs, blanked if it turns out element-only. */
+  spaces: Space[];
   /** A link element directly in the entry: its text is a URL. */
   linkText: boolean;
 }
+
+const XHTML = 'http://www.w3.org/1999/xhtml';
+
+/** XHTML elements laid out as blocks: whitespace between two of them (or at their parent's edge) shows nothing. */
+const BLOCKS = new Set(
+  (
+    'address article aside blockquote body caption col colgroup dd details dialog div dl dt fieldset figcaption figure footer ' +
+    'form h1 h2 h3 h4 h5 h6 head header hgroup hr html li main nav ol optgroup option p pre section summary table tbody td ' +
+    'tfoot th thead tr ul'
+  ).split(' '),
+);
 
 const URL_ATTRIBUTES = new Set(['href', 'url', 'src', 'resource', 'about']);
 
@@ -92,7 +114,7 @@ class EntryCanon {
     this.pending = '';
     if (!frame) return;
     const parts = this.parts[frame.field];
-    if (isBlank(run) && !frame.mixed) frame.spaces.push(parts.length);
+    if (isBlank(run) && !frame.mixed) frame.spaces.push({ index: parts.length, blockBefore: frame.lastBlock, blockAfter: true });
     else {
       frame.mixed = true;
       if (frame.linkText && this.tracking) run = stripTracking(run.trim());
@@ -105,9 +127,17 @@ class EntryCanon {
     this.flushText();
     const declared = this.scope.enter(tag.attributes);
     const { key: name, local } = this.name(tag.qname);
+    const xhtml = name.startsWith(`{${XHTML}}`);
     const depth = this.stack.length;
     const parent = this.stack[depth - 1];
-    if (parent) parent.hadChild = true;
+    if (parent) {
+      const block = xhtml && BLOCKS.has(local);
+      const space = parent.spaces[parent.spaces.length - 1];
+      // The run just before this child (nothing since): is a block after it?
+      if (space && space.index === this.parts[parent.field].length - 1) space.blockAfter = block;
+      parent.hadChild = true;
+      parent.lastBlock = block;
+    }
     const field = depth === 0 ? 'other' : depth === 1 ? fieldOfName(local) : parent.field;
     const parts = this.parts[field];
     parts.push(`<${name}${this.attributes(tag.attributes)}>`);
@@ -118,7 +148,8 @@ class EntryCanon {
       return this.done;
     }
     const linkText = depth === 1 && field === 'link';
-    this.stack.push({ qname: tag.qname, field, declared, mixed: local === 'pre', hadChild: false, spaces: [], linkText });
+    const mixed = local === 'pre';
+    this.stack.push({ qname: tag.qname, field, declared, mixed, hadChild: false, xhtml, lastBlock: true, spaces: [], linkText });
     return false;
   }
 
@@ -134,7 +165,9 @@ class EntryCanon {
 
   private close(frame: Frame): void {
     const parts = this.parts[frame.field];
-    if (!frame.mixed && frame.hadChild) for (const i of frame.spaces) parts[i] = '';
+    if (!frame.mixed && frame.hadChild) {
+      for (const sp of frame.spaces) if (!frame.xhtml || (sp.blockBefore && sp.blockAfter)) parts[sp.index] = '';
+    }
     parts.push('</>');
     this.scope.leave(frame.declared);
   }
@@ -147,7 +180,13 @@ class EntryCanon {
     this.flushText();
     while (this.stack.length) this.close(this.stack.pop() as Frame);
     const p = this.parts;
-    return { title: p.title.join(''), content: p.content.join(''), link: p.link.join(''), dates: p.dates.join(''), other: p.other.join('') };
+    return {
+      title: p.title.join(''),
+      content: p.content.join(''),
+      link: p.link.join(''),
+      dates: p.dates.join(''),
+      other: p.other.join(''),
+    };
   }
 }
 

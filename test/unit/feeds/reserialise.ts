@@ -84,7 +84,14 @@ export function reserialiseXml(text: string): string {
     if (entry.children.length > 0 && gaps.length === entry.children.length + 1) edits.push(...gaps);
     edits.push(
       ...rewriteStartTags(text, entry.start, entry.end, (tag) =>
-        tag.attributes.length ? startTag(tag.qname, tag.attributes.map((a) => [a.name, a.value]), tag.selfClosing, "'") : undefined,
+        tag.attributes.length
+          ? startTag(
+              tag.qname,
+              tag.attributes.map((a) => [a.name, a.value]),
+              tag.selfClosing,
+              "'",
+            )
+          : undefined,
       ),
     );
   }
