@@ -3,6 +3,9 @@ import type { Publisher, Subscriber } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 import { startHubWithPeers, stopHubWithPeers } from '../helpers/peers.js';
 import { bodyHash } from '../../src/feeds/index.js';
+import { signInConsole } from '../helpers/console.js';
+
+const TOKEN = 'meaning-console-token-0123456789abcdef';
 
 /**
  * Issue 26 through a running hub: a topic re-serialised by its publisher
@@ -47,8 +50,9 @@ describe.each(BACKENDS_HERE)('issue 26: entries compared by meaning through the 
   let subscriber: Subscriber;
 
   beforeAll(async () => {
-    ({ hub, publisher, subscriber } = await startHubWithPeers(backend));
-  });
+    ({ hub, publisher, subscriber } = await startHubWithPeers(backend, { HUB_ADMIN_TOKEN: TOKEN }));
+    // A first embedded start loads PGlite, slow on a busy machine.
+  }, 90_000);
   afterAll(() => stopHubWithPeers({ hub, publisher, subscriber }));
 
   /** Serves `body`, pings, and waits until the hub has fetched exactly it and every job is done. */
@@ -93,6 +97,11 @@ describe.each(BACKENDS_HERE)('issue 26: entries compared by meaning through the 
         [topic],
       );
       expect(n.updated_fields).toEqual(['title']);
+      // The console's topic view says why the subscriber got it again.
+      const [{ id }] = await hub.query('select id from topics where url = $1', [topic]);
+      const page = await (await signInConsole(hub.url, TOKEN)).get(`/topics/${id}`);
+      expect(page.status).toBe(200);
+      expect(page.text).toContain('<small class="changed">updated: title</small>');
     },
   );
 
