@@ -35,7 +35,7 @@ function hasByteIdentity(text: string, json: boolean): boolean {
     ? (JSON.parse(text) as { items: unknown[] }).items.map(() => undefined)
     : structureOf(text).entries.map((e) => text.slice(e.start, e.end));
   return outcome.doc.entries.some(
-    (e, i) => e.id.includes(`#${e.contentHash.slice(0, 16)}`) || (sources[i] !== undefined && e.id === `sha256:${sha256Hex(sources[i]!)}`),
+    (e, i) => e.id.includes(`#${e.contentHash.slice(0, 16)}`) || (sources[i] !== undefined && e.id === `sha256:${sha256Hex(sources[i])}`),
   );
 }
 
