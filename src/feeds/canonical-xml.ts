@@ -52,12 +52,15 @@ const BLOCKS = new Set(
 
 const URL_ATTRIBUTES = new Set(['href', 'url', 'src', 'resource', 'about']);
 
+/** `&` and `<` escaped: enough for text never to read as a tag, and cheap when there are none (most text). */
 function escapeText(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  if (s.indexOf('&') === -1 && s.indexOf('<') === -1) return s;
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 }
 
 function escapeAttribute(s: string): string {
-  return escapeText(s).replace(/"/g, '&quot;');
+  const text = escapeText(s);
+  return text.indexOf('"') === -1 ? text : text.replace(/"/g, '&quot;');
 }
 
 function isBlank(s: string): boolean {
@@ -70,7 +73,8 @@ function isBlank(s: string): boolean {
 
 /** An attribute value as XML reads it: references decoded, each tab or line break a space. */
 function attributeText(raw: string): string {
-  return decodeEntities(raw).replace(/[\t\n\r]/g, ' ');
+  const value = decodeEntities(raw);
+  return /[\t\n\r]/.test(value) ? value.replace(/[\t\n\r]/g, ' ') : value;
 }
 
 class EntryCanon {

@@ -57,8 +57,12 @@ export function fieldOfName(name: string): ChangeField {
 
 /** One short hash per field, so a later comparison can say which fields changed. */
 export function fingerprint(parts: MeaningParts, tracking: boolean): string {
-  return `${VERSION}${tracking ? 't' : ''}:${CHANGE_FIELDS.map((f) => sha256Hex(parts[f]).slice(0, 16)).join('.')}`;
+  const hashes = CHANGE_FIELDS.map((f) => (parts[f] === '' ? EMPTY_HASH : sha256Hex(parts[f]).slice(0, 16)));
+  return `${VERSION}${tracking ? 't' : ''}:${hashes.join('.')}`;
 }
+
+/** Most entries leave a field or two empty: their hash is known. */
+const EMPTY_HASH = sha256Hex('').slice(0, 16);
 
 /**
  * Compares a stored fingerprint with the current one. Fields listed in `ignore`
