@@ -210,7 +210,10 @@ export const SETTINGS = {
       'See docs/feed-engine.md',
     defaultText: 'unset (off)',
     read(raw: string | undefined): ReadonlyArray<'dates' | 'tracking'> {
-      const items = (raw ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+      const items = (raw ?? '')
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean);
       const bad = items.filter((v) => v !== 'dates' && v !== 'tracking');
       if (bad.length) throw new SettingProblem(`HUB_UPDATE_IGNORE takes dates and tracking, got "${bad.join(', ')}"`);
       return [...new Set(items as Array<'dates' | 'tracking'>)];
