@@ -52,7 +52,7 @@ describe.each(BACKENDS_HERE)('issue 26: entries compared by meaning through the 
   beforeAll(async () => {
     ({ hub, publisher, subscriber } = await startHubWithPeers(backend, { HUB_ADMIN_TOKEN: TOKEN }));
     // A first embedded start loads PGlite, slow on a busy machine.
-  }, 90_000);
+  }, 180_000);
   afterAll(() => stopHubWithPeers({ hub, publisher, subscriber }));
 
   /** Serves `body`, pings, and waits until the hub has fetched exactly it and every job is done. */
