@@ -34,7 +34,7 @@ export default {
       testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
       testPathIgnorePatterns: [
         '/node_modules/',
-        ...(corpusPresent ? [] : ['/test/unit/feeds/(corpus|corpus-json-feed|round-trip)\\.test\\.ts$']),
+        ...(corpusPresent ? [] : ['/test/unit/feeds/(corpus|corpus-json-feed|corpus-meaning|round-trip)\\.test\\.ts$']),
       ],
     },
     {

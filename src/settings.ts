@@ -39,6 +39,7 @@ export const SETTINGS = {
   maxAttempts: DELIVERY_SETTINGS.maxAttempts,
   maxContentBytes: FETCH_SETTINGS.maxContentBytes,
   parseBudgetMs: FETCH_SETTINGS.parseBudgetMs,
+  updateIgnore: FETCH_SETTINGS.updateIgnore,
   dbIdleTransactionMs: STORAGE_SETTINGS.dbIdleTransactionMs,
   dbSharedBuffersMb: STORAGE_SETTINGS.dbSharedBuffersMb,
   dbWasmBaselineOnly: STORAGE_SETTINGS.dbWasmBaselineOnly,

@@ -86,7 +86,9 @@ function describeNotification(n: RecentNotification, budgetMs: number) {
   const outcome = parseFeed(n.body, n.contentType, Math.min(budgetMs, 500));
   if (outcome.kind !== 'feed')
     return { ...base, feedTitle: undefined, entries: [], summary: `${n.contentType}, ${n.body.length} bytes (not a feed)` };
-  return { ...base, feedTitle: outcome.doc.title, entries: outcome.doc.entries.slice(0, 50), summary: '' };
+  // An updated entry says what changed (issue 26); an older notification, or a change of unknown kind, says nothing.
+  const entries = outcome.doc.entries.slice(0, 50).map((e) => ({ ...e, changed: n.changes.get(e.key)?.replace(/,/g, ', ') || undefined }));
+  return { ...base, feedTitle: outcome.doc.title, entries, summary: '' };
 }
 
 export async function subscriptionsPage(deps: Deps, req: Request) {

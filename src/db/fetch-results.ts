@@ -3,6 +3,12 @@ import type { Queryable } from './pool.js';
 import { pausedHostSql } from './pauses.js';
 import type { DeliveryTarget } from './subscriptions.js';
 
+/** One seen entry: the hash of its bytes and its canonical fingerprint (null: stored before there were any). */
+export interface SeenEntryRow {
+  contentHash: string;
+  meaning: string | null;
+}
+
 /** What a successful fetch of a changed body leaves behind. */
 export interface FetchResult {
   topicId: number;
@@ -16,7 +22,7 @@ export interface FetchResult {
   contentType: string | null;
   parseError: string | null;
   /** Every entry the topic carries now, for the next diff. */
-  entries: Array<{ key: string; contentHash: string }>;
+  entries: Array<{ key: string; contentHash: string; meaning?: string | null }>;
   /** The topic's next poll and why. */
   poll: PollRecord;
 }
@@ -30,16 +36,18 @@ export interface NewContent {
   updatedEntries: number;
   /** Keys of the entries that are changed versions of ones delivered before (the rest are new). */
   updatedKeys: string[];
+  /** For each of `updatedKeys`, the fields that changed, comma-separated. */
+  updatedFields?: string[];
   /** How long the storing job claims the first page for itself (see extendNotificationClaim). */
   claimSeconds: number;
 }
 
-// Shared CTEs: remember the entries, record the fetch. Params $1..$10, and the poll record's from `pollFirst`.
+// Shared CTEs: remember the entries, record the fetch. Params $1..$11, and the poll record's from `pollFirst`.
 const seenAndFetched = (pollFirst: number) => `
   seen as (
-    insert into seen_entries (topic_id, entry_key, content_hash)
-    select $1, k, h from unnest($2::text[], $3::text[]) as e(k, h)
-    on conflict (topic_id, entry_key) do update set content_hash = excluded.content_hash, last_seen_at = now()
+    insert into seen_entries (topic_id, entry_key, content_hash, meaning)
+    select $1, k, h, m from unnest($2::text[], $3::text[], $11::text[]) as e(k, h, m)
+    on conflict (topic_id, entry_key) do update set content_hash = excluded.content_hash, meaning = excluded.meaning, last_seen_at = now()
   ),
   fetched as (
     update topics set
@@ -62,6 +70,7 @@ function params(result: FetchResult): unknown[] {
     result.contentType,
     result.parseError,
     result.startedAt,
+    result.entries.map((e) => e.meaning ?? null),
   ];
 }
 
@@ -102,9 +111,10 @@ const WITH_CONTENT_SQL = `
       )
     ),
     seen as (
-      insert into seen_entries (topic_id, entry_key, content_hash)
-      select r.topic_id, e.k, e.h from unnest($25::int[], $26::text[], $27::text[]) as e(i, k, h) join r on r.i = e.i
-      on conflict (topic_id, entry_key) do update set content_hash = excluded.content_hash, last_seen_at = now()
+      insert into seen_entries (topic_id, entry_key, content_hash, meaning)
+      select r.topic_id, e.k, e.h, e.m from unnest($25::int[], $26::text[], $27::text[], $31::text[]) as e(i, k, h, m) join r on r.i = e.i
+      on conflict (topic_id, entry_key) do update
+        set content_hash = excluded.content_hash, meaning = excluded.meaning, last_seen_at = now()
     ),
     fetched as (
       update topics t set
@@ -128,9 +138,10 @@ const WITH_CONTENT_SQL = `
       on conflict (hash) do nothing
     ),
     notification as (
-      insert into notifications (topic_id, content_hash, new_entries, updated_entries, claimed_until, updated_keys)
+      insert into notifications (topic_id, content_hash, new_entries, updated_entries, claimed_until, updated_keys, updated_fields)
       select r.topic_id, r.c_hash, r.new_entries, r.updated_entries, now() + make_interval(secs => r.claim_seconds),
-        coalesce((select array_agg(u.k) from unnest($28::int[], $29::text[]) as u(i, k) where u.i = r.i), '{}')
+        coalesce((select array_agg(u.k order by u.n) from unnest($28::int[], $29::text[]) with ordinality as u(i, k, n) where u.i = r.i), '{}'),
+        coalesce((select array_agg(u.f order by u.n) from unnest($28::int[], $32::text[]) with ordinality as u(i, f, n) where u.i = r.i), '{}')
       from (select pg_advisory_xact_lock(${UPDATE_LOG_LOCK})) ordered, r
       order by r.i
       returning id, topic_id
@@ -170,8 +181,8 @@ export async function recordFetchesWithContent(db: Queryable, stores: ContentSto
 /** WITH_CONTENT_SQL's parameters: one array per column of `r`, then the entries, the updated keys and the page size. */
 function withContentParams(stores: ContentStore[], pageSize: number): unknown[] {
   const col = <T>(pick: (s: ContentStore, i: number) => T) => stores.map(pick);
-  const entries = stores.flatMap((s, i) => s.result.entries.map((e) => [i, e.key, e.contentHash] as const));
-  const updated = stores.flatMap((s, i) => s.content.updatedKeys.map((k) => [i, k] as const));
+  const entries = stores.flatMap((s, i) => s.result.entries.map((e) => [i, e.key, e.contentHash, e.meaning ?? null] as const));
+  const updated = stores.flatMap((s, i) => s.content.updatedKeys.map((k, j) => [i, k, s.content.updatedFields?.[j] ?? ''] as const));
   return [
     col((_, i) => i),
     col((s) => s.result.topicId),
@@ -203,12 +214,14 @@ function withContentParams(stores: ContentStore[], pageSize: number): unknown[] 
     updated.map((u) => u[0]),
     updated.map((u) => u[1]),
     pageSize,
+    entries.map((e) => e[3]),
+    updated.map((u) => u[2]),
   ];
 }
 
 /** A changed body that carries nothing new: seen entries and fetch record in one statement. */
 export async function recordFetchWithoutContent(db: Queryable, result: FetchResult): Promise<void> {
-  await db.query(`with ${seenAndFetched(11)} select 1`, [...params(result), ...pollParams(result.poll)]);
+  await db.query(`with ${seenAndFetched(12)} select 1`, [...params(result), ...pollParams(result.poll)]);
 }
 
 /** Which entries one topic's document carries: the keys whose history a fetch needs. */
@@ -218,25 +231,25 @@ export interface SeenLookup {
 }
 
 /**
- * For each lookup, key -> content hash of those of its keys the topic has
+ * For each lookup, key -> content hash and fingerprint of those of its keys the topic has
  * carried before: a fetch reads only the history of what its document holds,
  * and concurrent fetches share one statement.
  */
-export async function loadSeenEntries(db: Queryable, lookups: SeenLookup[]): Promise<Array<Map<string, string>>> {
+export async function loadSeenEntries(db: Queryable, lookups: SeenLookup[]): Promise<Array<Map<string, SeenEntryRow>>> {
   const topicIds = lookups.flatMap((l) => l.keys.map(() => l.topicId));
   if (topicIds.length === 0) return lookups.map(() => new Map());
   const { rows } = await db.query(
-    `select s.topic_id, s.entry_key, s.content_hash
+    `select s.topic_id, s.entry_key, s.content_hash, s.meaning
      from unnest($1::bigint[], $2::text[]) as k(topic_id, entry_key)
      join seen_entries s on s.topic_id = k.topic_id and s.entry_key = k.entry_key`,
     [topicIds, lookups.flatMap((l) => l.keys)],
   );
-  const byTopic = new Map<number, Map<string, string>>();
+  const byTopic = new Map<number, Map<string, SeenEntryRow>>();
   for (const r of rows) {
     const topicId = Number(r.topic_id);
     let seen = byTopic.get(topicId);
     if (!seen) byTopic.set(topicId, (seen = new Map()));
-    seen.set(r.entry_key as string, r.content_hash as string);
+    seen.set(r.entry_key as string, { contentHash: r.content_hash as string, meaning: (r.meaning as string | null) ?? null });
   }
   // Two fetches of one topic in a batch each get the history of their own keys only.
   return lookups.map((l) => {

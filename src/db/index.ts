@@ -71,7 +71,7 @@ export {
   pruneSeenEntries,
   deleteStaleSeenEntries,
 } from './fetch-results.js';
-export type { FetchResult, NewContent } from './fetch-results.js';
+export type { FetchResult, NewContent, SeenEntryRow } from './fetch-results.js';
 export { claimDueTopics } from './poll.js';
 export type { PollRecord } from './poll.js';
 export {

@@ -68,6 +68,8 @@ export interface RecentNotification {
   createdAt: Date;
   newEntries: number;
   updatedEntries: number;
+  /** Updated entry key -> what changed (title, content, link, dates, other), when recorded (issue 26). */
+  changes: Map<string, string>;
   contentType: string;
   body: Buffer;
 }
@@ -76,7 +78,7 @@ export interface RecentNotification {
 export async function listRecentNotifications(db: Queryable, topicId: number, limit = 10): Promise<RecentNotification[]> {
   const { rows } = await db.query(
     `
-    select n.id, n.created_at, n.new_entries, n.updated_entries, c.content_type, c.body
+    select n.id, n.created_at, n.new_entries, n.updated_entries, n.updated_keys, n.updated_fields, c.content_type, c.body
     from notifications n join contents c on c.hash = n.content_hash
     where n.topic_id = $1 order by n.id desc limit $2`,
     [topicId, limit],
@@ -86,6 +88,7 @@ export async function listRecentNotifications(db: Queryable, topicId: number, li
     createdAt: r.created_at,
     newEntries: r.new_entries,
     updatedEntries: r.updated_entries,
+    changes: new Map(((r.updated_keys ?? []) as string[]).map((k, i) => [k, ((r.updated_fields ?? []) as string[])[i] ?? ''])),
     contentType: r.content_type,
     body: r.body,
   }));

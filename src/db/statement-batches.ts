@@ -1,7 +1,14 @@
 import { mergeRequests } from '../merged-requests.js';
 import type { Queryable } from './pool.js';
 import { findTopicsForFetch, type Topic } from './topics.js';
-import { loadSeenEntries, recordFetchesWithContent, type ContentStore, type SeenLookup, type StoredContent } from './fetch-results.js';
+import {
+  loadSeenEntries,
+  recordFetchesWithContent,
+  type ContentStore,
+  type SeenEntryRow,
+  type SeenLookup,
+  type StoredContent,
+} from './fetch-results.js';
 import { recordDeliveryOutcomes, type PageOutcomes } from './subscriptions.js';
 
 /** Most requests one statement serves: keeps each statement's parameters and plan small. */
@@ -23,8 +30,8 @@ const batcher = <K, V>(load: (keys: readonly K[]) => Promise<Array<V | Error>>, 
 export interface StatementBatches {
   /** The topic and how many entries it remembers; undefined if it is gone. */
   topicForFetch(id: number): Promise<{ topic: Topic; seenCount: number } | undefined>;
-  /** key -> content hash of those of the keys the topic carried before. */
-  seenEntries(lookup: SeenLookup): Promise<Map<string, string>>;
+  /** key -> content hash and fingerprint of those of the keys the topic carried before. */
+  seenEntries(lookup: SeenLookup): Promise<Map<string, SeenEntryRow>>;
   /** Stores a page's outcomes (and hand-over) with those of the pages that finished alongside it. */
   pageOutcomes(page: PageOutcomes): Promise<void>;
   /** Stores a fetch's new content, notification, seen entries and fetch record, with the others' ready alongside it. */

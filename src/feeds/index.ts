@@ -1,4 +1,18 @@
-export type { DiffResult, FeedDocument, FeedEntry, FeedFormat, ParseOutcome, Rendered, Selection } from './types.js';
+export type {
+  DiffResult,
+  FeedDocument,
+  FeedEntry,
+  FeedFormat,
+  ParseOutcome,
+  Rendered,
+  SeenEntry,
+  SeenRecord,
+  SeenState,
+  Selection,
+} from './types.js';
+export { canonicalJson } from './canonical-json.js';
+export { CHANGE_FIELDS, UPDATE_IGNORE_VALUES, stripTracking } from './meaning.js';
+export type { ChangeField, UpdateIgnore } from './meaning.js';
 export { parseFeed, bodyHash, MAX_FEED_BYTES } from './parse.js';
 export type { WorkCount } from './work.js';
 export { diffEntries } from './diff.js';

@@ -1,9 +1,11 @@
 import { charsetFromContentType, XML_DECL_ENCODING } from './decode.js';
 import { diffEntries } from './diff.js';
+import { meaningSource } from './entry-meaning.js';
 import { decodeEntities } from './html-entities.js';
 import { renderJsonFeed } from './json-feed.js';
 import { analyse, analyseAsync, type Analysis } from './parse.js';
-import type { FeedFormat, Rendered, Selection } from './types.js';
+import type { UpdateIgnore } from './meaning.js';
+import type { FeedFormat, Rendered, SeenState, Selection } from './types.js';
 import { rdfAbout } from './xml-feed.js';
 
 const DEFAULT_MEDIA_TYPE: Record<FeedFormat, string> = {
@@ -113,16 +115,18 @@ export function renderEntries(body: Buffer, contentType: string | undefined, key
 
 /**
  * Parse, diff and render in one pass (what the fetch worker calls): the
- * outcome, the diff against `seen` (key -> contentHash) for feeds, and the
- * document carrying the new and updated entries when there are any.
+ * outcome, the diff against `seen` for feeds (entries compared by meaning,
+ * minus what `ignore` names), and the document carrying the new and updated
+ * entries when there are any.
  */
 export function selectNewContent(
   body: Buffer,
   contentType: string | undefined,
-  seen: ReadonlyMap<string, string>,
+  seen: SeenState,
   budgetMs?: number,
+  ignore: readonly UpdateIgnore[] = [],
 ): Selection {
-  return prepareSelection(body, contentType, budgetMs).select(seen);
+  return prepareSelection(body, contentType, budgetMs, ignore).select(seen);
 }
 
 /** A body parsed once, to be diffed against the seen entries of just its own keys. */
@@ -130,25 +134,35 @@ export interface PreparedSelection {
   /** The entry keys the document carries (none for plain and unparseable bodies). */
   keys: string[];
   /** As `selectNewContent`; `seen` needs only the entries of `keys`. */
-  select(seen: ReadonlyMap<string, string>): Selection;
+  select(seen: SeenState): Selection;
 }
 
 /** The first half of `selectNewContent`: parse, so the caller can look up only these keys' history. */
-export function prepareSelection(body: Buffer, contentType: string | undefined, budgetMs?: number): PreparedSelection {
-  return prepared(analyse(body, contentType, budgetMs), body, contentType);
+export function prepareSelection(
+  body: Buffer,
+  contentType: string | undefined,
+  budgetMs?: number,
+  ignore: readonly UpdateIgnore[] = [],
+): PreparedSelection {
+  return prepared(analyse(body, contentType, budgetMs), body, contentType, ignore);
 }
 
 /** As `prepareSelection`, parsing in slices so the thread's other work (an HTTP front) is not held up. */
-export async function prepareSelectionAsync(body: Buffer, contentType: string | undefined, budgetMs?: number): Promise<PreparedSelection> {
-  return prepared(await analyseAsync(body, contentType, budgetMs), body, contentType);
+export async function prepareSelectionAsync(
+  body: Buffer,
+  contentType: string | undefined,
+  budgetMs?: number,
+  ignore: readonly UpdateIgnore[] = [],
+): Promise<PreparedSelection> {
+  return prepared(await analyseAsync(body, contentType, budgetMs), body, contentType, ignore);
 }
 
-function prepared(analysis: Analysis, body: Buffer, contentType: string | undefined): PreparedSelection {
+function prepared(analysis: Analysis, body: Buffer, contentType: string | undefined, ignore: readonly UpdateIgnore[]): PreparedSelection {
   if (analysis.kind === 'other') return { keys: [], select: () => ({ outcome: analysis.outcome }) };
   return {
     keys: analysis.outcome.doc.entries.map((e) => e.key),
     select(seen) {
-      const diff = diffEntries(seen, analysis.outcome.doc);
+      const diff = diffEntries(seen, analysis.outcome.doc, meaningSource(analysis, ignore));
       if (diff.newKeys.length === 0 && diff.updatedKeys.length === 0) return { outcome: analysis.outcome, diff };
       const keys = new Set([...diff.newKeys, ...diff.updatedKeys]);
       return { outcome: analysis.outcome, diff, rendered: renderAnalysis(analysis, body, contentType, keys) };

@@ -4,6 +4,7 @@ import { NS, NamespaceScope } from './namespaces.js';
 import type { Steps } from './steps.js';
 import type { FeedFormat } from './types.js';
 import type { WorkCount } from './work.js';
+import type { ElementSpan, EntrySpan, XmlStructure } from './structure.js';
 
 /**
  * The feed structure of an XML document: where the root, the container
@@ -15,49 +16,7 @@ import type { WorkCount } from './work.js';
  * name, and an entry that starts while another is open ends the open one.
  */
 
-/** One element: its name, namespace and offsets into the decoded text. */
-export interface ElementSpan {
-  qname: string;
-  local: string;
-  ns: string;
-  /** Offset of `<`. */
-  start: number;
-  /** Offset just after the start tag's `>`. */
-  openEnd: number;
-  /** Offset of the end tag's `<` (equals `openEnd` for `<x/>`). */
-  closeStart: number;
-  /** Offset just after the element. */
-  end: number;
-  attributes: readonly Attribute[];
-}
-
-export interface EntrySpan extends ElementSpan {
-  /** Direct child elements, in order. */
-  children: ElementSpan[];
-}
-
-/** An RSS 1.0 table-of-contents line (`<rdf:li resource="..."/>`) inside the channel. */
-export interface ListItemSpan {
-  start: number;
-  end: number;
-  resource: string;
-}
-
-export interface XmlStructure {
-  /** Undefined when the root element is not a feed root (HTML, unknown XML). */
-  format: FeedFormat | undefined;
-  root: ElementSpan | undefined;
-  /** The element whose children are feed-level metadata (channel, feed). */
-  container: ElementSpan | undefined;
-  /** Direct children of the container other than entries (title, link ...). */
-  headChildren: ElementSpan[];
-  entries: EntrySpan[];
-  listItems: ListItemSpan[];
-  /** Every recovery made while reading (at most MAX_PROBLEMS, then a count). */
-  problems: string[];
-  /** Set when the document was given up on as a whole (nesting too deep). */
-  fatal?: string;
-}
+export type { ElementSpan, EntrySpan, ListItemSpan, XmlStructure } from './structure.js';
 
 /**
  * Deepest element nesting accepted (fast-xml-parser's default cap is 100;

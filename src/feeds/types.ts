@@ -45,12 +45,32 @@ export type ParseOutcome =
   /** Looked like a feed but could not be read even leniently: deliver whole, record `reason`. */
   | { kind: 'unparseable'; format?: FeedFormat; reason: string };
 
+/** What the hub remembers of an entry it has seen, for the next diff. */
+export interface SeenEntry {
+  /** sha256 hex of the entry's exact source: equal bytes need nothing more. */
+  contentHash: string;
+  /** Its canonical form's fingerprint (meaning.ts); null for an entry stored before fingerprints were. */
+  meaning: string | null;
+}
+
+/** Key -> what was seen; a bare string is a content hash stored without a fingerprint. */
+export type SeenState = ReadonlyMap<string, SeenEntry | string>;
+
+/** One entry of a document as the hub stores it after a diff. */
+export interface SeenRecord extends SeenEntry {
+  key: string;
+}
+
 /** Entries of a feed compared with what was seen before. */
 export interface DiffResult {
   /** Keys never seen before, in document order. */
   newKeys: string[];
-  /** Keys seen before with a different contentHash, in document order. */
+  /** Keys seen before whose meaning changed, in document order. */
   updatedKeys: string[];
+  /** For each of `updatedKeys`, what changed: `title`, `content`, `link`, `dates`, `other`, comma-separated. */
+  updatedFields: string[];
+  /** Every entry of the document with its hashes, to remember for the next diff. */
+  remember: SeenRecord[];
 }
 
 /** A document ready to deliver. */

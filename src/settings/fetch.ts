@@ -1,5 +1,5 @@
 /** Topics: fetching (size, parse budget, concurrency, pace, attempts), the entries remembered for diffing, and polling. */
-import { flag, int, type Setting } from '../setting-kinds.js';
+import { flag, int, SettingProblem, type Setting } from '../setting-kinds.js';
 
 export const FETCH_SETTINGS = {
   maxContentBytes: int({
@@ -96,4 +96,25 @@ export const FETCH_SETTINGS = {
     min: 1,
     max: 10000,
   }),
+  // What the feed diff may ignore when comparing entries by meaning (src/feeds/meaning.ts).
+  updateIgnore: {
+    env: 'HUB_UPDATE_IGNORE',
+    doc:
+      'what an entry may change without counting as updated, comma-separated: `dates` (an entry whose only change is a ' +
+      'date, such as `updated`, `pubDate`, `dc:date` or JSON Feed `date_modified`, is not re-delivered; a date that changes ' +
+      'with anything else is), `tracking` (`utm_*`, `fbclid`, `gclid` and similar query parameters are dropped from links: ' +
+      'link elements and href/url/src attributes, JSON Feed `url` and `external_url`; not links inside HTML content). ' +
+      'See docs/feed-engine.md',
+    defaultText: 'unset (off)',
+    read(raw: string | undefined): ReadonlyArray<'dates' | 'tracking'> {
+      const items = (raw ?? '')
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean);
+      const bad = items.filter((v) => v !== 'dates' && v !== 'tracking');
+      if (bad.length) throw new SettingProblem(`HUB_UPDATE_IGNORE takes dates and tracking, got "${bad.join(', ')}"`);
+      return [...new Set(items as Array<'dates' | 'tracking'>)];
+    },
+    show: (value: ReadonlyArray<string>) => (value.length ? value.join(',') : 'off'),
+  },
 } satisfies Record<string, Setting<unknown>>;

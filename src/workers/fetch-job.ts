@@ -2,7 +2,7 @@ import { DelayedError, type Job } from 'bullmq';
 import type { Deps } from '../deps.js';
 import { pruneSeenEntries, recordFetch, recordFetchWithoutContent } from '../db/index.js';
 import type { PollRecord, StatementBatches, Topic } from '../db/index.js';
-import { bodyHash, prepareSelectionAsync, type Selection } from '../feeds/index.js';
+import { bodyHash, prepareSelectionAsync, type SeenRecord, type Selection } from '../feeds/index.js';
 import { HubError } from '../errors.js';
 import { type FetchOutcome } from '../metrics/index.js';
 import { createFetchGate } from './fetch-gate.js';
@@ -22,7 +22,9 @@ interface Delivery {
   updatedEntries: number;
   /** Keys of the delivered entries that are changed versions of earlier ones. */
   updatedKeys: string[];
-  entries: Array<{ key: string; contentHash: string }>;
+  /** For each of `updatedKeys`, what changed (title, content, link, dates, other). */
+  updatedFields: string[];
+  entries: SeenRecord[];
   parseError: string | null;
   /** The feed's refresh hint (RSS ttl, sy:updatePeriod), when it is a feed that gives one. */
   refreshSeconds?: number;
@@ -163,7 +165,7 @@ export function fetchJob(deps: Deps, handOver: FirstPageHandOver, batches: State
     }
 
     // Parsed first, so only the history of the entries this document carries is read.
-    const prepared = await prepareSelectionAsync(response.body, response.contentType, deps.config.parseBudgetMs);
+    const prepared = await prepareSelectionAsync(response.body, response.contentType, deps.config.parseBudgetMs, config.updateIgnore);
     const selection = select(
       prepared.select(await batches.seenEntries({ topicId: topic.id, keys: prepared.keys })),
       response.body,
@@ -195,13 +197,21 @@ export function fetchJob(deps: Deps, handOver: FirstPageHandOver, batches: State
     const counts = { newEntries: selection.newEntries, updatedEntries: selection.updatedEntries };
     const { notificationId, firstPage } = await batches.storeContent({
       result,
-      content: { ...content, ...counts, updatedKeys: selection.updatedKeys, claimSeconds: handOver.claimSeconds },
+      content: {
+        ...content,
+        ...counts,
+        updatedKeys: selection.updatedKeys,
+        updatedFields: selection.updatedFields,
+        claimSeconds: handOver.claimSeconds,
+      },
     });
     counted('new_content');
     metrics.notifications.inc();
     metrics.entries.inc({ kind: 'new' }, counts.newEntries);
     metrics.entries.inc({ kind: 'updated' }, counts.updatedEntries);
-    log.info({ ...ctx, notificationId, bytes: content.body.length, ...counts }, 'new content stored for delivery');
+    // Which fields each updated entry changed, so the log says why subscribers got it again.
+    const changes = selection.updatedKeys.length ? changesOf(selection) : undefined;
+    log.info({ ...ctx, notificationId, bytes: content.body.length, ...counts, changes }, 'new content stored for delivery');
     // Streams and long-polls hear of it now, while the callbacks' first page goes out.
     void deps.announcer.announce({ seq: notificationId, topicId: topic.id });
     await handOver.deliver(
@@ -227,22 +237,29 @@ function select({ outcome, diff, rendered }: Selection, body: Buffer, contentTyp
     newEntries: 0,
     updatedEntries: 0,
     updatedKeys: [],
+    updatedFields: [],
     entries: [],
     parseError,
   });
   if (outcome.kind === 'plain') return whole(null);
   if (outcome.kind === 'unparseable') return whole(outcome.reason);
-  const entries = outcome.doc.entries.map((e) => ({ key: e.key, contentHash: e.contentHash }));
+  const entries = diff?.remember ?? [];
   return {
     body: rendered?.body,
     contentType: rendered?.contentType ?? contentType ?? '',
     newEntries: diff?.newKeys.length ?? 0,
     updatedEntries: diff?.updatedKeys.length ?? 0,
     updatedKeys: diff?.updatedKeys ?? [],
+    updatedFields: diff?.updatedFields ?? [],
     entries,
     parseError: describeProblems(outcome.doc.problems),
     refreshSeconds: outcome.doc.refreshSeconds,
   };
+}
+
+/** Updated entry key (its first 12 hex) -> the fields that changed, for the log line. */
+function changesOf(delivery: Delivery): Record<string, string> {
+  return Object.fromEntries(delivery.updatedKeys.map((k, i) => [k.slice(0, 12), delivery.updatedFields[i] || 'unknown']));
 }
 
 /** What a recovered (not well-formed) feed's reader had to guess, for the topic's admin view. */

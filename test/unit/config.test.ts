@@ -44,6 +44,12 @@ describe('loadConfig', () => {
     expect(config.rateLimitPerMinute).toBeGreaterThan(0);
   });
 
+  test('HUB_UPDATE_IGNORE (issue 26): off by default, dates and tracking, anything else refused', () => {
+    expect(loadConfig({}).updateIgnore).toEqual([]);
+    expect(loadConfig({ HUB_UPDATE_IGNORE: ' tracking,dates ,tracking' }).updateIgnore).toEqual(['tracking', 'dates']);
+    expect(() => loadConfig({ HUB_UPDATE_IGNORE: 'dates,titles' })).toThrow(/HUB_UPDATE_IGNORE takes dates and tracking, got "titles"/);
+  });
+
   test('the config is frozen', () => {
     const config = loadConfig({ HUB_TOPIC_ALLOW: 'https://a.example/' });
     expect(Object.isFrozen(config)).toBe(true);

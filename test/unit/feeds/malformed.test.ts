@@ -39,10 +39,10 @@ describe('malformed feeds: exact entries and a reported problem', () => {
     const after = rss(
       "<item><guid>1</guid><description><a href=it's>x</a></description></item><item><guid>2</guid></item><item><guid>3</guid><title>new</title></item>",
     );
-    const seen = new Map(feed(before).entries.map((e) => [e.key, e.contentHash] as const));
-    const selection = selectNewContent(after, 'application/rss+xml', seen);
+    const remembered = selectNewContent(before, 'application/rss+xml', new Map()).diff?.remember ?? [];
+    const selection = selectNewContent(after, 'application/rss+xml', new Map(remembered.map((r) => [r.key, r])));
     const third = feed(after).entries[2];
-    expect(selection.diff).toEqual({ newKeys: [], updatedKeys: [third.key] });
+    expect(selection.diff).toMatchObject({ newKeys: [], updatedKeys: [third.key], updatedFields: ['title'] });
     expect(selection.rendered?.body.toString('utf8')).toContain('<guid>3</guid><title>new</title>');
     expect(selection.rendered?.body.toString('utf8')).not.toContain('<guid>1</guid>');
   });
