@@ -9,6 +9,8 @@ export interface WatchedTransfer {
 export interface RateWatch {
   watch(transfer: WatchedTransfer): void;
   unwatch(transfer: WatchedTransfer): void;
+  /** Judges every transfer whose window has ended: what the watch's timer runs (tests call it on their own clock). */
+  sweep(): void;
 }
 
 /** How many times per window the watch looks: a window is judged at most this fraction of it late. */
@@ -57,5 +59,6 @@ export function createRateWatch(windowMs: number, minBytesPerSecond: number, now
     unwatch(transfer) {
       windows.delete(transfer);
     },
+    sweep: tick,
   };
 }
