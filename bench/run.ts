@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- --quick] [-- --n 10000] [-- --backend embedded] [-- --profile] [-- --hub-env KEY=VALUE] [-- --format json] [-- <scenario>...]`
  * `--format json`: the fan-out's subscriptions take crier.format=json (JSON Feed deliveries).
- * Scenarios: fanout, latency, subscribe, topics, poll, stream, resume, memory (from fanout), idle (embedded idle RSS), feeds; default all.
+ * Scenarios: fanout, latency, subscribe, topics, poll, stream, resume, memory (from fanout), idle (embedded idle RSS), feeds,
+ * fetch (CPU per topic GET: the hub's undici fetcher and the former got one against raw undici); default all.
  * Each hub runs as a child process configured like production; peers run in
  * their own processes; every figure is reported against a baseline measured
  * in the same run. Writes bench/results/latest.json and latest.md.
@@ -11,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hostileMarkdown, runFeedsBench, runHostileBench, type FeedsBenchRow, type HostileBenchRow } from './feeds.js';
+import { runFetchBench } from './fetch.js';
 import { startChild } from './lib/child.js';
 import type { BenchContext, Row } from './lib/context.js';
 import { BACKENDS, type Backend } from './lib/hub.js';
@@ -24,7 +26,7 @@ import { stream } from './scenarios/stream.js';
 import { subscribe } from './scenarios/subscribe.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SCENARIOS = ['fanout', 'memory', 'latency', 'subscribe', 'topics', 'poll', 'stream', 'resume', 'idle', 'feeds'];
+const SCENARIOS = ['fanout', 'memory', 'latency', 'subscribe', 'topics', 'poll', 'stream', 'resume', 'idle', 'feeds', 'fetch'];
 
 interface Args {
   quick: boolean;
@@ -101,7 +103,7 @@ async function main(): Promise<number> {
   const wantsHub = args.scenarios.some((s) => s !== 'feeds');
   const failures: string[] = [];
   /** A failed scenario is reported in the table and fails the run, but the others still run. */
-  const attempt = async <T>(scenario: string, backend: Backend, n: number, run: () => Promise<T>): Promise<T | undefined> => {
+  const attempt = async <T>(scenario: string, backend: Backend | '-', n: number, run: () => Promise<T>): Promise<T | undefined> => {
     try {
       return await run();
     } catch (err) {
@@ -210,6 +212,11 @@ async function main(): Promise<number> {
         log(`resume, ${backend}, 10 streams resuming on 49 updates of 1 MiB`);
         rows.push(...((await attempt('resume', backend, 10, () => resume(ctx, backend))) ?? []));
       }
+    }
+    if (ctx && args.scenarios.includes('fetch')) {
+      log('topic fetch path, CPU per GET');
+      const options = { quick: args.quick, publisherPort: ctx.publisherPort, log: (s: string) => log(`  ${s}`) };
+      rows.push(...((await attempt('topic fetch', '-', 0, () => runFetchBench(options))) ?? []));
     }
     if (args.scenarios.includes('feeds')) {
       log('feeds engine');
