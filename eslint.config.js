@@ -35,23 +35,6 @@ export default tseslint.config(
     },
   },
   {
-    // TEMPORARY (issue 21): files other helpers are rewriting (delivery outcome, feeds, embedded database and
-    // admin moves, fetch path). Remove this block once those branches are merged; every other file in src/ passes.
-    files: [
-      'src/workers/deliver.ts',
-      'src/admin/actions.ts',
-      'src/hub/replay.ts',
-      'src/feeds/**',
-      'src/db/pglite-*.ts',
-      'src/hub/admin.ts',
-      'src/db/admin.ts',
-      'src/db/console.ts',
-      'src/workers/fetch-job.ts',
-      'src/net/**',
-    ],
-    rules: { 'max-lines': 'off', 'max-lines-per-function': 'off' },
-  },
-  {
     files: ['**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly' } },
   },
