@@ -6,6 +6,7 @@ import {
   listRetryingDeliveries,
   markDroppedRetrying,
   listDroppedDeliveries,
+  parseRowId,
   pauseHost,
   requestFetches,
   resumeHost,
@@ -163,7 +164,8 @@ export function hostOfUrl(url: string): string | undefined {
 
 /** A digits-only id (at most 15 digits), else a 400. */
 function idField(raw: unknown): number {
-  if (typeof raw === 'string' && /^\d{1,15}$/.test(raw)) return Number(raw);
+  const id = parseRowId(raw);
+  if (id !== undefined) return id;
   throw new HubError('HUB_ERR_CONSOLE_INPUT', 'give the id of a subscription or topic');
 }
 

@@ -56,26 +56,7 @@ export function createVerifier(deps: Deps): Verifier {
         return { kind: 'denied' };
       }
     }
-    const challenge = crypto.randomBytes(24).toString('base64url');
-    const url = withQuery(intent.callback, {
-      'hub.mode': intent.mode,
-      'hub.topic': intent.topicUrl,
-      'hub.challenge': challenge,
-      'hub.lease_seconds': intent.mode === 'subscribe' ? String(intent.leaseSeconds) : undefined,
-      'hub.verify_token': intent.verifyToken ?? undefined,
-    });
-    try {
-      const { status, body } = await deps.http.callbacks.get(url);
-      if (status >= 200 && status < 300 && body === challenge) return { kind: 'confirmed' };
-      if (status >= 500 || status === 429 || status === 408)
-        return { kind: 'failed', permanent: false, error: `callback answered ${status}` };
-      // A 2xx with the wrong body, a 404 or any other answer: the subscriber did not confirm (H14).
-      return { kind: 'refused', status };
-    } catch (err) {
-      const permanent = err instanceof HubError && (err.code === 'HUB_ERR_ADDRESS_BLOCKED' || err.code === 'HUB_ERR_PORT_NOT_ALLOWED');
-      // No HTTP answer at all (refused, reset, timed out): see UNANSWERED_ATTEMPTS.
-      return { kind: 'failed', permanent, error: (err as Error).message, unanswered: true };
-    }
+    return challengeCallback(deps, intent);
   }
 
   /** Writes the outcomes of a set of verdicts; returns the intents to retry. */
@@ -120,6 +101,30 @@ export function createVerifier(deps: Deps): Verifier {
   }
 
   return { check, apply, now };
+}
+
+/** The verification GET (§5.3): only a 2xx echoing the fresh challenge exactly confirms. */
+async function challengeCallback(deps: Deps, intent: Intent): Promise<Verdict> {
+  const challenge = crypto.randomBytes(24).toString('base64url');
+  const url = withQuery(intent.callback, {
+    'hub.mode': intent.mode,
+    'hub.topic': intent.topicUrl,
+    'hub.challenge': challenge,
+    'hub.lease_seconds': intent.mode === 'subscribe' ? String(intent.leaseSeconds) : undefined,
+    'hub.verify_token': intent.verifyToken ?? undefined,
+  });
+  try {
+    const { status, body } = await deps.http.callbacks.get(url);
+    if (status >= 200 && status < 300 && body === challenge) return { kind: 'confirmed' };
+    if (status >= 500 || status === 429 || status === 408)
+      return { kind: 'failed', permanent: false, error: `callback answered ${status}` };
+    // A 2xx with the wrong body, a 404 or any other answer: the subscriber did not confirm (H14).
+    return { kind: 'refused', status };
+  } catch (err) {
+    const permanent = err instanceof HubError && (err.code === 'HUB_ERR_ADDRESS_BLOCKED' || err.code === 'HUB_ERR_PORT_NOT_ALLOWED');
+    // No HTTP answer at all (refused, reset, timed out): see UNANSWERED_ATTEMPTS.
+    return { kind: 'failed', permanent, error: (err as Error).message, unanswered: true };
+  }
 }
 
 /** Why the hub will not serve this topic, if it will not. */

@@ -128,16 +128,7 @@ async function startThread(options: HostOptions): Promise<PgliteThread> {
     },
     memory() {
       if (stopped) return Promise.resolve({ heapUsed: 0, external: 0, wasm: 0, wasmResident: 0 });
-      return new Promise((resolve) => {
-        const onMessage = (message: FromThread) => {
-          if (message.type !== 'memory') return;
-          worker.off('message', onMessage);
-          const { heapUsed, external, wasm, wasmResident } = message;
-          resolve({ heapUsed, external, wasm, wasmResident });
-        };
-        worker.on('message', onMessage);
-        post({ type: 'memory' });
-      });
+      return threadMemory(worker);
     },
     async close() {
       if (closing) return exited;
@@ -155,4 +146,18 @@ async function startThread(options: HostOptions): Promise<PgliteThread> {
       await exited;
     },
   };
+}
+
+/** The thread's own reading of its memory, asked over its message port. */
+function threadMemory(worker: Worker): ReturnType<PgliteThread['memory']> {
+  return new Promise((resolve) => {
+    const onMessage = (message: FromThread) => {
+      if (message.type !== 'memory') return;
+      worker.off('message', onMessage);
+      const { heapUsed, external, wasm, wasmResident } = message;
+      resolve({ heapUsed, external, wasm, wasmResident });
+    };
+    worker.on('message', onMessage);
+    worker.postMessage({ type: 'memory' } satisfies ToThread);
+  });
 }
