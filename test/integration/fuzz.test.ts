@@ -469,7 +469,7 @@ describe('fuzzing POST / (H9 H28)', () => {
       what: 'verification after fuzzing',
       timeoutMs: 30_000,
     });
-  }, 120_000);
+  }, 240_000);
 
   test(`H9: random retrieve, long-poll and stream queries (seed ${SEED}) get no 5xx, each carries nosniff and the sandbox policy, and the hub logs no error`, async () => {
     const r = prng(SEED ^ 0x5eed);
@@ -536,7 +536,7 @@ describe('fuzzing POST / (H9 H28)', () => {
     expect(outcomes.some((o) => o.what.startsWith('OPTIONS') && o.status === 403)).toBe(true);
     expect(unguarded.slice(0, 5)).toEqual([]);
     expect(log.filter((line) => /"level":(50|60)/.test(line)).slice(0, 3)).toEqual([]);
-  }, 120_000);
+  }, 240_000);
 
   test(`issue 20 item 5: random replays with random X-Hub-Signature headers (seed ${SEED}) get a 4xx and send nothing`, async () => {
     const r = prng(SEED ^ 0x7e91a);
@@ -602,5 +602,5 @@ describe('fuzzing POST / (H9 H28)', () => {
       subscriber.behave({});
       await publisher.close();
     }
-  }, 120_000);
+  }, 240_000);
 });
