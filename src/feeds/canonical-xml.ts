@@ -1,3 +1,4 @@
+import { decodeEscaped, escapeAttribute, escapeText, unescapeText } from './canonical-text.js';
 import { decodeEntities } from './html-entities.js';
 import { scanMarkup, type Attribute, type StartTag } from './markup.js';
 import { fieldOfName, stripTracking, type ChangeField, type MeaningParts } from './meaning.js';
@@ -52,17 +53,6 @@ const BLOCKS = new Set(
 
 const URL_ATTRIBUTES = new Set(['href', 'url', 'src', 'resource', 'about']);
 
-/** `&` and `<` escaped: enough for text never to read as a tag, and cheap when there are none (most text). */
-function escapeText(s: string): string {
-  if (s.indexOf('&') === -1 && s.indexOf('<') === -1) return s;
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-}
-
-function escapeAttribute(s: string): string {
-  const text = escapeText(s);
-  return text.indexOf('"') === -1 ? text : text.replace(/"/g, '&quot;');
-}
-
 function isBlank(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -81,6 +71,7 @@ class EntryCanon {
   readonly parts: Record<ChangeField, string[]> = { title: [], content: [], link: [], dates: [], other: [] };
   private readonly stack: Frame[] = [];
   private readonly scope = new NamespaceScope();
+  /** Text since the last tag, already escaped (canonical-text.ts). */
   private pending = '';
   private done = false;
 
@@ -121,9 +112,9 @@ class EntryCanon {
     if (isBlank(run) && !frame.mixed) frame.spaces.push({ index: parts.length, blockBefore: frame.lastBlock, blockAfter: true });
     else {
       frame.mixed = true;
-      if (frame.linkText && this.tracking) run = stripTracking(run.trim());
+      if (frame.linkText && this.tracking) run = escapeText(stripTracking(unescapeText(run).trim()));
     }
-    parts.push(escapeText(run));
+    parts.push(run);
   }
 
   startTag(tag: StartTag): boolean {
@@ -177,7 +168,7 @@ class EntryCanon {
   }
 
   addText(raw: string, decode: boolean): void {
-    if (!this.done) this.pending += decode ? decodeEntities(raw) : raw;
+    if (!this.done) this.pending += decode ? decodeEscaped(raw) : escapeText(raw);
   }
 
   finish(): MeaningParts {
