@@ -1,6 +1,6 @@
 import { decodeEscaped, escapeAttribute, escapeText, unescapeText } from './canonical-text.js';
 import { decodeEntities } from './html-entities.js';
-import { scanMarkup, type Attribute, type StartTag } from './markup.js';
+import { scanMarkup, type Attribute, type MarkupHandler, type StartTag } from './markup.js';
 import { fieldOfName, stripTracking, type ChangeField, type MeaningParts } from './meaning.js';
 import { NamespaceScope } from './namespaces.js';
 import type { EntrySpan } from './spans.js';
@@ -67,15 +67,19 @@ function attributeText(raw: string): string {
   return /[\t\n\r]/.test(value) ? value.replace(/[\t\n\r]/g, ' ') : value;
 }
 
-class EntryCanon {
+/** The scan's handler itself: no closures per entry. */
+class EntryCanon implements MarkupHandler {
   readonly parts: Record<ChangeField, string[]> = { title: [], content: [], link: [], dates: [], other: [] };
   private readonly stack: Frame[] = [];
   private readonly scope = new NamespaceScope();
   /** Text since the last tag, already escaped (canonical-text.ts). */
   private pending = '';
+  /** The local part of the name `name` resolved last (a field, so resolving allocates no pair). */
+  private local = '';
   private done = false;
 
   constructor(
+    private readonly source: string,
     seeds: ReadonlyArray<readonly Attribute[]>,
     private readonly tracking: boolean,
   ) {
@@ -83,17 +87,21 @@ class EntryCanon {
   }
 
   /** `{uri}local`, or the bare local name in no namespace. */
-  private name(qname: string): { key: string; local: string } {
+  private name(qname: string): string {
     const { local, ns } = this.scope.resolve(qname);
-    return { key: ns ? `{${ns}}${local}` : local, local };
+    this.local = local;
+    return ns ? `{${ns}}${local}` : local;
   }
 
   private attributes(list: readonly Attribute[]): string {
+    if (list.length === 0) return '';
     const out: Array<[string, string]> = [];
     for (const { name, value } of list) {
       if (name === 'xmlns' || name.startsWith('xmlns:')) continue;
       // An attribute without a prefix is in no namespace, whatever the default namespace is.
-      const { key, local } = name.includes(':') ? this.name(name) : { key: name, local: name };
+      const prefixed = name.includes(':');
+      const key = prefixed ? this.name(name) : name;
+      const local = prefixed ? this.local : name;
       let v = attributeText(value);
       if (this.tracking && URL_ATTRIBUTES.has(local)) v = stripTracking(v);
       out.push([key, v]);
@@ -121,7 +129,8 @@ class EntryCanon {
     if (this.done) return true;
     this.flushText();
     const declared = this.scope.enter(tag.attributes);
-    const { key: name, local } = this.name(tag.qname);
+    const name = this.name(tag.qname);
+    const local = this.local;
     const xhtml = name.startsWith(`{${XHTML}}`);
     const depth = this.stack.length;
     const parent = this.stack[depth - 1];
@@ -167,9 +176,15 @@ class EntryCanon {
     this.scope.leave(frame.declared);
   }
 
-  addText(raw: string, decode: boolean): void {
-    if (!this.done) this.pending += decode ? decodeEscaped(raw) : escapeText(raw);
+  text(start: number, end: number): void {
+    if (!this.done) this.pending += decodeEscaped(this.source.slice(start, end));
   }
+
+  cdata(start: number, end: number): void {
+    if (!this.done) this.pending += escapeText(this.source.slice(start, end));
+  }
+
+  problem(): void {}
 
   finish(): MeaningParts {
     this.flushText();
@@ -191,17 +206,7 @@ class EntryCanon {
  * declarations are in scope; `tracking` drops tracking parameters from links.
  */
 export function xmlEntryParts(text: string, span: EntrySpan, seeds: ReadonlyArray<readonly Attribute[]>, tracking: boolean): MeaningParts {
-  const canon = new EntryCanon(seeds, tracking);
-  scanMarkup(
-    text,
-    {
-      startTag: (tag) => canon.startTag(tag),
-      endTag: (qname) => canon.endTag(qname),
-      text: (s, e) => canon.addText(text.slice(s, e), true),
-      cdata: (s, e) => canon.addText(text.slice(s, e), false),
-      problem: () => undefined,
-    },
-    { from: span.start, to: span.end },
-  );
+  const canon = new EntryCanon(text, seeds, tracking);
+  scanMarkup(text, canon, { from: span.start, to: span.end });
   return canon.finish();
 }
