@@ -117,7 +117,7 @@ class EntryCanon implements MarkupHandler {
     this.pending = '';
     if (!frame) return;
     const parts = this.parts[frame.field];
-    if (isBlank(run) && !frame.mixed) frame.spaces.push({ index: parts.length, blockBefore: frame.lastBlock, blockAfter: true });
+    if (!frame.mixed && isBlank(run)) frame.spaces.push({ index: parts.length, blockBefore: frame.lastBlock, blockAfter: true });
     else {
       frame.mixed = true;
       if (frame.linkText && this.tracking) run = escapeText(stripTracking(unescapeText(run).trim()));
