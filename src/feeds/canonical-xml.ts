@@ -40,7 +40,8 @@ interface Frame {
   linkText: boolean;
 }
 
-const XHTML = 'http://www.w3.org/1999/xhtml';
+/** How an XHTML element's name starts in the canonical form (built once, not per tag). */
+const XHTML_KEY = '{http://www.w3.org/1999/xhtml}';
 
 /** XHTML elements laid out as blocks: whitespace between two of them (or at their parent's edge) shows nothing. */
 const BLOCKS = new Set(
@@ -131,7 +132,7 @@ class EntryCanon implements MarkupHandler {
     const declared = this.scope.enter(tag.attributes);
     const name = this.name(tag.qname);
     const local = this.local;
-    const xhtml = name.startsWith(`{${XHTML}}`);
+    const xhtml = name.startsWith(XHTML_KEY);
     const depth = this.stack.length;
     const parent = this.stack[depth - 1];
     if (parent) {
