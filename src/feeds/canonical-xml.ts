@@ -1,5 +1,6 @@
+import { decodeEscaped, escapeAttribute, escapeText, unescapeText } from './canonical-text.js';
 import { decodeEntities } from './html-entities.js';
-import { scanMarkup, type Attribute, type StartTag } from './markup.js';
+import { scanMarkup, type Attribute, type MarkupHandler, type StartTag } from './markup.js';
 import { fieldOfName, stripTracking, type ChangeField, type MeaningParts } from './meaning.js';
 import { NamespaceScope } from './namespaces.js';
 import type { EntrySpan } from './spans.js';
@@ -39,7 +40,8 @@ interface Frame {
   linkText: boolean;
 }
 
-const XHTML = 'http://www.w3.org/1999/xhtml';
+/** How an XHTML element's name starts in the canonical form (built once, not per tag). */
+const XHTML_KEY = '{http://www.w3.org/1999/xhtml}';
 
 /** XHTML elements laid out as blocks: whitespace between two of them (or at their parent's edge) shows nothing. */
 const BLOCKS = new Set(
@@ -51,17 +53,6 @@ const BLOCKS = new Set(
 );
 
 const URL_ATTRIBUTES = new Set(['href', 'url', 'src', 'resource', 'about']);
-
-/** `&` and `<` escaped: enough for text never to read as a tag, and cheap when there are none (most text). */
-function escapeText(s: string): string {
-  if (s.indexOf('&') === -1 && s.indexOf('<') === -1) return s;
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-}
-
-function escapeAttribute(s: string): string {
-  const text = escapeText(s);
-  return text.indexOf('"') === -1 ? text : text.replace(/"/g, '&quot;');
-}
 
 function isBlank(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
@@ -77,14 +68,19 @@ function attributeText(raw: string): string {
   return /[\t\n\r]/.test(value) ? value.replace(/[\t\n\r]/g, ' ') : value;
 }
 
-class EntryCanon {
+/** The scan's handler itself: no closures per entry. */
+class EntryCanon implements MarkupHandler {
   readonly parts: Record<ChangeField, string[]> = { title: [], content: [], link: [], dates: [], other: [] };
   private readonly stack: Frame[] = [];
   private readonly scope = new NamespaceScope();
+  /** Text since the last tag, already escaped (canonical-text.ts). */
   private pending = '';
+  /** The local part of the name `name` resolved last (a field, so resolving allocates no pair). */
+  private local = '';
   private done = false;
 
   constructor(
+    private readonly source: string,
     seeds: ReadonlyArray<readonly Attribute[]>,
     private readonly tracking: boolean,
   ) {
@@ -92,17 +88,21 @@ class EntryCanon {
   }
 
   /** `{uri}local`, or the bare local name in no namespace. */
-  private name(qname: string): { key: string; local: string } {
+  private name(qname: string): string {
     const { local, ns } = this.scope.resolve(qname);
-    return { key: ns ? `{${ns}}${local}` : local, local };
+    this.local = local;
+    return ns ? `{${ns}}${local}` : local;
   }
 
   private attributes(list: readonly Attribute[]): string {
+    if (list.length === 0) return '';
     const out: Array<[string, string]> = [];
     for (const { name, value } of list) {
       if (name === 'xmlns' || name.startsWith('xmlns:')) continue;
       // An attribute without a prefix is in no namespace, whatever the default namespace is.
-      const { key, local } = name.includes(':') ? this.name(name) : { key: name, local: name };
+      const prefixed = name.includes(':');
+      const key = prefixed ? this.name(name) : name;
+      const local = prefixed ? this.local : name;
       let v = attributeText(value);
       if (this.tracking && URL_ATTRIBUTES.has(local)) v = stripTracking(v);
       out.push([key, v]);
@@ -118,20 +118,21 @@ class EntryCanon {
     this.pending = '';
     if (!frame) return;
     const parts = this.parts[frame.field];
-    if (isBlank(run) && !frame.mixed) frame.spaces.push({ index: parts.length, blockBefore: frame.lastBlock, blockAfter: true });
+    if (!frame.mixed && isBlank(run)) frame.spaces.push({ index: parts.length, blockBefore: frame.lastBlock, blockAfter: true });
     else {
       frame.mixed = true;
-      if (frame.linkText && this.tracking) run = stripTracking(run.trim());
+      if (frame.linkText && this.tracking) run = escapeText(stripTracking(unescapeText(run).trim()));
     }
-    parts.push(escapeText(run));
+    parts.push(run);
   }
 
   startTag(tag: StartTag): boolean {
     if (this.done) return true;
     this.flushText();
     const declared = this.scope.enter(tag.attributes);
-    const { key: name, local } = this.name(tag.qname);
-    const xhtml = name.startsWith(`{${XHTML}}`);
+    const name = this.name(tag.qname);
+    const local = this.local;
+    const xhtml = name.startsWith(XHTML_KEY);
     const depth = this.stack.length;
     const parent = this.stack[depth - 1];
     if (parent) {
@@ -176,9 +177,15 @@ class EntryCanon {
     this.scope.leave(frame.declared);
   }
 
-  addText(raw: string, decode: boolean): void {
-    if (!this.done) this.pending += decode ? decodeEntities(raw) : raw;
+  text(start: number, end: number): void {
+    if (!this.done) this.pending += decodeEscaped(this.source.slice(start, end));
   }
+
+  cdata(start: number, end: number): void {
+    if (!this.done) this.pending += escapeText(this.source.slice(start, end));
+  }
+
+  problem(): void {}
 
   finish(): MeaningParts {
     this.flushText();
@@ -200,17 +207,7 @@ class EntryCanon {
  * declarations are in scope; `tracking` drops tracking parameters from links.
  */
 export function xmlEntryParts(text: string, span: EntrySpan, seeds: ReadonlyArray<readonly Attribute[]>, tracking: boolean): MeaningParts {
-  const canon = new EntryCanon(seeds, tracking);
-  scanMarkup(
-    text,
-    {
-      startTag: (tag) => canon.startTag(tag),
-      endTag: (qname) => canon.endTag(qname),
-      text: (s, e) => canon.addText(text.slice(s, e), true),
-      cdata: (s, e) => canon.addText(text.slice(s, e), false),
-      problem: () => undefined,
-    },
-    { from: span.start, to: span.end },
-  );
+  const canon = new EntryCanon(text, seeds, tracking);
+  scanMarkup(text, canon, { from: span.start, to: span.end });
   return canon.finish();
 }

@@ -42,12 +42,55 @@ function buildEntityMap(): ReadonlyMap<string, string> {
 /** Entity name (without & and ;) to its character. */
 export const NAMED_ENTITIES: ReadonlyMap<string, string> = buildEntityMap();
 
-const ENTITY_REF = /&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});/g;
-
 function fromCodePoint(code: number): string | undefined {
   // XML 1.0 Char production: no NUL, no surrogates, nothing past U+10FFFF.
   if (code <= 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return undefined;
   return String.fromCodePoint(code);
+}
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const lower = c | 0x20;
+  return lower >= 97 && lower <= 102 ? lower - 87 : -1;
+}
+
+/** Where the reference `expandReference` last expanded ends (just after its `;`); a variable, not a returned pair, so nothing is allocated. */
+export let referenceEnd = 0;
+
+/**
+ * The character the reference at `amp` (an `&`) stands for, with its end in
+ * `referenceEnd`; undefined when there is none to expand there. The syntax is
+ * `&#` 1-7 digits, `&#x` 1-6 hex digits or `&` a name of 2-32 letters and
+ * digits (a letter first), then `;`; read by hand, without a regular
+ * expression or a callback per reference (RSS descriptions hold thousands).
+ */
+export function expandReference(text: string, amp: number): string | undefined {
+  let k = amp + 1;
+  let c = text.charCodeAt(k);
+  let ch: string | undefined;
+  if (c === 35) {
+    c = text.charCodeAt(++k);
+    const hex = c === 120 || c === 88;
+    if (hex) k++;
+    const from = k;
+    const max = hex ? 6 : 7;
+    let code = 0;
+    for (let v = hex ? hexValue(text.charCodeAt(k)) : text.charCodeAt(k) - 48; v >= 0 && v < (hex ? 16 : 10) && k - from <= max;) {
+      code = code * (hex ? 16 : 10) + v;
+      c = text.charCodeAt(++k);
+      v = hex ? hexValue(c) : c - 48;
+    }
+    if (k === from || k - from > max || text.charCodeAt(k) !== 59) return undefined;
+    ch = fromCodePoint(code);
+  } else {
+    if (!isAlpha(c)) return undefined;
+    while (k - amp <= 33 && isAlnum(text.charCodeAt(k + 1))) k++;
+    k++;
+    if (k - amp < 3 || k - amp > 33 || text.charCodeAt(k) !== 59) return undefined;
+    ch = NAMED_ENTITIES.get(text.slice(amp + 1, k));
+  }
+  referenceEnd = k + 1;
+  return ch;
 }
 
 /**
@@ -57,22 +100,29 @@ function fromCodePoint(code: number): string | undefined {
  * Unknown names are left as written (`&doesnotexist;` stays literal).
  */
 export function decodeEntities(text: string): string {
-  if (text.indexOf('&') === -1) return text;
-  return text.replace(ENTITY_REF, (whole, ref: string) => {
-    if (ref.charCodeAt(0) === 35) {
-      const hex = ref.charCodeAt(1) === 120 || ref.charCodeAt(1) === 88;
-      const code = hex ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
-      return fromCodePoint(code) ?? whole;
-    }
-    return NAMED_ENTITIES.get(ref) ?? whole;
-  });
+  let amp = text.indexOf('&');
+  if (amp === -1) return text;
+  let out = '';
+  let last = 0;
+  for (; amp !== -1; amp = text.indexOf('&', amp + 1)) {
+    const ch = expandReference(text, amp);
+    if (ch === undefined) continue;
+    out += text.slice(last, amp) + ch;
+    last = referenceEnd;
+    amp = last - 1;
+  }
+  return last === 0 ? text : out + text.slice(last);
+}
+
+function isAlpha(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+function isAlnum(c: number): boolean {
+  return (c >= 48 && c <= 57) || isAlpha(c);
 }
 
 const XML_PREDEFINED = new Set(['amp', 'lt', 'gt', 'quot', 'apos']);
-
-function isAlnum(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-}
 
 /**
  * Reports each `&` in `text[start, end)` that XML would refuse: a bare `&`, an

@@ -47,12 +47,15 @@ const FIELD_OF_NAME: Readonly<Record<string, ChangeField>> = {
   date_modified: 'dates',
 };
 
+/** The same table as a Map: asked once per element of every entry, and a Map lookup is the cheaper one. */
+const FIELD_BY_NAME: ReadonlyMap<string, ChangeField> = new Map(Object.entries(FIELD_OF_NAME));
+
 /**
  * The field an entry's child element (by local name, whatever its namespace:
  * `dc:date` and `dcterms:modified` are dates) or a JSON Feed item's key belongs to.
  */
 export function fieldOfName(name: string): ChangeField {
-  return Object.hasOwn(FIELD_OF_NAME, name) ? FIELD_OF_NAME[name] : 'other';
+  return FIELD_BY_NAME.get(name) ?? 'other';
 }
 
 /** One short hash per field, so a later comparison can say which fields changed. */
