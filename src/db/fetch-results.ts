@@ -140,8 +140,10 @@ const WITH_CONTENT_SQL = `
     notification as (
       insert into notifications (topic_id, content_hash, new_entries, updated_entries, claimed_until, updated_keys, updated_fields)
       select r.topic_id, r.c_hash, r.new_entries, r.updated_entries, now() + make_interval(secs => r.claim_seconds),
-        coalesce((select array_agg(u.k order by u.n) from unnest($28::int[], $29::text[]) with ordinality as u(i, k, n) where u.i = r.i), '{}'),
-        coalesce((select array_agg(u.f order by u.n) from unnest($28::int[], $32::text[]) with ordinality as u(i, f, n) where u.i = r.i), '{}')
+        coalesce((select array_agg(u.k order by u.n)
+          from unnest($28::int[], $29::text[]) with ordinality as u(i, k, n) where u.i = r.i), '{}'),
+        coalesce((select array_agg(u.f order by u.n)
+          from unnest($28::int[], $32::text[]) with ordinality as u(i, f, n) where u.i = r.i), '{}')
       from (select pg_advisory_xact_lock(${UPDATE_LOG_LOCK})) ordered, r
       order by r.i
       returning id, topic_id

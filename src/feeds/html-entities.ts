@@ -54,7 +54,10 @@ function hexValue(c: number): number {
   return lower >= 97 && lower <= 102 ? lower - 87 : -1;
 }
 
-/** Where the reference `expandReference` last expanded ends (just after its `;`); a variable, not a returned pair, so nothing is allocated. */
+/**
+ * Where the reference `expandReference` last expanded ends (just after its `;`):
+ * a variable, not a returned pair, so nothing is allocated.
+ */
 export let referenceEnd = 0;
 
 /**
